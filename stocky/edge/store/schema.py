@@ -1,0 +1,264 @@
+"""The caja's SQLite schema, as ordered migrations (index + 1 = PRAGMA user_version).
+
+Money is INTEGER cents and quantities INTEGER thousandths (stocky.core.money) so SUMs stay
+exact; STRICT tables refuse a float that slips through. ids are uuid7 TEXT, timestamps
+ISO-8601 UTC TEXT (see stocky.edge.store.timestamps), JSON columns are checked json_valid.
+Never edit a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+SCHEMA_V1: Final = """
+CREATE TABLE app_config (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL CHECK (json_valid(value))
+) STRICT;
+
+CREATE TABLE sede_info (
+    id                INTEGER PRIMARY KEY CHECK (id = 1),
+    tenant_id         TEXT NOT NULL,
+    tenant_name       TEXT NOT NULL,
+    sede_id           TEXT NOT NULL,
+    sede_name         TEXT NOT NULL,
+    device_id         TEXT NOT NULL,
+    device_name       TEXT NOT NULL,
+    device_credential TEXT NOT NULL,
+    cloud_url         TEXT NOT NULL,
+    jwks              TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(jwks)),
+    config            TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(config)),
+    currency          TEXT NOT NULL,
+    locale            TEXT NOT NULL,
+    timezone          TEXT NOT NULL,
+    activated_at      TEXT NOT NULL
+) STRICT;
+
+-- Synced from the cloud; read-only at the caja. Email is not unique here: a pulled page may
+-- hold a user's new email before the old holder's change arrives.
+CREATE TABLE users (
+    id            TEXT PRIMARY KEY,
+    tenant_id     TEXT NOT NULL,
+    sede_id       TEXT,
+    email         TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    password_hash TEXT,
+    role          TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'manager', 'cashier')),
+    active        INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    version       INTEGER NOT NULL DEFAULT 1,
+    updated_at    TEXT NOT NULL
+) STRICT;
+CREATE INDEX users_email ON users (email COLLATE NOCASE);
+
+CREATE TABLE products (
+    id               TEXT PRIMARY KEY,
+    sku              TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    category         TEXT,
+    barcode          TEXT,
+    price_cents      INTEGER NOT NULL CHECK (price_cents >= 0),
+    cost_cents       INTEGER CHECK (cost_cents >= 0),
+    tax_rate         TEXT NOT NULL DEFAULT '0'
+                     CHECK (tax_rate <> '' AND tax_rate NOT GLOB '*[^0-9.]*'),
+    unit             TEXT NOT NULL DEFAULT 'unit' CHECK (unit IN ('unit', 'weight')),
+    active           INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    image_url        TEXT,
+    version          INTEGER NOT NULL DEFAULT 1,
+    last_modified_at TEXT NOT NULL,
+    synced_at        TEXT
+) STRICT;
+CREATE UNIQUE INDEX products_sku ON products (sku);
+CREATE UNIQUE INDEX products_barcode ON products (barcode) WHERE barcode IS NOT NULL;
+
+CREATE TABLE product_barcodes (
+    barcode    TEXT PRIMARY KEY,
+    product_id TEXT NOT NULL
+               REFERENCES products (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED
+) STRICT;
+CREATE INDEX product_barcodes_product ON product_barcodes (product_id);
+
+-- External content: the text lives once, in products; triggers keep the index in step.
+CREATE VIRTUAL TABLE products_fts USING fts5 (
+    name, sku, barcode, category,
+    content = 'products',
+    content_rowid = 'rowid',
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
+CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN
+    INSERT INTO products_fts (rowid, name, sku, barcode, category)
+    VALUES (new.rowid, new.name, new.sku, new.barcode, new.category);
+END;
+CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
+    INSERT INTO products_fts (products_fts, rowid, name, sku, barcode, category)
+    VALUES ('delete', old.rowid, old.name, old.sku, old.barcode, old.category);
+END;
+-- Only the indexed columns: a price change does not touch the index.
+CREATE TRIGGER products_fts_update AFTER UPDATE OF name, sku, barcode, category ON products
+BEGIN
+    INSERT INTO products_fts (products_fts, rowid, name, sku, barcode, category)
+    VALUES ('delete', old.rowid, old.name, old.sku, old.barcode, old.category);
+    INSERT INTO products_fts (rowid, name, sku, barcode, category)
+    VALUES (new.rowid, new.name, new.sku, new.barcode, new.category);
+END;
+
+-- quantity_milli is what the caja shows: cloud_quantity_milli (the cloud's sum of movements
+-- as of cloud_position) plus this sede's movements the cloud had not included at that point.
+CREATE TABLE inventory (
+    product_id           TEXT PRIMARY KEY
+                         REFERENCES products (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    quantity_milli       INTEGER NOT NULL DEFAULT 0,
+    cloud_quantity_milli INTEGER,
+    cloud_position       TEXT,
+    min_milli            INTEGER NOT NULL DEFAULT 0 CHECK (min_milli >= 0),
+    max_milli            INTEGER CHECK (max_milli IS NULL OR max_milli >= min_milli),
+    updated_at           TEXT NOT NULL
+) STRICT;
+
+-- A caja has one cash drawer, so at most one open shift at a time.
+CREATE TABLE shifts (
+    id                  TEXT PRIMARY KEY,
+    user_id             TEXT NOT NULL,
+    opened_at           TEXT NOT NULL,
+    opening_float_cents INTEGER NOT NULL CHECK (opening_float_cents >= 0),
+    closed_at           TEXT,
+    counted_cash_cents  INTEGER,
+    expected_cash_cents INTEGER,
+    status              TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+    z_report            TEXT CHECK (z_report IS NULL OR json_valid(z_report)),
+    CHECK ((status = 'open') = (closed_at IS NULL))
+) STRICT;
+CREATE UNIQUE INDEX shifts_one_open ON shifts (status) WHERE status = 'open';
+
+CREATE TABLE sales (
+    id             TEXT PRIMARY KEY,
+    number         INTEGER NOT NULL UNIQUE CHECK (number > 0),
+    user_id        TEXT NOT NULL,
+    shift_id       TEXT REFERENCES shifts (id),
+    subtotal_cents INTEGER NOT NULL,
+    discount_cents INTEGER NOT NULL DEFAULT 0,
+    tax_cents      INTEGER NOT NULL DEFAULT 0,
+    total_cents    INTEGER NOT NULL,
+    paid_cents     INTEGER NOT NULL,
+    change_cents   INTEGER NOT NULL DEFAULT 0 CHECK (change_cents >= 0),
+    client_ts      TEXT NOT NULL,
+    status         TEXT NOT NULL DEFAULT 'completed'
+                   CHECK (status IN ('completed', 'partially_returned', 'returned', 'voided'))
+) STRICT;
+CREATE INDEX sales_shift ON sales (shift_id);
+CREATE INDEX sales_client_ts ON sales (client_ts);
+
+CREATE TABLE sale_payments (
+    id           TEXT PRIMARY KEY,
+    sale_id      TEXT NOT NULL REFERENCES sales (id) ON DELETE CASCADE,
+    method       TEXT NOT NULL CHECK (method IN ('cash', 'card', 'transfer')),
+    amount_cents INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sale_payments_sale ON sale_payments (sale_id);
+
+-- Append-only stock movements; quantity_milli is signed (negative leaves the store).
+-- sale_id has no foreign key: pulled movements of other cajas name sales this file lacks.
+CREATE TABLE transactions (
+    id               TEXT PRIMARY KEY,
+    type             TEXT NOT NULL CHECK (type IN (
+                         'sale', 'return', 'entry', 'adjustment', 'transfer_out', 'transfer_in')),
+    product_id       TEXT NOT NULL REFERENCES products (id) DEFERRABLE INITIALLY DEFERRED,
+    quantity_milli   INTEGER NOT NULL,
+    unit_price_cents INTEGER NOT NULL DEFAULT 0,
+    unit_cost_cents  INTEGER,
+    discount_cents   INTEGER NOT NULL DEFAULT 0,
+    product_version  INTEGER,
+    sale_id          TEXT,
+    ref_id           TEXT,
+    document_id      TEXT NOT NULL,
+    user_id          TEXT NOT NULL,
+    client_ts        TEXT NOT NULL,
+    server_ts        TEXT,
+    cloud_position   TEXT,
+    note             TEXT,
+    CHECK (CASE type
+        WHEN 'adjustment' THEN 1
+        WHEN 'sale' THEN quantity_milli < 0
+        WHEN 'transfer_out' THEN quantity_milli < 0
+        ELSE quantity_milli > 0
+    END)
+) STRICT;
+CREATE INDEX transactions_product ON transactions (product_id);
+CREATE INDEX transactions_sale ON transactions (sale_id);
+CREATE INDEX transactions_client_ts ON transactions (client_ts);
+CREATE INDEX transactions_document ON transactions (document_id);
+-- The movements the cloud has not confirmed yet, added on top of cloud_quantity_milli.
+CREATE INDEX transactions_unconfirmed ON transactions (product_id) WHERE cloud_position IS NULL;
+CREATE TRIGGER transactions_no_delete BEFORE DELETE ON transactions BEGIN
+    SELECT RAISE(ABORT, 'transactions are append-only');
+END;
+-- Only what the cloud tells us later (server_ts, cloud_position) may change.
+CREATE TRIGGER transactions_no_update BEFORE UPDATE OF
+    id, type, product_id, quantity_milli, unit_price_cents, unit_cost_cents, discount_cents,
+    product_version, sale_id, ref_id, document_id, user_id, client_ts, note
+ON transactions BEGIN
+    SELECT RAISE(ABORT, 'transactions are append-only');
+END;
+
+-- The outbox: written in the same transaction as the change it records.
+CREATE TABLE sync_queue (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    op_id           TEXT NOT NULL UNIQUE,
+    kind            TEXT NOT NULL,
+    entity_id       TEXT NOT NULL,
+    payload         TEXT NOT NULL CHECK (json_valid(payload)),
+    base_version    INTEGER,
+    client_ts       TEXT NOT NULL,
+    status          TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (status IN ('pending', 'synced', 'rejected', 'conflict')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    last_error      TEXT,
+    result          TEXT CHECK (result IS NULL OR json_valid(result)),
+    created_at      TEXT NOT NULL,
+    synced_at       TEXT
+) STRICT;
+CREATE INDEX sync_queue_pending ON sync_queue (seq) WHERE status = 'pending';
+-- Write checkpoint: a pulled row must not overwrite an entity with pending ops.
+CREATE INDEX sync_queue_pending_entity ON sync_queue (entity_id) WHERE status = 'pending';
+
+CREATE TABLE auth_session (
+    token_hash   TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at   TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    expires_at   TEXT NOT NULL,
+    cloud_token  TEXT
+) STRICT;
+CREATE INDEX auth_session_user ON auth_session (user_id);
+
+CREATE TABLE audit_logs (
+    id          TEXT PRIMARY KEY,
+    user_id     TEXT,
+    action      TEXT NOT NULL,
+    entity_type TEXT NOT NULL,
+    entity_id   TEXT,
+    before_data TEXT CHECK (before_data IS NULL OR json_valid(before_data)),
+    after_data  TEXT CHECK (after_data IS NULL OR json_valid(after_data)),
+    ts          TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_logs_entity ON audit_logs (entity_type, entity_id);
+CREATE INDEX audit_logs_ts ON audit_logs (ts);
+
+-- cursor, epoch, last_push_at, last_pull_at, clock_offset_ms, ...: ANY keeps ints as ints.
+CREATE TABLE sync_state (
+    key   TEXT PRIMARY KEY,
+    value ANY
+) STRICT;
+
+CREATE TABLE lan_peers (
+    device_id    TEXT PRIMARY KEY,
+    address      TEXT NOT NULL,
+    port         INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+    rank         INTEGER NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    role         TEXT NOT NULL DEFAULT 'unknown' CHECK (role IN ('master', 'slave', 'unknown'))
+) STRICT;
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (SCHEMA_V1,)
