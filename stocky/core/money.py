@@ -66,7 +66,8 @@ def money_to_cents(value: Decimal) -> int:
 
 
 def cents_to_money(cents: int) -> Decimal:
-    return (Decimal(cents) / MONEY_SCALE).quantize(MONEY_QUANTUM)
+    result: Decimal = (Decimal(cents) / MONEY_SCALE).quantize(MONEY_QUANTUM)
+    return result
 
 
 def quantity_to_milli(value: Decimal) -> int:
@@ -75,4 +76,5 @@ def quantity_to_milli(value: Decimal) -> int:
 
 
 def milli_to_quantity(milli: int) -> Decimal:
-    return (Decimal(milli) / QUANTITY_SCALE).quantize(QUANTITY_QUANTUM)
+    result: Decimal = (Decimal(milli) / QUANTITY_SCALE).quantize(QUANTITY_QUANTUM)
+    return result

@@ -1,0 +1,183 @@
+"""`stocky cloud ...`: run, migrate and administer the cloud."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from stocky.cloud.config import Settings
+from stocky.cloud.services import Services, ServiceUnreachableError, running_services
+
+cloud_app = typer.Typer(help="Run and administer the Stocky cloud.", no_args_is_help=True)
+console = Console()
+err_console = Console(stderr=True)
+
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Where embedded PostgreSQL, Redis and keys live."),
+]
+
+
+def fail(message: str) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    try:
+        return Settings(**values)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "settings"
+        fail(f"invalid setting {field}: {first['msg']}")
+
+
+@contextmanager
+def services_or_exit(settings: Settings) -> Iterator[Services]:
+    try:
+        with running_services(settings) as services:
+            yield services
+    except ServiceUnreachableError as exc:
+        fail(str(exc))
+
+
+def migrate_schema(settings: Settings, services: Services) -> str:
+    from stocky.cloud.db import create_owner_engine
+    from stocky.cloud.migrate import upgrade
+
+    engine = create_owner_engine(services.database_url)
+    try:
+        before = _current_revision(engine)
+        status = upgrade(
+            engine,
+            app_role=settings.app_db_role,
+            app_password=settings.app_db_password.get_secret_value(),
+        )
+    finally:
+        engine.dispose()
+    if before == status.head:
+        return f"schema already at {status.head}: nothing to do"
+    return f"schema migrated from {before or 'empty'} to {status.head}"
+
+
+def _current_revision(engine: object) -> str | None:
+    from stocky.cloud.migrate import schema_status
+
+    return schema_status(engine).current  # type: ignore[arg-type]
+
+
+@cloud_app.command()
+def migrate(data_dir: DataDirOpt = None) -> None:
+    """Bring the database schema to the latest version (a no-op when it is there)."""
+    settings = load_settings(data_dir)
+    with services_or_exit(settings) as services:
+        console.print(migrate_schema(settings, services))
+
+
+@cloud_app.command()
+def serve(
+    data_dir: DataDirOpt = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    migrate: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Migrate the schema at start.")
+    ] = True,
+) -> None:
+    """Run the cloud API (embedded PostgreSQL and Redis unless their URLs are set)."""
+    import uvicorn
+
+    from stocky.cloud.app import create_app
+    from stocky.cloud.db import create_owner_engine
+    from stocky.cloud.migrate import schema_status
+
+    settings = load_settings(data_dir, host=host, port=port)
+    with services_or_exit(settings) as services:
+        if migrate:
+            console.print(migrate_schema(settings, services))
+        else:
+            engine = create_owner_engine(services.database_url)
+            status = schema_status(engine)
+            engine.dispose()
+            if not status.up_to_date:
+                fail(
+                    f"the database schema is at {status.current or 'empty'}, this version needs "
+                    f"{status.head}: run `stocky cloud migrate` first"
+                )
+        embedded = ", ".join(services.embedded) or "none"
+        console.print(
+            f"Stocky cloud on [bold]{settings.base_url}[/] (embedded services: {embedded})"
+        )
+        app = create_app(settings, services)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+@cloud_app.command("create-tenant")
+def create_tenant_command(
+    name: Annotated[str, typer.Option(help="The business's name.")],
+    owner_email: Annotated[str, typer.Option(help="The owner's email (their login).")],
+    owner_password: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8."),
+    ],
+    currency: Annotated[str, typer.Option(help="ISO 4217 code.")] = "COP",
+    locale: Annotated[str, typer.Option(help="Locale for amounts and dates.")] = "es-CO",
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Create a tenant (a business) and its owner user."""
+    from stocky.cloud.tenants.schemas import TenantSignup
+
+    try:
+        signup = TenantSignup(
+            tenant_name=name,
+            email=owner_email,
+            password=owner_password,
+            currency=currency,
+            locale=locale,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+    settings = load_settings(data_dir)
+    with services_or_exit(settings) as services:
+        migrate_schema(settings, services)
+        created = asyncio.run(_create_tenant(settings, services, signup))
+    console.print(f"created tenant [bold]{created[0]}[/] ({created[1]}), owner {signup.email}")
+
+
+async def _create_tenant(settings: Settings, services: Services, signup: object) -> tuple[str, str]:
+    from stocky.cloud.db import create_app_engine, make_sessionmaker
+    from stocky.cloud.tenants.schemas import TenantSignup
+    from stocky.cloud.tenants.service import create_tenant
+
+    assert isinstance(signup, TenantSignup)
+    engine = create_app_engine(services.app_database_url, settings)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            created = await create_tenant(
+                session,
+                name=signup.tenant_name,
+                owner_email=signup.email,
+                owner_password=signup.password,
+                currency=signup.currency,
+                locale=signup.locale,
+            )
+            return created.tenant.name, str(created.tenant.id)
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m`
+    from stocky.cli import app
+
+    sys.exit(app())

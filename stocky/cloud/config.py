@@ -1,0 +1,55 @@
+"""Cloud settings: one object, read from STOCKY_* environment variables, passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_APP_DB_PASSWORD = "stocky-app-dev"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STOCKY_", env_file=None, extra="ignore")
+
+    mode: Literal["dev", "production"] = "dev"
+    data_dir: Path = Field(default=Path(".stocky"), description="Embedded services and keys")
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL of the schema owner (runs migrations). Empty: embedded.",
+    )
+    app_database_url: str | None = Field(
+        default=None,
+        description="URL the API connects with, as the application role. Empty: derived.",
+    )
+    app_db_role: str = "stocky_app"
+    app_db_password: SecretStr = SecretStr(DEV_APP_DB_PASSWORD)
+    redis_url: str | None = Field(default=None, description="Redis URL. Empty: embedded.")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str | None = Field(default=None, description="URL cajas use to reach the cloud")
+    secret_key: SecretStr | None = Field(
+        default=None, description="Ed25519 private key (PEM) for tokens; empty: kept in data dir"
+    )
+    access_token_minutes: int = Field(default=15, ge=1)
+    refresh_token_days: int = Field(default=30, ge=1)
+    db_pool_size: int = Field(default=10, ge=1)
+    idle_in_transaction_timeout_ms: int = Field(default=10_000, ge=100)
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.mode == "production":
+            if self.app_db_password.get_secret_value() == DEV_APP_DB_PASSWORD:
+                raise ValueError("STOCKY_APP_DB_PASSWORD must be set in production mode")
+            if self.database_url is None:
+                raise ValueError("STOCKY_DATABASE_URL must be set in production mode")
+            if self.redis_url is None:
+                raise ValueError("STOCKY_REDIS_URL must be set in production mode")
+        return self
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"

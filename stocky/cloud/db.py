@@ -1,0 +1,77 @@
+"""Database engines and the tenant-scoped transaction every request runs in.
+
+The API connects as the application role, which owns no table and is subject to row-level
+security. `tenant_transaction` opens a transaction and sets `app.tenant_id` with
+set_config(..., true) (SET LOCAL), so the setting ends with the transaction and can never
+leak to the next user of a pooled connection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from stocky.cloud.config import Settings
+
+SessionMaker = async_sessionmaker[AsyncSession]
+
+
+def driver_url(url: str, driver: str = "postgresql+psycopg") -> str:
+    return make_url(url).set(drivername=driver).render_as_string(hide_password=False)
+
+
+def create_app_engine(app_database_url: str, settings: Settings) -> AsyncEngine:
+    """The pooled async engine the API and jobs use, as the application role."""
+    timeout = settings.idle_in_transaction_timeout_ms
+    return create_async_engine(
+        driver_url(app_database_url),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+        connect_args={
+            # A transaction left open would hold back every pull (see sync); end it.
+            "options": f"-c idle_in_transaction_session_timeout={timeout}",
+            "connect_timeout": 5,
+        },
+    )
+
+
+def create_owner_engine(database_url: str) -> Engine:
+    """A synchronous engine as the schema owner: migrations and admin commands only."""
+    return create_engine(driver_url(database_url), pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> SessionMaker:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def set_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Scope the session's current transaction to one tenant (transaction-local)."""
+    await session.execute(
+        text("SELECT set_config('app.tenant_id', :tenant_id, true)"),
+        {"tenant_id": str(tenant_id)},
+    )
+
+
+@asynccontextmanager
+async def tenant_transaction(
+    sessionmaker: SessionMaker, tenant_id: uuid.UUID | None
+) -> AsyncIterator[AsyncSession]:
+    """One transaction, scoped to a tenant, committed on success and rolled back on error.
+
+    With tenant_id None the transaction sees no tenant rows at all (RLS hides them).
+    """
+    async with sessionmaker() as session, session.begin():
+        if tenant_id is not None:
+            await set_tenant(session, tenant_id)
+        yield session

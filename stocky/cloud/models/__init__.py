@@ -1,0 +1,42 @@
+"""All SQLAlchemy models, in one package so relationships never import in cycles."""
+
+from stocky.cloud.models.base import Base
+from stocky.cloud.models.catalog import Inventory, Product, ProductBarcode
+from stocky.cloud.models.movements import Sale, SalePayment, Shift, Transaction, Transfer
+from stocky.cloud.models.records import AuditLog, Change, ServerState, SyncLog, SyncOp
+from stocky.cloud.models.tenancy import (
+    ActivationCode,
+    Device,
+    RefreshToken,
+    Sede,
+    Tenant,
+    User,
+)
+
+__all__ = [
+    "ActivationCode",
+    "AuditLog",
+    "Base",
+    "Change",
+    "Device",
+    "Inventory",
+    "Product",
+    "ProductBarcode",
+    "RefreshToken",
+    "Sale",
+    "SalePayment",
+    "Sede",
+    "ServerState",
+    "Shift",
+    "SyncLog",
+    "SyncOp",
+    "Tenant",
+    "Transaction",
+    "Transfer",
+    "User",
+]
+
+# Tables that belong to one tenant: each gets row-level security on tenant_id.
+TENANT_TABLES = [
+    t.name for t in Base.metadata.sorted_tables if "tenant_id" in t.c and t.name not in ("tenants",)
+]

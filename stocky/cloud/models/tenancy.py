@@ -1,0 +1,163 @@
+"""Tenants, their sedes (stores), devices (cajas), activation codes, users and tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from stocky.cloud.models.base import Base, CreatedAt, TenantPk, UUIDPk, enum_check
+
+ROLES = ("owner", "admin", "manager", "cashier")
+TENANT_STATUSES = ("active", "suspended")
+DEVICE_STATUSES = ("active", "revoked")
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    __table_args__ = (
+        CheckConstraint(enum_check("status", TENANT_STATUSES), name="status"),
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency"),
+    )
+
+    id: Mapped[UUIDPk]
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    plan: Mapped[str] = mapped_column(String(40), server_default="standard")
+    status: Mapped[str] = mapped_column(String(20), server_default="active")
+    currency: Mapped[str] = mapped_column(String(3), server_default="COP")
+    locale: Mapped[str] = mapped_column(String(20), server_default="es-CO")
+    timezone: Mapped[str] = mapped_column(String(60), server_default="America/Bogota")
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[CreatedAt]
+
+
+class Sede(Base):
+    __tablename__ = "sedes"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name"),
+        ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+    )
+
+    tenant_id: Mapped[TenantPk]
+    id: Mapped[UUIDPk]
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(Text)
+    timezone: Mapped[str | None] = mapped_column(String(60))
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    is_online: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    last_ping_at: Mapped[datetime | None]
+    last_sync_at: Mapped[datetime | None]
+    sync_version: Mapped[int] = mapped_column(Integer, server_default="0")
+    config: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[CreatedAt]
+
+
+class Device(Base):
+    """A caja: one checkout PC bound to a sede by an activation code."""
+
+    __tablename__ = "devices"
+    __table_args__ = (
+        CheckConstraint(enum_check("status", DEVICE_STATUSES), name="status"),
+        ForeignKeyConstraint(["tenant_id", "sede_id"], ["sedes.tenant_id", "sedes.id"]),
+        Index("ix_devices_tenant_id_sede_id", "tenant_id", "sede_id"),
+    )
+
+    tenant_id: Mapped[TenantPk]
+    id: Mapped[UUIDPk]
+    sede_id: Mapped[uuid.UUID]
+    name: Mapped[str] = mapped_column(String(120))
+    credential_hash: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(20), server_default="active")
+    lan_rank: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_seen_at: Mapped[datetime | None]
+    clock_offset_ms: Mapped[int | None] = mapped_column(Integer)
+    app_version: Mapped[str | None] = mapped_column(String(40))
+    activated_at: Mapped[CreatedAt]
+    revoked_at: Mapped[datetime | None]
+
+
+class ActivationCode(Base):
+    """A 6-digit single-use code; only its hash is stored."""
+
+    __tablename__ = "activation_codes"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "sede_id"], ["sedes.tenant_id", "sedes.id"]),
+        # Looked up by hash before the tenant is known (see stocky_find_activation_code).
+        Index("ix_activation_codes_code_hash", "code_hash"),
+    )
+
+    tenant_id: Mapped[TenantPk]
+    id: Mapped[UUIDPk]
+    sede_id: Mapped[uuid.UUID]
+    code_hash: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_device_id: Mapped[uuid.UUID | None]
+    failed_attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    created_by: Mapped[uuid.UUID | None]
+    created_at: Mapped[CreatedAt]
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "email"),
+        CheckConstraint(enum_check("role", ROLES), name="role"),
+        CheckConstraint("email = lower(email)", name="email_lower"),
+        ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["tenant_id", "sede_id"], ["sedes.tenant_id", "sedes.id"]),
+        # Login looks a user up by email before the tenant is known.
+        Index("ix_users_email", "email"),
+    )
+
+    tenant_id: Mapped[TenantPk]
+    id: Mapped[UUIDPk]
+    sede_id: Mapped[uuid.UUID | None]
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[CreatedAt]
+
+
+class RefreshToken(Base):
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "user_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"
+        ),
+        # The token itself carries its tenant id, so the lookup stays tenant-scoped.
+        Index("ix_refresh_tokens_tenant_id_token_hash", "tenant_id", "token_hash", unique=True),
+        Index("ix_refresh_tokens_tenant_id_user_id", "tenant_id", "user_id"),
+    )
+
+    tenant_id: Mapped[TenantPk]
+    id: Mapped[UUIDPk]
+    user_id: Mapped[uuid.UUID]
+    token_hash: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[CreatedAt]
