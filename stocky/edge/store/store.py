@@ -212,7 +212,11 @@ class Store:
         if self._closed:
             raise StoreClosedError(f"store {self.path} is closed")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._reader_pool, self.read, fn)
+        try:
+            pending = loop.run_in_executor(self._reader_pool, self.read, fn)
+        except RuntimeError as exc:  # the pool shut down between the check and the submit
+            raise StoreClosedError(f"store {self.path} is closed") from exc
+        return await pending
 
     def _borrow_reader(self) -> sqlite3.Connection:
         with self._lock:
