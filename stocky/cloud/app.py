@@ -7,13 +7,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from stocky.cloud.auth.keys import KeyRing
 from stocky.cloud.config import Settings
 from stocky.cloud.db import create_app_engine, make_sessionmaker
 from stocky.cloud.errors import install_error_handlers
-from stocky.cloud.health.router import router as health_router
 from stocky.cloud.limits import BodyLimitMiddleware
 from stocky.cloud.redis import create_redis
+from stocky.cloud.routers import ROUTERS
 from stocky.cloud.services import Services
+
+
+def load_key_ring(settings: Settings) -> KeyRing:
+    if settings.secret_key is not None:
+        return KeyRing.from_pem(settings.secret_key.get_secret_value())
+    return KeyRing.load_or_create(settings.data_dir / "keys")
 
 
 def create_app(settings: Settings, services: Services) -> FastAPI:
@@ -38,8 +45,10 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         description="Multi-tenant source of truth for Stocky's stores and cajas.",
     )
     app.state.settings = settings
+    app.state.keys = load_key_ring(settings)
     app.state.services = services
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.include_router(health_router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

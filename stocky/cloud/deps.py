@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from redis.asyncio import Redis
 
 from stocky.cloud.config import Settings
 from stocky.cloud.db import SessionMaker
+from stocky.cloud.redis import RedisClient
 
 
 def get_settings(request: Request) -> Settings:
@@ -21,11 +21,11 @@ def get_sessionmaker(request: Request) -> SessionMaker:
     return sessionmaker
 
 
-def get_redis(request: Request) -> Redis[bytes]:
-    redis: Redis[bytes] = request.app.state.redis
+def get_redis(request: Request) -> RedisClient:
+    redis: RedisClient = request.app.state.redis
     return redis
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionMakerDep = Annotated[SessionMaker, Depends(get_sessionmaker)]
-RedisDep = Annotated["Redis[bytes]", Depends(get_redis)]
+RedisDep = Annotated[RedisClient, Depends(get_redis)]

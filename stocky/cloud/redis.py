@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from redis.asyncio import Redis
 
+if TYPE_CHECKING:
+    RedisClient = Redis[bytes]
+else:  # redis-py's Redis is generic only to type checkers
+    RedisClient = Redis
 
-def create_redis(url: str) -> Redis[bytes]:
+
+def create_redis(url: str) -> RedisClient:
     return Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5, decode_responses=False)

@@ -785,7 +785,6 @@ def downgrade() -> None:
     op.drop_index("ix_products_tenant_id_category", table_name="products")
     op.drop_table("products")
     op.drop_table("tenants")
-    op.execute("DROP FUNCTION IF EXISTS stocky_current_tenant()")
     op.drop_index("ix_sync_ops_tenant_id_sede_id_created_at", table_name="sync_ops")
     op.drop_table("sync_ops")
     op.drop_table("server_state")
@@ -795,4 +794,5 @@ def downgrade() -> None:
     op.drop_index("ix_audit_logs_tenant_id_entity", table_name="audit_logs")
     op.drop_index("ix_audit_logs_tenant_id_created_at", table_name="audit_logs")
     op.drop_table("audit_logs")
+    op.execute("DROP FUNCTION IF EXISTS stocky_current_tenant() CASCADE")
     # ### end Alembic commands ###

@@ -1,0 +1,3 @@
+from stocky.cli import app
+
+app(prog_name="stocky")

@@ -1,0 +1,79 @@
+"""Who is calling, and the tenant-scoped transaction that request runs in.
+
+`TenantSession` is the request's one transaction: opened scoped to the caller's tenant
+(RLS), committed when the endpoint returns, before the response is sent, and rolled back
+if it raises. Services never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stocky.cloud.auth.keys import KeyRing
+from stocky.cloud.auth.tokens import InvalidTokenError, Principal, verify_access_token
+from stocky.cloud.db import set_tenant
+from stocky.cloud.deps import SessionMakerDep
+from stocky.cloud.errors import ForbiddenError, UnauthorizedError
+
+bearer = HTTPBearer(auto_error=False)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def get_key_ring(request: Request) -> KeyRing:
+    keys: KeyRing = request.app.state.keys
+    return keys
+
+
+KeyRingDep = Annotated[KeyRing, Depends(get_key_ring)]
+
+
+def get_current_user(credentials: BearerDep, keys: KeyRingDep, request: Request) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise UnauthorizedError(
+            "Sign in first: this needs a bearer access token.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        principal = verify_access_token(keys, credentials.credentials)
+    except InvalidTokenError as exc:
+        raise UnauthorizedError(
+            f"The access token was refused ({exc}).",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from exc
+    request.state.principal = principal
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
+
+
+def require_role(minimum: str) -> Callable[[Principal], Principal]:
+    """A dependency that lets through users whose role ranks at least `minimum`."""
+
+    def check(user: CurrentUser) -> Principal:
+        if not user.at_least(minimum):
+            raise ForbiddenError(f"This action needs the {minimum} role or higher.")
+        return user
+
+    return check
+
+
+async def get_tenant_session(
+    request: Request, sessionmaker: SessionMakerDep
+) -> AsyncIterator[AsyncSession]:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        raise UnauthorizedError("Sign in first.")
+    async with sessionmaker() as session, session.begin():
+        await set_tenant(session, principal.tenant_id)
+        yield session
+
+
+# scope="function": the transaction commits before the response is sent, so a client
+# never sees success for a write that then fails to commit.
+TenantSession = Annotated[AsyncSession, Depends(get_tenant_session, scope="function")]
