@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from stocky.cloud.cli import cloud_app
+from stocky.edge.cli import edge_app
 
 app = typer.Typer(
     name="stocky",
@@ -13,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(cloud_app, name="cloud")
+app.add_typer(edge_app, name="edge")
 
 
 if __name__ == "__main__":
