@@ -1,0 +1,31 @@
+# Two entry points for a newcomer: `make start` and `make test`. Both create the
+# virtual environment on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: start test lint check clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Stocky needs Python 3.11 or newer"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Set everything up and run the cloud on embedded PostgreSQL and Redis.
+start: $(STAMP)
+	$(BIN)/stocky cloud serve
+
+## Run the whole test suite (embedded PostgreSQL and Redis unless STOCKY_TEST_* are set).
+test: $(STAMP)
+	$(BIN)/python -m pytest tests -q
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check stocky tests bench
+	$(BIN)/ruff check stocky tests bench
+	$(BIN)/mypy stocky
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
