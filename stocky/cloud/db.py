@@ -8,10 +8,16 @@ leak to the next user of a pooled connection.
 
 from __future__ import annotations
 
+import functools
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
+from psycopg.types.json import set_json_loads
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
@@ -26,6 +32,25 @@ from stocky.cloud.config import Settings
 SessionMaker = async_sessionmaker[AsyncSession]
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def json_dumps(value: Any) -> str:
+    return json.dumps(value, default=_json_default, separators=(",", ":"))
+
+
+# JSONB numbers are exact decimals in PostgreSQL; never let them become floats here.
+json_loads = functools.partial(json.loads, parse_float=Decimal)
+set_json_loads(json_loads)
+
+
 def driver_url(url: str, driver: str = "postgresql+psycopg") -> str:
     return make_url(url).set(drivername=driver).render_as_string(hide_password=False)
 
@@ -38,6 +63,8 @@ def create_app_engine(app_database_url: str, settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
+        json_serializer=json_dumps,
+        json_deserializer=json_loads,
         connect_args={
             # A transaction left open would hold back every pull (see sync); end it.
             "options": f"-c idle_in_transaction_session_timeout={timeout}",
@@ -48,7 +75,12 @@ def create_app_engine(app_database_url: str, settings: Settings) -> AsyncEngine:
 
 def create_owner_engine(database_url: str) -> Engine:
     """A synchronous engine as the schema owner: migrations and admin commands only."""
-    return create_engine(driver_url(database_url), pool_pre_ping=True)
+    return create_engine(
+        driver_url(database_url),
+        pool_pre_ping=True,
+        json_serializer=json_dumps,
+        json_deserializer=json_loads,
+    )
 
 
 def make_sessionmaker(engine: AsyncEngine) -> SessionMaker:

@@ -1,0 +1,73 @@
+"""Pull: a sede's scope of the change feed, in commit order, page by page."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stocky.cloud.errors import BadRequestError
+from stocky.cloud.sync import repository
+from stocky.core.sync import Change, Cursor, CursorError, PullResponse
+
+
+def _position(epoch: str, row: repository.FeedRow) -> Cursor:
+    return Cursor(epoch=epoch, xid=row.xid, id=row.id)
+
+
+async def pull_changes(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    sede_id: uuid.UUID,
+    cursor_token: str | None,
+    limit: int,
+) -> PullResponse:
+    """One page of the sede's changes after the cursor.
+
+    A cursor from another epoch, or ahead of anything this server has issued (the database
+    was rolled back), restarts the feed from the beginning with `reset` set, so the caja
+    rebuilds its copy and re-pushes what the cloud no longer has.
+    """
+    epoch = await repository.server_epoch(session)
+    reset = False
+    if cursor_token is None:
+        cursor = Cursor.start(epoch)
+    else:
+        try:
+            cursor = Cursor.decode(cursor_token)
+        except CursorError as exc:
+            raise BadRequestError(f"cursor: {exc}", field="cursor") from exc
+        if cursor.epoch != epoch or cursor.xid >= await repository.next_xid(session):
+            cursor, reset = Cursor.start(epoch), True
+    rows = await repository.read_feed(
+        session,
+        tenant_id=tenant_id,
+        sede_id=sede_id,
+        after_xid=cursor.xid,
+        after_id=cursor.id,
+        limit=limit + 1,
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    changes = [
+        Change(
+            position=_position(epoch, row).encode(),
+            entity=row.entity,
+            entity_id=row.entity_id,
+            op="delete" if row.op == "delete" else "upsert",
+            version=row.version,
+            data=row.data,
+        )
+        for row in rows
+    ]
+    last = _position(epoch, rows[-1]) if rows else cursor
+    return PullResponse(
+        changes=changes,
+        cursor=last.encode(),
+        has_more=has_more,
+        epoch=epoch,
+        reset=reset,
+        server_time=datetime.now(UTC),
+    )
