@@ -177,7 +177,8 @@ async def test_scope_excludes_other_sedes_and_tenants(
             (tenant, product),
         )
         conn.execute(
-            "INSERT INTO inventory (tenant_id, sede_id, product_id, quantity) VALUES (%s, %s, %s, 7)",
+            "INSERT INTO inventory (tenant_id, sede_id, product_id, quantity) "
+            "VALUES (%s, %s, %s, 7)",
             (tenant, other_sede, product),
         )
         conn.commit()
@@ -203,7 +204,7 @@ async def test_cursor_from_another_epoch_resets(
     database: DatabaseUrls, app_sessionmaker: SessionMaker, tenant_and_sede
 ) -> None:
     tenant, sede = tenant_and_sede
-    first, cursor, _ = await _pull_all(app_sessionmaker, tenant, sede, None)
+    _, cursor, _ = await _pull_all(app_sessionmaker, tenant, sede, None)
     with psycopg.connect(libpq_url(database.owner_url)) as conn:
         conn.execute("UPDATE server_state SET epoch = gen_random_uuid()")
     _, _, reset = await _pull_all(app_sessionmaker, tenant, sede, cursor)
