@@ -1,0 +1,192 @@
+"""Queries on stock rows and movements. Every one also filters by tenant (RLS too)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, true, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stocky.cloud.catalog.repository import texts, uuids
+from stocky.cloud.models import Inventory, Product, Sede, Transaction
+
+# Rows per statement: stays far below PostgreSQL's 65,535 bind parameters.
+CHUNK = 1000
+
+
+async def sede_exists(session: AsyncSession, tenant_id: uuid.UUID, sede_id: uuid.UUID) -> bool:
+    stmt = select(exists().where(Sede.tenant_id == tenant_id, Sede.id == sede_id))
+    return bool((await session.execute(stmt)).scalar())
+
+
+async def products_by_id(
+    session: AsyncSession, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Product]:
+    if not ids:
+        return {}
+    stmt = select(Product).where(Product.tenant_id == tenant_id, Product.id == uuids(ids))
+    return {p.id: p for p in (await session.execute(stmt)).scalars()}
+
+
+async def products_by_sku(
+    session: AsyncSession, tenant_id: uuid.UUID, skus: Sequence[str]
+) -> dict[str, Product]:
+    if not skus:
+        return {}
+    stmt = select(Product).where(Product.tenant_id == tenant_id, Product.sku == texts(skus))
+    return {p.sku: p for p in (await session.execute(stmt)).scalars()}
+
+
+async def products_with_movements(
+    session: AsyncSession, tenant_id: uuid.UUID, sede_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    if not ids:
+        return set()
+    stmt = (
+        select(Transaction.product_id)
+        .where(
+            Transaction.tenant_id == tenant_id,
+            Transaction.sede_id == sede_id,
+            Transaction.product_id == uuids(ids),
+        )
+        .distinct()
+    )
+    return set((await session.execute(stmt)).scalars())
+
+
+async def insert_movements(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Any]:
+    """Insert-if-absent by id: a movement pushed twice is stored once.
+
+    Returns (id, product_id, quantity) of the rows actually inserted.
+    """
+    inserted: list[Any] = []
+    for start in range(0, len(rows), CHUNK):
+        stmt = (
+            insert(Transaction)
+            .values(rows[start : start + CHUNK])
+            .on_conflict_do_nothing(index_elements=["tenant_id", "id"])
+            .returning(Transaction.id, Transaction.product_id, Transaction.quantity)
+        )
+        inserted += list((await session.execute(stmt)).all())
+    return inserted
+
+
+async def add_to_stock(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    sede_id: uuid.UUID,
+    deltas: list[tuple[uuid.UUID, Decimal]],
+) -> list[Any]:
+    """Add each delta to its stock row, creating it at 0 first; returns the new levels.
+
+    The caller passes one delta per product, sorted, so concurrent batches lock rows in
+    the same order and never deadlock.
+    """
+    levels: list[Any] = []
+    for start in range(0, len(deltas), CHUNK):
+        stmt = insert(Inventory).values(
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "sede_id": sede_id,
+                    "product_id": product_id,
+                    "quantity": delta,
+                    "last_movement_at": func.now(),
+                }
+                for product_id, delta in deltas[start : start + CHUNK]
+            ]
+        )
+        upsert = stmt.on_conflict_do_update(
+            index_elements=["tenant_id", "sede_id", "product_id"],
+            set_={
+                "quantity": Inventory.quantity + stmt.excluded.quantity,
+                "version": Inventory.version + 1,
+                "last_movement_at": stmt.excluded.last_movement_at,
+                "updated_at": func.now(),
+            },
+        ).returning(Inventory.product_id, Inventory.quantity, Inventory.version)
+        levels += list((await session.execute(upsert)).all())
+    return levels
+
+
+async def set_thresholds(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    sede_id: uuid.UUID,
+    product_id: uuid.UUID,
+    min_stock: Decimal,
+    max_stock: Decimal | None,
+) -> None:
+    stmt = insert(Inventory).values(
+        tenant_id=tenant_id,
+        sede_id=sede_id,
+        product_id=product_id,
+        min_stock=min_stock,
+        max_stock=max_stock,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["tenant_id", "sede_id", "product_id"],
+        set_={
+            "min_stock": stmt.excluded.min_stock,
+            "max_stock": stmt.excluded.max_stock,
+            "version": Inventory.version + 1,
+            "updated_at": func.now(),
+        },
+    )
+    await session.execute(stmt)
+
+
+def _stock_select(tenant_id: uuid.UUID, sede_id: uuid.UUID) -> Any:
+    join = and_(
+        Inventory.tenant_id == Product.tenant_id,
+        Inventory.product_id == Product.id,
+        Inventory.sede_id == sede_id,
+    )
+    return (
+        select(Product, Inventory).outerjoin(Inventory, join).where(Product.tenant_id == tenant_id)
+    )
+
+
+async def stock_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    sede_id: uuid.UUID,
+    *,
+    q: str | None,
+    status: str | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> list[tuple[Product, Inventory | None]]:
+    """Every active product (and any inactive one with a stock row) with its stock here."""
+    stmt = _stock_select(tenant_id, sede_id).where(
+        or_(Product.active.is_(true()), Inventory.product_id.is_not(None))
+    )
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(Product.name.ilike(pattern), Product.sku.ilike(pattern), Product.barcode == q)
+        )
+    quantity = func.coalesce(Inventory.quantity, 0)
+    if status == "low":
+        stmt = stmt.where(Inventory.min_stock > 0, quantity <= Inventory.min_stock)
+    elif status == "negative":
+        stmt = stmt.where(quantity < 0)
+    elif status == "over":
+        stmt = stmt.where(Inventory.max_stock.is_not(None), quantity > Inventory.max_stock)
+    if after is not None:
+        stmt = stmt.where(tuple_(Product.name, Product.id) > tuple_(*after))
+    stmt = stmt.order_by(Product.name, Product.id).limit(limit)
+    return [(p, i) for p, i in (await session.execute(stmt)).all()]
+
+
+async def stock_item(
+    session: AsyncSession, tenant_id: uuid.UUID, sede_id: uuid.UUID, product_id: uuid.UUID
+) -> tuple[Product, Inventory | None] | None:
+    stmt = _stock_select(tenant_id, sede_id).where(Product.id == product_id)
+    stmt = stmt.execution_options(populate_existing=True)
+    row = (await session.execute(stmt)).first()
+    return None if row is None else (row[0], row[1])
