@@ -234,10 +234,12 @@ async def bulk_update(
         update(table)
         .where(table.c.tenant_id == tenant_id, table.c.id == bindparam("b_id"))
         .values(
-            {name: bindparam(f"b_{name}") for name in _UPDATABLE},
-            version=table.c.version + 1,
-            last_modified_at=func.now(),
-            updated_at=func.now(),
+            {name: bindparam(f"b_{name}") for name in _UPDATABLE}
+            | {
+                "version": table.c.version + 1,
+                "last_modified_at": func.now(),
+                "updated_at": func.now(),
+            }
         )
     )
     params = [{f"b_{k}": v for k, v in row.items()} for row in rows]
