@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -15,3 +16,35 @@ err_console = Console(stderr=True)
 def fail(message: str) -> NoReturn:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
+
+
+@edge_app.command()
+def run(
+    data_dir: Path = typer.Option(..., "--data-dir", help="The caja's data folder"),
+    port: int | None = typer.Option(
+        None, "--port", min=1, max=65535, help="Local API port (default 8765)"
+    ),
+    host: str | None = typer.Option(None, "--host", help="Local API address (127.0.0.1)"),
+) -> None:
+    """Run the caja: local store and API (and the sync engine and UI when installed)."""
+    from stocky.edge.api.server import NotActivatedError, serve
+    from stocky.edge.config import EdgeSettings
+
+    settings = EdgeSettings(data_dir=data_dir)
+    if port is not None:
+        settings.port = port
+    if host is not None:
+        settings.host = host
+    try:
+        serve(settings)
+    except NotActivatedError as exc:
+        fail(str(exc))
+
+
+@edge_app.command()
+def status(data_dir: Path = typer.Option(..., "--data-dir", help="The caja's data folder")) -> None:
+    """Print the caja's status as JSON (activation, outbox, sync, LAN)."""
+    from stocky.edge.api.server import status_json
+    from stocky.edge.config import EdgeSettings
+
+    typer.echo(status_json(EdgeSettings(data_dir=data_dir)))

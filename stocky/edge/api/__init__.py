@@ -1,0 +1,1 @@
+"""The caja's local HTTP API under /local/api (what the UI, integrations and tests drive)."""

@@ -1,0 +1,39 @@
+"""The local API app factory: the caja's store and settings in, a ready app out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from stocky.cloud.limits import BodyLimitMiddleware
+from stocky.edge.api.deps import ShiftCloseHook
+from stocky.edge.api.routes import router as caja_router
+from stocky.edge.config import EdgeSettings
+from stocky.edge.errors import install_error_handlers
+from stocky.edge.inventory.router import router as inventory_router
+from stocky.edge.pos.router import router as pos_router
+from stocky.edge.shifts.router import router as shifts_router
+from stocky.edge.store import Store
+
+PREFIX = "/local/api"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_local_app(store: Store, settings: EdgeSettings) -> FastAPI:
+    """Build the local API on an open store (the caller owns the store's lifecycle)."""
+    app = FastAPI(
+        title="Stocky caja API",
+        version="0.1.0",
+        docs_url=f"{PREFIX}/docs",
+        openapi_url=f"{PREFIX}/openapi.json",
+    )
+    app.state.store = store
+    app.state.settings = settings
+    hooks: list[ShiftCloseHook] = []
+    app.state.before_shift_close = hooks
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    api = APIRouter(prefix=PREFIX)
+    for router in (caja_router, pos_router, inventory_router, shifts_router):
+        api.include_router(router)
+    app.include_router(api)
+    return app

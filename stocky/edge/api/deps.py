@@ -1,0 +1,90 @@
+"""FastAPI dependencies of the local API: the store, the settings, the logged-in user."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from stocky.edge.auth.session import LocalUser, needs_touch, session_user, touch_session
+from stocky.edge.config import EdgeSettings
+from stocky.edge.errors import ForbiddenError, UnauthorizedError
+from stocky.edge.store import Store
+
+# Awaited before a shift closes; the sync engine appends its outbox flush here.
+ShiftCloseHook = Callable[[], Awaitable[None]]
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_settings(request: Request) -> EdgeSettings:
+    settings: EdgeSettings = request.app.state.settings
+    return settings
+
+
+def get_shift_close_hooks(request: Request) -> list[ShiftCloseHook]:
+    hooks: list[ShiftCloseHook] = request.app.state.before_shift_close
+    return hooks
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[EdgeSettings, Depends(get_settings)]
+ShiftCloseHooks = Annotated[list[ShiftCloseHook], Depends(get_shift_close_hooks)]
+
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def idle_timeout(settings: EdgeSettings) -> timedelta:
+    return timedelta(hours=settings.session_idle_hours)
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise UnauthorizedError("log in first: no session token", headers=_CHALLENGE)
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthorizedError("expected 'Authorization: Bearer <token>'", headers=_CHALLENGE)
+    return token.strip()
+
+
+async def current_user(
+    store: StoreDep,
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> LocalUser:
+    token = bearer_token(authorization)
+    now = datetime.now(UTC)
+    user = await store.aread(lambda conn: session_user(conn, token, now=now))
+    if user is None:
+        raise UnauthorizedError(
+            "the session expired or is unknown: log in again", headers=_CHALLENGE
+        )
+    if needs_touch(user, now):
+        idle = idle_timeout(settings)
+        # A lost touch only shortens the session: no need to pay for a durable commit.
+        await store.awrite(
+            lambda conn: touch_session(conn, user.token_hash, now=now, idle=idle), durable=False
+        )
+    return user
+
+
+CurrentUser = Annotated[LocalUser, Depends(current_user)]
+
+
+def require_role(role: str) -> Callable[[LocalUser], Awaitable[LocalUser]]:
+    """A dependency that lets through users of `role` or above (manager < admin < owner)."""
+
+    async def check(user: CurrentUser) -> LocalUser:
+        if not user.at_least(role):
+            raise ForbiddenError(f"this needs the {role} role or above")
+        return user
+
+    return check
+
+
+ManagerUser = Annotated[LocalUser, Depends(require_role("manager"))]

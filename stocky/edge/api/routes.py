@@ -1,0 +1,148 @@
+"""Local API: login, logout, product lookup, status."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from pydantic import BaseModel, Field
+
+from stocky.core.money import cents_to_money, milli_to_quantity
+from stocky.edge.api.deps import CurrentUser, SettingsDep, StoreDep, bearer_token, idle_timeout
+from stocky.edge.api.status import caja_status
+from stocky.edge.auth.session import check_password, create_session, end_session, hash_token
+from stocky.edge.errors import NotFoundError, UnauthorizedError
+from stocky.edge.inventory.schemas import Strict
+from stocky.edge.store.search import product_by_barcode, search_products
+from stocky.edge.store.sede import load_sede_info
+from stocky.edge.store.timestamps import to_iso
+
+router = APIRouter(tags=["caja"])
+
+
+class LoginIn(Strict):
+    email: Annotated[str, Field(min_length=3, max_length=320)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class LoginOut(BaseModel):
+    token: str
+    expires_at: str
+    user: dict[str, str]
+
+
+class ProductOut(BaseModel):
+    id: str
+    sku: str
+    name: str
+    barcode: str | None
+    category: str | None
+    price: Decimal
+    tax_rate: Decimal
+    unit: str
+    active: bool
+    version: int
+    quantity: Decimal
+
+
+class ProductPage(BaseModel):
+    items: list[ProductOut]
+    limit: int
+    offset: int
+
+
+@router.post("/login")
+async def login(body: LoginIn, store: StoreDep, settings: SettingsDep) -> LoginOut:
+    def check(conn: sqlite3.Connection) -> sqlite3.Row | None:
+        info = load_sede_info(conn)
+        return check_password(
+            conn, body.email, body.password, sede_id=None if info is None else info.sede_id
+        )
+
+    # argon2 runs on a reader thread: a login never holds up the writer (and the sales).
+    user = await store.aread(check)
+    if user is None:
+        raise UnauthorizedError("wrong email or password")
+    now = datetime.now(UTC)
+    idle = idle_timeout(settings)
+    token, expires = await store.awrite(
+        lambda conn: create_session(conn, user["id"], now=now, idle=idle)
+    )
+    return LoginOut(
+        token=token,
+        expires_at=to_iso(expires),
+        user={"id": user["id"], "name": user["name"], "role": user["role"]},
+    )
+
+
+@router.post("/logout", status_code=204)
+async def logout(
+    user: CurrentUser, store: StoreDep, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    token_hash = hash_token(bearer_token(authorization))
+    await store.awrite(lambda conn: end_session(conn, token_hash))
+
+
+def _products(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[ProductOut]:
+    ids = [r["id"] for r in rows]
+    stock: dict[str, int] = {}
+    if ids:
+        marks = ", ".join("?" * len(ids))
+        stock = dict(
+            conn.execute(
+                f"SELECT product_id, quantity_milli FROM inventory WHERE product_id IN ({marks})",
+                ids,
+            ).fetchall()
+        )
+    return [
+        ProductOut(
+            id=r["id"],
+            sku=r["sku"],
+            name=r["name"],
+            barcode=r["barcode"],
+            category=r["category"],
+            price=cents_to_money(r["price_cents"]),
+            tax_rate=Decimal(r["tax_rate"]),
+            unit=r["unit"],
+            active=bool(r["active"]),
+            version=r["version"],
+            quantity=milli_to_quantity(stock.get(r["id"], 0)),
+        )
+        for r in rows
+    ]
+
+
+@router.get("/products")
+async def products(
+    user: CurrentUser,
+    store: StoreDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    barcode: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ProductPage:
+    """By barcode (404 when unknown), by text (FTS5, every word as a prefix), or by name."""
+
+    def find(conn: sqlite3.Connection) -> list[ProductOut]:
+        if barcode is not None:
+            row = product_by_barcode(conn, barcode)
+            if row is None:
+                raise NotFoundError(f"barcode: no product has barcode {barcode}", field="barcode")
+            return _products(conn, [row])
+        if q is not None and q.strip():
+            return _products(conn, search_products(conn, q, limit=limit, offset=offset))
+        rows = conn.execute(
+            "SELECT * FROM products WHERE active = 1 ORDER BY name, id LIMIT ? OFFSET ?",
+            (limit, offset),
+        ).fetchall()
+        return _products(conn, rows)
+
+    return ProductPage(items=await store.aread(find), limit=limit, offset=offset)
+
+
+@router.get("/status")
+async def status(store: StoreDep) -> dict[str, Any]:
+    return await store.aread(caja_status)

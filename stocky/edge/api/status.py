@@ -1,0 +1,64 @@
+"""The caja's status: what monitors, the status bar and `stocky edge status` read.
+
+It holds no business data, so GET /local/api/status needs no login. The sync engine and the
+LAN node report through sync_state keys: online, lan_role, last_push_at, last_pull_at,
+cursor, clock_offset_ms.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from stocky.edge.outbox import outbox_stats
+from stocky.edge.store.sede import load_sede_info
+
+_STATE_KEYS = ("online", "lan_role", "last_push_at", "last_pull_at", "cursor", "clock_offset_ms")
+
+
+def caja_status(conn: sqlite3.Connection, *, now: datetime | None = None) -> dict[str, Any]:
+    info = load_sede_info(conn)
+    state = {
+        row[0]: row[1]
+        for row in conn.execute(
+            f"SELECT key, value FROM sync_state WHERE key IN ({', '.join('?' * len(_STATE_KEYS))})",
+            _STATE_KEYS,
+        )
+    }
+    stats = outbox_stats(conn)
+    peers = [
+        dict(row)
+        for row in conn.execute(
+            "SELECT device_id, address, port, rank, role, last_seen_at FROM lan_peers "
+            "ORDER BY rank DESC"
+        )
+    ]
+    open_shift = conn.execute("SELECT 1 FROM shifts WHERE status = 'open'").fetchone()
+    return {
+        "activated": info is not None,
+        "sede": None
+        if info is None
+        else {
+            "tenant_id": info.tenant_id,
+            "tenant_name": info.tenant_name,
+            "sede_id": info.sede_id,
+            "sede_name": info.sede_name,
+            "device_id": info.device_id,
+            "device_name": info.device_name,
+            "cloud_url": info.cloud_url,
+        },
+        "role": state.get("lan_role") or "standalone",
+        "online": bool(state.get("online") or False),
+        "pending_ops": stats.pending,
+        "oldest_pending_at": stats.oldest_pending_at,
+        "oldest_pending_age_seconds": stats.oldest_pending_age_seconds(now),
+        "rejected_ops": stats.rejected,
+        "conflict_ops": stats.conflict,
+        "last_push_at": state.get("last_push_at"),
+        "last_pull_at": state.get("last_pull_at"),
+        "cursor": state.get("cursor"),
+        "clock_offset_ms": state.get("clock_offset_ms"),
+        "lan_peers": peers,
+        "shift_open": open_shift is not None,
+    }

@@ -1,0 +1,31 @@
+"""The caja's settings: STOCKY_EDGE_* environment variables, overridden by CLI flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+STORE_FILENAME: Final = "caja.db"
+
+
+def store_path(data_dir: Path) -> Path:
+    """Where a caja's SQLite file lives inside its data dir (activation writes the same file)."""
+    return data_dir / STORE_FILENAME
+
+
+class EdgeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STOCKY_EDGE_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(default=Path(".stocky-caja"), description="The caja's data folder")
+    host: str = Field(default="127.0.0.1", description="Local API address (loopback only)")
+    port: int = Field(default=8765, ge=1, le=65535, description="Local API port")
+    session_idle_hours: float = Field(
+        default=8.0, gt=0, description="A local session ends after this long without use"
+    )
+
+    @property
+    def store_path(self) -> Path:
+        return store_path(self.data_dir)

@@ -1,0 +1,1 @@
+"""Stock at the caja: movements, entries, physical counts, thresholds, inventory queries."""

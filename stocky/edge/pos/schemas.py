@@ -1,0 +1,142 @@
+"""Request and response bodies for sales and returns. Money and quantities are Decimal."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from stocky.edge.inventory.schemas import (
+    Id,
+    NonNegativeMoney,
+    Note,
+    PositiveMoney,
+    PositiveQuantity,
+    ProductRef,
+    Strict,
+)
+
+PaymentMethod = Literal["cash", "card", "transfer"]
+
+
+class SaleLineIn(ProductRef):
+    quantity: PositiveQuantity
+    discount: NonNegativeMoney | None = None
+
+
+class PaymentIn(Strict):
+    method: PaymentMethod
+    amount: PositiveMoney
+
+
+class SaleCreate(Strict):
+    lines: list[SaleLineIn] = Field(min_length=1, max_length=300)
+    # Empty only when the total is zero (everything discounted).
+    payments: list[PaymentIn] = Field(default_factory=list, max_length=10)
+
+
+class ReturnLineIn(Strict):
+    """A sale line by its id, or a product of the sale (spread over its lines in order)."""
+
+    line_id: Id | None = None
+    product_id: Id | None = None
+    quantity: PositiveQuantity
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> ReturnLineIn:
+        if (self.line_id is None) == (self.product_id is None):
+            raise ValueError("give exactly one of line_id or product_id")
+        return self
+
+
+class ReturnCreate(Strict):
+    sale_id: Id
+    # Omitted: return everything of the sale not returned yet.
+    lines: list[ReturnLineIn] | None = Field(default=None, min_length=1, max_length=300)
+    refund_method: PaymentMethod = "cash"
+    reason: Note | None = None
+
+
+class SaleLineOut(BaseModel):
+    id: str
+    product_id: str
+    name: str
+    quantity: Decimal
+    unit_price: Decimal
+    gross: Decimal
+    discount: Decimal
+    total: Decimal
+    product_version: int | None
+    returned_quantity: Decimal
+
+
+class PaymentOut(BaseModel):
+    method: PaymentMethod
+    amount: Decimal
+
+
+class RefundOut(BaseModel):
+    return_id: str
+    method: PaymentMethod
+    amount: Decimal
+
+
+class SaleOut(BaseModel):
+    id: str
+    number: int
+    user_id: str
+    shift_id: str | None
+    client_ts: str
+    status: str
+    lines: list[SaleLineOut]
+    payments: list[PaymentOut]
+    refunds: list[RefundOut]
+    subtotal: Decimal
+    discount: Decimal
+    tax: Decimal
+    total: Decimal
+    paid: Decimal
+    change: Decimal
+    op_id: str | None = None
+
+
+class ReturnLineOut(BaseModel):
+    id: str
+    line_id: str
+    product_id: str
+    quantity: Decimal
+    refund: Decimal
+
+
+class ReturnOut(BaseModel):
+    id: str
+    sale_id: str
+    client_ts: str
+    lines: list[ReturnLineOut]
+    refund_total: Decimal
+    refund_method: PaymentMethod
+    reason: str | None
+    op_id: str
+
+
+class Totals(BaseModel):
+    """Sales and returns over a period (a day, a shift)."""
+
+    sales_count: int
+    subtotal: Decimal
+    discount: Decimal
+    tax: Decimal
+    total: Decimal
+    payments: dict[str, Decimal]
+    change: Decimal
+    cash_in: Decimal
+    returns_count: int
+    refunds: dict[str, Decimal]
+    refunds_total: Decimal
+    net: Decimal
+
+
+class DaySummary(Totals):
+    date: str
+    timezone: str

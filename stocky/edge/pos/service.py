@@ -1,0 +1,392 @@
+"""Sale and return rules at the caja.
+
+Prices include tax (Colombian retail prices include IVA): a line's total is what the customer
+pays and its tax is the included portion, net x rate / (1 + rate), rounded per line.
+Every function runs inside one store.write and never commits; sales never fail for lack of
+stock (the goods already left), so stock may go negative.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from stocky.core.ids import new_id_str
+from stocky.core.money import cents_to_money, milli_to_quantity, money_to_cents, quantity_to_milli
+from stocky.edge.errors import ConflictError, FieldError, NotFoundError
+from stocky.edge.inventory.documents import record_document
+from stocky.edge.inventory.repository import Movement
+from stocky.edge.inventory.service import check_unit, resolve_product
+from stocky.edge.pos import repository as repo
+from stocky.edge.pos.repository import SaleRow, gross_cents
+from stocky.edge.pos.schemas import (
+    DaySummary,
+    PaymentOut,
+    RefundOut,
+    ReturnCreate,
+    ReturnLineOut,
+    ReturnOut,
+    SaleCreate,
+    SaleLineOut,
+    SaleOut,
+    Totals,
+)
+from stocky.edge.shifts.repository import open_shift_id
+from stocky.edge.store.sede import load_sede_info
+from stocky.edge.store.timestamps import to_iso
+
+_ONE = Decimal(1)
+
+
+@lru_cache(maxsize=64)
+def _tax_factor(rate: str) -> Decimal:
+    value = Decimal(rate)
+    return value / (_ONE + value)
+
+
+def included_tax_cents(net_cents: int, rate: str) -> int:
+    """The tax inside a tax-inclusive amount, rounded half up to the cent."""
+    if net_cents == 0 or rate in ("0", "0.0", "0.00"):
+        return 0
+    return int((Decimal(net_cents) * _tax_factor(rate)).quantize(_ONE, rounding=ROUND_HALF_UP))
+
+
+def _share(amount: int, part: int, whole: int) -> int:
+    """amount x part / whole in integers, rounded half up (all non-negative)."""
+    return (2 * amount * part + whole) // (2 * whole)
+
+
+def record_sale(conn: sqlite3.Connection, cmd: SaleCreate, *, user_id: str, now: str) -> SaleOut:
+    """Record a sale: header, payments, one movement per line, inventory, audit, one op."""
+    sale_id = new_id_str()
+    movements: list[Movement] = []
+    lines_out: list[SaleLineOut] = []
+    subtotal = discount = tax = 0
+    for i, line in enumerate(cmd.lines):
+        field = f"lines.{i}"
+        product = resolve_product(conn, line, field)
+        if not product["active"]:
+            raise FieldError(field, f"{product['name']} is no longer sold")
+        qty = quantity_to_milli(line.quantity)
+        check_unit(product, qty, f"{field}.quantity")
+        price = product["price_cents"]
+        gross = gross_cents(price, qty)
+        disc = 0 if line.discount is None else money_to_cents(line.discount)
+        if disc > gross:
+            raise FieldError(
+                f"{field}.discount", f"must not exceed the line amount {cents_to_money(gross)}"
+            )
+        subtotal += gross
+        discount += disc
+        tax += included_tax_cents(gross - disc, product["tax_rate"])
+        movement = Movement(
+            id=new_id_str(),
+            type="sale",
+            product_id=product["id"],
+            quantity_milli=-qty,
+            unit_price_cents=price,
+            discount_cents=disc,
+            product_version=product["version"],
+            sale_id=sale_id,
+        )
+        movements.append(movement)
+        lines_out.append(
+            SaleLineOut(
+                id=movement.id,
+                product_id=product["id"],
+                name=product["name"],
+                quantity=line.quantity,
+                unit_price=cents_to_money(price),
+                gross=cents_to_money(gross),
+                discount=cents_to_money(disc),
+                total=cents_to_money(gross - disc),
+                product_version=product["version"],
+                returned_quantity=Decimal("0.000"),
+            )
+        )
+    total = subtotal - discount
+    payments = [(new_id_str(), p.method, money_to_cents(p.amount)) for p in cmd.payments]
+    paid = sum(amount for _, _, amount in payments)
+    not_cash = sum(amount for _, method, amount in payments if method != "cash")
+    if paid < total:
+        raise FieldError(
+            "payments",
+            f"paid {cents_to_money(paid)} is less than the total {cents_to_money(total)}",
+        )
+    if not_cash > total:
+        raise FieldError(
+            "payments", "card and transfer payments cannot exceed the total; only cash gives change"
+        )
+    sale = SaleRow(
+        id=sale_id,
+        number=repo.next_number(conn),
+        user_id=user_id,
+        shift_id=open_shift_id(conn),
+        subtotal_cents=subtotal,
+        discount_cents=discount,
+        tax_cents=tax,
+        total_cents=total,
+        paid_cents=paid,
+        change_cents=paid - total,
+        client_ts=now,
+    )
+    repo.insert_sale(conn, sale)
+    repo.insert_payments(conn, sale_id, payments)
+    header = {
+        "id": sale_id,
+        "number": sale.number,
+        "subtotal": str(cents_to_money(subtotal)),
+        "discount": str(cents_to_money(discount)),
+        "tax": str(cents_to_money(tax)),
+        "total": str(cents_to_money(total)),
+        "paid": str(cents_to_money(paid)),
+        "change": str(cents_to_money(sale.change_cents)),
+        "payments": [
+            {"id": pid, "method": method, "amount": str(cents_to_money(amount))}
+            for pid, method, amount in payments
+        ],
+    }
+    op_id = record_document(
+        conn,
+        doc_type="sale",
+        document_id=sale_id,
+        movements=movements,
+        user_id=user_id,
+        shift_id=sale.shift_id,
+        client_ts=now,
+        header={"sale": header},
+    )
+    return SaleOut(
+        id=sale_id,
+        number=sale.number,
+        user_id=user_id,
+        shift_id=sale.shift_id,
+        client_ts=now,
+        status="completed",
+        lines=lines_out,
+        payments=[
+            PaymentOut(method=method, amount=cents_to_money(amount))
+            for _, method, amount in payments
+        ],
+        refunds=[],
+        subtotal=cents_to_money(subtotal),
+        discount=cents_to_money(discount),
+        tax=cents_to_money(tax),
+        total=cents_to_money(total),
+        paid=cents_to_money(paid),
+        change=cents_to_money(sale.change_cents),
+        op_id=op_id,
+    )
+
+
+def load_sale(conn: sqlite3.Connection, sale_id: str) -> SaleOut:
+    """A sale with its lines, what was returned of each, its payments and refunds (receipts)."""
+    sale = repo.get_sale(conn, sale_id)
+    if sale is None:
+        raise NotFoundError(f"sale {sale_id} not found", field="sale_id")
+    lines = [
+        SaleLineOut(
+            id=r["id"],
+            product_id=r["product_id"],
+            name=r["name"],
+            quantity=milli_to_quantity(r["quantity_milli"]),
+            unit_price=cents_to_money(r["unit_price_cents"]),
+            gross=cents_to_money(gross_cents(r["unit_price_cents"], r["quantity_milli"])),
+            discount=cents_to_money(r["discount_cents"]),
+            total=cents_to_money(
+                gross_cents(r["unit_price_cents"], r["quantity_milli"]) - r["discount_cents"]
+            ),
+            product_version=r["product_version"],
+            returned_quantity=milli_to_quantity(r["returned_milli"]),
+        )
+        for r in repo.sale_lines(conn, sale_id)
+    ]
+    payments, refunds = [], []
+    for p in repo.sale_payments(conn, sale_id):
+        if p["amount_cents"] >= 0:
+            payments.append(
+                PaymentOut(method=p["method"], amount=cents_to_money(p["amount_cents"]))
+            )
+        else:
+            refunds.append(
+                RefundOut(
+                    return_id=p["id"],
+                    method=p["method"],
+                    amount=cents_to_money(-p["amount_cents"]),
+                )
+            )
+    return SaleOut(
+        id=sale["id"],
+        number=sale["number"],
+        user_id=sale["user_id"],
+        shift_id=sale["shift_id"],
+        client_ts=sale["client_ts"],
+        status=sale["status"],
+        lines=lines,
+        payments=payments,
+        refunds=refunds,
+        subtotal=cents_to_money(sale["subtotal_cents"]),
+        discount=cents_to_money(sale["discount_cents"]),
+        tax=cents_to_money(sale["tax_cents"]),
+        total=cents_to_money(sale["total_cents"]),
+        paid=cents_to_money(sale["paid_cents"]),
+        change=cents_to_money(sale["change_cents"]),
+    )
+
+
+def _requested(
+    cmd: ReturnCreate, lines: list[sqlite3.Row], remaining: dict[str, int]
+) -> list[tuple[sqlite3.Row, int, str]]:
+    """(sale line, quantity_milli, field) to return; 404 unknown line, 409 beyond what's left."""
+    if cmd.lines is None:
+        wanted = [(r, remaining[r["id"]], "sale_id") for r in lines if remaining[r["id"]] > 0]
+        if not wanted:
+            raise ConflictError("everything in this sale was already returned", field="sale_id")
+        return wanted
+    left = dict(remaining)
+    wanted = []
+    for i, req in enumerate(cmd.lines):
+        field = f"lines.{i}"
+        qty = quantity_to_milli(req.quantity)
+        if req.line_id is not None:
+            candidates = [r for r in lines if r["id"] == req.line_id]
+            missing = (f"{field}.line_id", f"line {req.line_id} is not in this sale")
+        else:
+            candidates = [r for r in lines if r["product_id"] == req.product_id]
+            missing = (f"{field}.product_id", f"product {req.product_id} is not in this sale")
+        if not candidates:
+            raise NotFoundError(f"{missing[0]}: {missing[1]}", field=missing[0])
+        available = sum(left[r["id"]] for r in candidates)
+        if qty > available:
+            raise ConflictError(
+                f"{field}.quantity: only {milli_to_quantity(available)} left to return",
+                field=f"{field}.quantity",
+            )
+        check_unit(candidates[0], qty, f"{field}.quantity")
+        for r in candidates:
+            take = min(qty, left[r["id"]])
+            if take > 0:
+                wanted.append((r, take, field))
+                left[r["id"]] -= take
+                qty -= take
+    return wanted
+
+
+def record_return(
+    conn: sqlite3.Connection, cmd: ReturnCreate, *, user_id: str, now: str
+) -> ReturnOut:
+    """Return part or all of a past sale; never more than sold, across every return."""
+    sale = repo.get_sale(conn, cmd.sale_id)
+    if sale is None:
+        raise NotFoundError(f"sale_id: sale {cmd.sale_id} not found", field="sale_id")
+    if sale["status"] == "voided":
+        raise ConflictError("sale_id: the sale was voided", field="sale_id")
+    lines = repo.sale_lines(conn, cmd.sale_id)
+    remaining = {r["id"]: r["quantity_milli"] - r["returned_milli"] for r in lines}
+    done = {r["id"]: r["returned_milli"] for r in lines}
+    return_id = new_id_str()
+    movements: list[Movement] = []
+    out: list[ReturnLineOut] = []
+    for line, qty, _ in _requested(cmd, lines, remaining):
+        sold, price = line["quantity_milli"], line["unit_price_cents"]
+        net = gross_cents(price, sold) - line["discount_cents"]
+        # Cumulative shares, so several partial returns add up to the line's net exactly.
+        before = done[line["id"]]
+        refund = _share(net, before + qty, sold) - _share(net, before, sold)
+        done[line["id"]] = before + qty
+        movement = Movement(
+            id=new_id_str(),
+            type="return",
+            product_id=line["product_id"],
+            quantity_milli=qty,
+            unit_price_cents=price,
+            discount_cents=gross_cents(price, qty) - refund,
+            product_version=line["product_version"],
+            sale_id=cmd.sale_id,
+            ref_id=line["id"],
+            note=cmd.reason,
+        )
+        movements.append(movement)
+        out.append(
+            ReturnLineOut(
+                id=movement.id,
+                line_id=line["id"],
+                product_id=line["product_id"],
+                quantity=milli_to_quantity(qty),
+                refund=cents_to_money(refund),
+            )
+        )
+    refund_total = sum(money_to_cents(r.refund) for r in out)
+    if refund_total:
+        repo.insert_payments(conn, cmd.sale_id, [(return_id, cmd.refund_method, -refund_total)])
+    all_back = all(done[r["id"]] >= r["quantity_milli"] for r in lines)
+    repo.set_sale_status(conn, cmd.sale_id, "returned" if all_back else "partially_returned")
+    op_id = record_document(
+        conn,
+        doc_type="return",
+        document_id=return_id,
+        movements=movements,
+        user_id=user_id,
+        shift_id=open_shift_id(conn),
+        client_ts=now,
+        header={
+            "return": {
+                "sale_id": cmd.sale_id,
+                "refund_total": str(cents_to_money(refund_total)),
+                "refund_method": cmd.refund_method,
+                "reason": cmd.reason,
+            }
+        },
+    )
+    return ReturnOut(
+        id=return_id,
+        sale_id=cmd.sale_id,
+        client_ts=now,
+        lines=out,
+        refund_total=cents_to_money(refund_total),
+        refund_method=cmd.refund_method,
+        reason=cmd.reason,
+        op_id=op_id,
+    )
+
+
+def period_totals(
+    conn: sqlite3.Connection, *, start: str, end: str, shift_id: str | None = None
+) -> Totals:
+    """Sales and returns over [start, end) (sales of the shift instead, when given)."""
+    rows = repo.period_totals(conn, start=start, end=end, shift_id=shift_id)
+    s = rows.sales
+    cash_in = rows.payments.get("cash", 0) - s["change"]
+    refunds_total = sum(rows.refunds.values())
+
+    def by_method(amounts: dict[str, int]) -> dict[str, Decimal]:
+        return {m: cents_to_money(amounts.get(m, 0)) for m in ("cash", "card", "transfer")}
+
+    return Totals(
+        sales_count=s["n"],
+        subtotal=cents_to_money(s["subtotal"]),
+        discount=cents_to_money(s["discount"]),
+        tax=cents_to_money(s["tax"]),
+        total=cents_to_money(s["total"]),
+        payments=by_method(rows.payments),
+        change=cents_to_money(s["change"]),
+        cash_in=cents_to_money(cash_in),
+        returns_count=rows.returns_count,
+        refunds=by_method(rows.refunds),
+        refunds_total=cents_to_money(refunds_total),
+        net=cents_to_money(s["total"] - refunds_total),
+    )
+
+
+def day_summary(conn: sqlite3.Connection, day: date | None = None) -> DaySummary:
+    """The day's sales and returns, the day taken in the sede's time zone."""
+    info = load_sede_info(conn)
+    zone = ZoneInfo(info.timezone if info is not None else "UTC")
+    day = day or datetime.now(zone).date()
+    start = datetime.combine(day, time(), zone)
+    end = datetime.combine(day + timedelta(days=1), time(), zone)
+    totals = period_totals(conn, start=to_iso(start), end=to_iso(end))
+    return DaySummary(date=day.isoformat(), timezone=zone.key, **totals.model_dump())
