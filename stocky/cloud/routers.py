@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from stocky.cloud.activation.router import router as activation_router
+from stocky.cloud.audit.router import router as audit_router
+from stocky.cloud.auth.router import router as auth_router
 from stocky.cloud.catalog.router import router as catalog_router
 from stocky.cloud.health.router import router as health_router
 from stocky.cloud.inventory.router import router as inventory_router
+from stocky.cloud.sedes.router import router as sedes_router
+from stocky.cloud.tenants.router import router as tenants_router
 from stocky.cloud.transactions.router import router as transactions_router
+from stocky.cloud.users.router import router as users_router
 
 ROUTERS: list[APIRouter] = [
     health_router,
+    auth_router,  # identity
+    tenants_router,  # identity
+    users_router,  # identity
+    sedes_router,  # identity
+    activation_router,  # identity
+    audit_router,  # identity
     catalog_router,
     inventory_router,
     transactions_router,

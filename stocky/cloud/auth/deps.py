@@ -14,7 +14,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stocky.cloud.audit.recorder import AuditContext, attach, clean_address
 from stocky.cloud.auth.keys import KeyRing
+from stocky.cloud.auth.service import authenticate_device
 from stocky.cloud.auth.tokens import InvalidTokenError, Principal, verify_access_token
 from stocky.cloud.db import set_tenant
 from stocky.cloud.deps import SessionMakerDep
@@ -71,9 +73,52 @@ async def get_tenant_session(
         raise UnauthorizedError("Sign in first.")
     async with sessionmaker() as session, session.begin():
         await set_tenant(session, principal.tenant_id)
+        attach(session, request_audit_context(request, principal))
         yield session
+
+
+def request_audit_context(request: Request, principal: Principal | None) -> AuditContext:
+    """Who and where, for the audit rows this request's flushes write."""
+    return AuditContext(
+        tenant_id=principal.tenant_id if principal else None,
+        user_id=principal.user_id if principal else None,
+        device_id=principal.device_id if principal else None,
+        client_address=clean_address(request.client.host if request.client else None),
+        method=request.method,
+        path=request.url.path,
+    )
 
 
 # scope="function": the transaction commits before the response is sent, so a client
 # never sees success for a write that then fails to commit.
 TenantSession = Annotated[AsyncSession, Depends(get_tenant_session, scope="function")]
+
+
+async def get_current_device(
+    credentials: BearerDep, sessionmaker: SessionMakerDep, request: Request
+) -> Principal:
+    """A caja, authenticated by the credential its activation returned."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise UnauthorizedError(
+            "This needs the caja's device credential as a bearer token.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    principal = await authenticate_device(sessionmaker, credentials.credentials)
+    request.state.principal = principal
+    return principal
+
+
+CurrentDevice = Annotated[Principal, Depends(get_current_device)]
+
+
+async def get_device_tenant_session(
+    device: CurrentDevice, request: Request, sessionmaker: SessionMakerDep
+) -> AsyncIterator[AsyncSession]:
+    """The request's one transaction for a caja (sync, LAN), scoped to its tenant."""
+    async with sessionmaker() as session, session.begin():
+        await set_tenant(session, device.tenant_id)
+        attach(session, request_audit_context(request, device))
+        yield session
+
+
+DeviceTenantSession = Annotated[AsyncSession, Depends(get_device_tenant_session, scope="function")]

@@ -1,0 +1,1 @@
+"""Binding cajas to a sede with 6-digit codes; device credentials and revocation."""

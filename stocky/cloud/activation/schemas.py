@@ -1,0 +1,125 @@
+"""Activation codes, the activation answer a caja starts from, and devices."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CodeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ttl_hours: int = Field(default=24, ge=1, le=168)
+
+
+class CodeOut(BaseModel):
+    code: str
+    sede_id: uuid.UUID
+    expires_at: datetime
+
+
+class ActivateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(pattern=r"^\d{6}$", description="The 6-digit activation code")
+    device_name: str = Field(min_length=1, max_length=120)
+
+
+class TenantInfo(BaseModel):
+    id: uuid.UUID
+    name: str
+    currency: str
+    locale: str
+    timezone: str
+
+
+class SedeInfo(BaseModel):
+    id: uuid.UUID
+    name: str
+    timezone: str | None
+    config: dict[str, Any]
+
+
+class DeviceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    sede_id: uuid.UUID
+    name: str
+    status: str
+    activated_at: datetime
+    revoked_at: datetime | None
+    last_seen_at: datetime | None
+
+
+class SyncedUser(BaseModel):
+    """A user as the caja stores it: with the argon2 hash, for offline login."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    sede_id: uuid.UUID | None
+    email: str
+    name: str
+    password_hash: str
+    role: str
+    active: bool
+    version: int
+    updated_at: datetime
+
+
+class SyncedProduct(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    sku: str
+    name: str
+    category: str | None
+    barcode: str | None
+    price: Decimal
+    cost: Decimal
+    tax_rate: Decimal
+    unit: str
+    active: bool
+    image_url: str | None
+    version: int
+    last_modified_at: datetime
+
+
+class SyncedBarcode(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    barcode: str
+    product_id: uuid.UUID
+
+
+class SyncedInventory(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    product_id: uuid.UUID
+    quantity: Decimal
+    min_stock: Decimal
+    max_stock: Decimal | None
+    version: int
+    updated_at: datetime
+
+
+class Catalog(BaseModel):
+    products: list[SyncedProduct]
+    barcodes: list[SyncedBarcode]
+    inventory: list[SyncedInventory]
+
+
+class ActivateOut(BaseModel):
+    tenant: TenantInfo
+    sede: SedeInfo
+    device: DeviceOut
+    device_credential: str
+    jwks: dict[str, Any]
+    cloud_url: str
+    users: list[SyncedUser]
+    catalog: Catalog

@@ -1,0 +1,1 @@
+"""Audit trail: every mutation a request makes, recorded by one session hook."""

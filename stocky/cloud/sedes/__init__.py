@@ -1,0 +1,1 @@
+"""Sedes: the stores of a tenant."""

@@ -1,0 +1,44 @@
+"""Users in and out. Password hashes never leave the cloud through these."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from stocky.cloud.auth.schemas import UserOut
+from stocky.cloud.tenants.schemas import EMAIL_PATTERN
+
+RoleName = Literal["owner", "admin", "manager", "cashier"]
+
+__all__ = ["RoleName", "UserCreate", "UserOut", "UserUpdate"]
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if value is not None else None
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: str = Field(max_length=254, pattern=EMAIL_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=8, max_length=200)
+    role: RoleName
+    sede_id: uuid.UUID | None = None
+
+    _email = field_validator("email")(_lower)
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+    role: RoleName | None = None
+    sede_id: uuid.UUID | None = None
+    active: bool | None = None
+
+    _email = field_validator("email")(_lower)
