@@ -1,0 +1,3 @@
+from tests.edge.factories import caja
+
+__all__ = ["caja"]
