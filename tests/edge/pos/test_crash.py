@@ -18,14 +18,17 @@ from tests.edge.factories import create_activated_store
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def confirmed_ids(proc: subprocess.Popen[bytes], at_least: int, timeout: float) -> None:
+def wait_for_sales(proc: subprocess.Popen[bytes], at_least: int, timeout: float) -> bytes:
+    """What the worker printed once it confirmed `at_least` sales (whole lines)."""
     assert proc.stdout is not None
     deadline = time.monotonic() + timeout
-    seen = 0
-    while seen < at_least:
+    seen: list[bytes] = []
+    while len(seen) < at_least:
         assert time.monotonic() < deadline, "the worker confirmed too few sales"
-        if proc.stdout.readline():
-            seen += 1
+        line = proc.stdout.readline()
+        assert line, "the worker exited early"
+        seen.append(line)
+    return b"".join(seen)
 
 
 @pytest.mark.slow
@@ -41,7 +44,7 @@ def test_sigkill_loses_no_confirmed_sale(tmp_path: Path, attempt: int) -> None:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        confirmed_ids(proc, at_least=20, timeout=60)
+        early = wait_for_sales(proc, at_least=20, timeout=60)
         time.sleep(random.uniform(0, 0.2))
         os.kill(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate(timeout=30)
@@ -49,7 +52,7 @@ def test_sigkill_loses_no_confirmed_sale(tmp_path: Path, attempt: int) -> None:
         if proc.poll() is None:
             proc.kill()
     # Every line before the kill is a confirmed sale (a torn last line is not confirmed).
-    text = out.decode()
+    text = (early + out).decode()
     confirmed = [line for line in text.split("\n")[:-1] if line]
 
     conn = sqlite3.connect(path)
