@@ -35,7 +35,7 @@ async def check(redis: RedisClient, scope: str, value: str) -> None:
 
 async def fail(redis: RedisClient, scope: str, value: str) -> None:
     key = _key(scope, value)
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, WINDOW_SECONDS, nx=True)
-        await pipe.execute()
+    count = await redis.incr(key)
+    # The window starts at the first failure; EXPIRE NX would do this but needs Redis 7.
+    if count == 1 or await redis.ttl(key) < 0:
+        await redis.expire(key, WINDOW_SECONDS)
