@@ -18,23 +18,20 @@ import asyncio
 import json
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import httpx
 
-import httpx  # noqa: E402
-
-from stocky.cloud.auth.passwords import hash_password  # noqa: E402
-from stocky.core.ids import new_id_str  # noqa: E402
-from stocky.edge.api.app import create_local_app  # noqa: E402
-from stocky.edge.config import EdgeSettings  # noqa: E402
-from stocky.edge.pos.schemas import SaleCreate  # noqa: E402
-from stocky.edge.pos.service import record_sale  # noqa: E402
-from stocky.edge.store import Store, connect_writer, utc_now  # noqa: E402
+from stocky.cloud.auth.passwords import hash_password
+from stocky.core.ids import new_id_str
+from stocky.edge.api.app import create_local_app
+from stocky.edge.config import EdgeSettings
+from stocky.edge.pos.schemas import SaleCreate
+from stocky.edge.pos.service import record_sale
+from stocky.edge.store import Store, connect_writer, utc_now
 
 PASSWORD = "bench-password"
 
