@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
 
 
 class StockyError(Exception):
@@ -99,6 +103,20 @@ def install_error_handlers(app: FastAPI) -> None:
                 "fields": fields,
             },
             status_code=422,
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(_: Request, exc: DBAPIError) -> JSONResponse:
+        # The request's transaction has rolled back: nothing was applied, retrying is safe.
+        log.error("database error: %s", exc.orig or exc)
+        return JSONResponse(
+            {
+                "error": "unavailable",
+                "message": "The database could not complete the request; nothing was "
+                "changed. Try again shortly.",
+            },
+            status_code=503,
+            headers={"Retry-After": "2"},
         )
 
     @app.exception_handler(StarletteHTTPException)

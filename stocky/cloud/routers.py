@@ -11,6 +11,7 @@ from stocky.cloud.catalog.router import router as catalog_router
 from stocky.cloud.health.router import router as health_router
 from stocky.cloud.inventory.router import router as inventory_router
 from stocky.cloud.sedes.router import router as sedes_router
+from stocky.cloud.sync.router import router as sync_router
 from stocky.cloud.tenants.router import router as tenants_router
 from stocky.cloud.transactions.router import router as transactions_router
 from stocky.cloud.users.router import router as users_router
@@ -26,4 +27,5 @@ ROUTERS: list[APIRouter] = [
     catalog_router,
     inventory_router,
     transactions_router,
+    sync_router,
 ]

@@ -53,6 +53,8 @@ class PushRequest(BaseModel):
 class OpResult(BaseModel):
     op_id: uuid.UUID
     status: OpStatus
+    # For `duplicate`: what the op's first delivery answered (applied, conflict, rejected).
+    original_status: OpStatus | None = None
     server_version: int | None = None
     server_ts: datetime
     position: str | None = None

@@ -124,3 +124,32 @@ async def create_shop(app: FastAPI, name: str = "Tienda") -> Shop:
         manager=token_for(app, users["manager"]),
         cashier=token_for(app, users["cashier"]),
     )
+
+
+@dataclass(frozen=True)
+class Caja:
+    """A device (caja) registered under a sede, with its credential's auth headers."""
+
+    tenant_id: uuid.UUID
+    sede_id: uuid.UUID
+    device_id: uuid.UUID
+    headers: dict[str, str]
+
+
+async def create_device(sm: SessionMaker, tenant_id: uuid.UUID, sede_id: uuid.UUID) -> Caja:
+    from stocky.cloud.auth.service import new_device_credential, sha256_hex
+    from stocky.cloud.models import Device
+
+    device_id = new_id()
+    credential = new_device_credential(tenant_id, device_id)
+    async with tenant_transaction(sm, tenant_id) as session:
+        session.add(
+            Device(
+                tenant_id=tenant_id,
+                id=device_id,
+                sede_id=sede_id,
+                name=f"Caja {device_id.hex[-4:]}",
+                credential_hash=sha256_hex(credential),
+            )
+        )
+    return Caja(tenant_id, sede_id, device_id, {"Authorization": f"Bearer {credential}"})

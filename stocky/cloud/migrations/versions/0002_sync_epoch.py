@@ -30,9 +30,48 @@ $$;
 """
 
 
+# Heartbeats and logins update these rows constantly; only what a caja keeps a copy of
+# belongs in the change feed, or every ping would send a change to every sede.
+QUIET_COLUMNS = {
+    "sedes": ("name", "address", "timezone", "active", "config", "version"),
+    "devices": ("sede_id", "name", "status", "lan_rank", "credential_hash", "revoked_at"),
+    "users": ("sede_id", "email", "name", "password_hash", "role", "active", "version"),
+}
+SCOPES = {"sedes": "", "devices": "'sede_id'", "users": ""}
+
+
+def _feed_triggers(table: str, columns: tuple[str, ...] | None) -> list[str]:
+    scope = SCOPES[table]
+    name = f"{table}_change_feed"
+    statements = [f"DROP TRIGGER IF EXISTS {name} ON {table}"]
+    if columns is None:
+        statements.append(
+            f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION stocky_record_change({scope})"
+        )
+        return statements
+    statements.append(f"DROP TRIGGER IF EXISTS {name}_update ON {table}")
+    statements.append(
+        f"CREATE TRIGGER {name} AFTER INSERT OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION stocky_record_change({scope})"
+    )
+    statements.append(
+        f"CREATE TRIGGER {name}_update AFTER UPDATE OF {', '.join(columns)} ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION stocky_record_change({scope})"
+    )
+    return statements
+
+
 def upgrade() -> None:
     op.execute(EPOCH_FN)
+    for table, columns in QUIET_COLUMNS.items():
+        for statement in _feed_triggers(table, columns):
+            op.execute(statement)
 
 
 def downgrade() -> None:
+    for table in QUIET_COLUMNS:
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_change_feed_update ON {table}")
+        for statement in _feed_triggers(table, None):
+            op.execute(statement)
     op.execute("DROP FUNCTION IF EXISTS stocky_server_epoch()")

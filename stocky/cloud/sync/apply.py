@@ -1,0 +1,259 @@
+"""Applying one pushed operation to the cloud's tables, by kind.
+
+Each function runs inside the push's savepoint for that op. It raises OpRejectedError for an
+op that can never apply, and returns (status, server_version, extra result fields).
+Infrastructure errors propagate and roll the whole batch back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stocky.cloud.errors import NotFoundError
+from stocky.cloud.inventory.service import InvalidMovementError, Movement, record_movements
+from stocky.cloud.models import Inventory, Product, Sale, SalePayment, Shift
+from stocky.cloud.sync.schemas import (
+    ProductPayload,
+    ShiftClosePayload,
+    ShiftOpenPayload,
+    ThresholdsPayload,
+    TransactionDocument,
+)
+from stocky.core.sync import Operation
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class OpRejectedError(Exception):
+    """The op can never apply; the reason is recorded and shown at the caja."""
+
+
+@dataclass(frozen=True)
+class OpContext:
+    tenant_id: uuid.UUID
+    sede_id: uuid.UUID
+    device_id: uuid.UUID
+    op: Operation
+    server_ts: datetime
+
+
+@dataclass
+class Applied:
+    status: str = "applied"
+    server_version: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def parse(model: type[M], payload: dict[str, Any]) -> M:
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "payload"
+        raise OpRejectedError(f"payload.{where}: {first['msg']}") from exc
+
+
+async def _known_products(
+    session: AsyncSession, tenant_id: uuid.UUID, ids: set[uuid.UUID]
+) -> set[uuid.UUID]:
+    rows = await session.execute(
+        select(Product.id).where(Product.tenant_id == tenant_id, Product.id.in_(ids))
+    )
+    return set(rows.scalars())
+
+
+async def apply_transaction(session: AsyncSession, ctx: OpContext) -> Applied:
+    doc = parse(TransactionDocument, ctx.op.payload)
+    if doc.type == "sale" and doc.sale is None:
+        raise OpRejectedError("payload.sale: a sale document needs its header")
+    product_ids = {m.product_id for m in doc.movements}
+    unknown = product_ids - await _known_products(session, ctx.tenant_id, product_ids)
+    if unknown:
+        raise OpRejectedError(f"unknown product {sorted(map(str, unknown))[0]}")
+    if doc.sale is not None:
+        await _insert_sale(session, ctx, doc)
+    movements = [
+        Movement(
+            id=m.id,
+            product_id=m.product_id,
+            type=m.type,
+            quantity=m.quantity,
+            client_timestamp=doc.client_ts,
+            document_id=doc.document_id,
+            unit_price=m.unit_price,
+            unit_cost=m.unit_cost,
+            discount=m.discount,
+            product_version=m.product_version,
+            sale_id=m.sale_id,
+            ref_id=m.ref_id,
+            device_id=ctx.device_id,
+            user_id=doc.user_id,
+            op_id=ctx.op.op_id,
+            note=m.note,
+        )
+        for m in doc.movements
+    ]
+    try:
+        recorded = await record_movements(session, ctx.tenant_id, ctx.sede_id, movements)
+    except (InvalidMovementError, NotFoundError) as exc:
+        raise OpRejectedError(str(exc)) from exc
+    if recorded.duplicates:
+        # The same movement id under another op_id: a caja bug or a forged op.
+        raise OpRejectedError(
+            f"movement {recorded.duplicates[0]} was already recorded by another operation"
+        )
+    return Applied(extra={"movements": len(recorded.inserted)})
+
+
+async def _insert_sale(session: AsyncSession, ctx: OpContext, doc: TransactionDocument) -> None:
+    sale = doc.sale
+    assert sale is not None
+    await session.execute(
+        insert(Sale).values(
+            tenant_id=ctx.tenant_id,
+            id=sale.id,
+            sede_id=ctx.sede_id,
+            device_id=ctx.device_id,
+            shift_id=doc.shift_id,
+            user_id=doc.user_id,
+            number=sale.number,
+            subtotal=sale.subtotal,
+            discount=sale.discount,
+            tax=sale.tax,
+            total=sale.total,
+            paid=sale.paid,
+            change=sale.change,
+            op_id=ctx.op.op_id,
+            client_timestamp=doc.client_ts,
+        )
+    )
+    await session.execute(
+        insert(SalePayment),
+        [
+            {
+                "tenant_id": ctx.tenant_id,
+                "id": p.id,
+                "sale_id": sale.id,
+                "method": p.method,
+                "amount": p.amount,
+            }
+            for p in sale.payments
+        ],
+    )
+
+
+async def apply_thresholds(session: AsyncSession, ctx: OpContext) -> Applied:
+    body = parse(ThresholdsPayload, ctx.op.payload)
+    if body.max is not None and body.max < body.min:
+        raise OpRejectedError("payload.max: must not be below min")
+    if not await _known_products(session, ctx.tenant_id, {body.product_id}):
+        raise OpRejectedError(f"unknown product {body.product_id}")
+    stmt = pg_insert(Inventory).values(
+        tenant_id=ctx.tenant_id,
+        sede_id=ctx.sede_id,
+        product_id=body.product_id,
+        min_stock=body.min,
+        max_stock=body.max,
+    )
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[Inventory.tenant_id, Inventory.sede_id, Inventory.product_id],
+        set_={
+            "min_stock": body.min,
+            "max_stock": body.max,
+            "version": Inventory.version + 1,
+            "updated_at": func.now(),
+        },
+    ).returning(Inventory.version)
+    version = (await session.execute(upsert)).scalar_one()
+    return Applied(server_version=version)
+
+
+async def apply_shift_open(session: AsyncSession, ctx: OpContext) -> Applied:
+    body = parse(ShiftOpenPayload, ctx.op.payload)
+    await session.execute(
+        pg_insert(Shift)
+        .values(
+            tenant_id=ctx.tenant_id,
+            id=body.id,
+            sede_id=ctx.sede_id,
+            device_id=ctx.device_id,
+            user_id=body.user_id,
+            opening_float=body.opening_float,
+            opened_at=body.opened_at,
+        )
+        .on_conflict_do_nothing()
+    )
+    return Applied()
+
+
+async def apply_shift_close(session: AsyncSession, ctx: OpContext) -> Applied:
+    body = parse(ShiftClosePayload, ctx.op.payload)
+    report = body.z_report
+    result = await session.execute(
+        update(Shift)
+        .where(Shift.tenant_id == ctx.tenant_id, Shift.id == body.id)
+        .values(
+            status="closed",
+            closed_at=report.get("closed_at") or ctx.op.client_ts,
+            counted_cash=report.get("counted_cash"),
+            expected_cash=report.get("expected_cash"),
+            z_report=report,
+        )
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise OpRejectedError(f"shift {body.id} was never opened in the cloud")
+    return Applied()
+
+
+async def apply_product(session: AsyncSession, ctx: OpContext) -> Applied:
+    """Versioned: equal base_version applies (version+1); stale is a conflict, cloud wins."""
+    body = parse(ProductPayload, ctx.op.payload)
+    current = (
+        await session.execute(
+            select(Product)
+            .where(Product.tenant_id == ctx.tenant_id, Product.id == body.id)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    values = body.model_dump(exclude={"id"})
+    if current is None:
+        if ctx.op.base_version not in (None, 0):
+            raise OpRejectedError(f"product {body.id} does not exist in the cloud")
+        await session.execute(
+            insert(Product).values(tenant_id=ctx.tenant_id, id=body.id, version=1, **values)
+        )
+        return Applied(server_version=1)
+    if ctx.op.base_version != current.version:
+        return Applied(
+            status="conflict",
+            server_version=current.version,
+            extra={
+                "reason": f"edited from version {ctx.op.base_version}, cloud has "
+                f"{current.version}: the cloud's product stands"
+            },
+        )
+    version = current.version + 1
+    await session.execute(
+        update(Product)
+        .where(Product.tenant_id == ctx.tenant_id, Product.id == body.id)
+        .values(**values, version=version, last_modified_at=func.now())
+    )
+    return Applied(server_version=version)
+
+
+APPLIERS: dict[str, Callable[[AsyncSession, OpContext], Awaitable[Applied]]] = {
+    "transaction.create": apply_transaction,
+    "inventory.thresholds": apply_thresholds,
+    "shift.open": apply_shift_open,
+    "shift.close": apply_shift_close,
+    "product.upsert": apply_product,
+}

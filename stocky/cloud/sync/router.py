@@ -1,0 +1,62 @@
+"""/api/sync: push, pull and ping for cajas (device credential); status for the admin."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from stocky.cloud.auth.deps import CurrentDevice, CurrentUser, DeviceTenantSession, TenantSession
+from stocky.cloud.auth.tokens import Principal
+from stocky.cloud.errors import ForbiddenError
+from stocky.cloud.sync import status as sync_status_service
+from stocky.cloud.sync.pull import pull_changes
+from stocky.cloud.sync.push import push_batch
+from stocky.cloud.sync.schemas import PingIn, PingOut, SyncStatusOut
+from stocky.core.sync import PullRequest, PullResponse, PushRequest, PushResponse
+
+router = APIRouter(prefix="/api/sync", tags=["sync"])
+
+
+def _own_sede(device: Principal, sede_id: object, device_id: object = None) -> None:
+    if sede_id != device.sede_id:
+        raise ForbiddenError("sede_id: this caja belongs to another sede", field="sede_id")
+    if device_id is not None and device_id != device.device_id:
+        raise ForbiddenError("device_id: does not match the caja's credential", field="device_id")
+
+
+@router.post("/push", summary="Apply a batch of a caja's operations (idempotent by op_id)")
+async def push(
+    body: PushRequest, device: CurrentDevice, session: DeviceTenantSession
+) -> PushResponse:
+    _own_sede(device, body.sede_id, body.device_id)
+    assert device.device_id is not None
+    return await push_batch(
+        session,
+        tenant_id=device.tenant_id,
+        sede_id=body.sede_id,
+        device_id=device.device_id,
+        request=body,
+    )
+
+
+@router.post("/pull", summary="The sede's changes after a cursor, in commit order")
+async def pull(
+    body: PullRequest, device: CurrentDevice, session: DeviceTenantSession
+) -> PullResponse:
+    _own_sede(device, body.sede_id)
+    return await pull_changes(
+        session,
+        tenant_id=device.tenant_id,
+        sede_id=body.sede_id,
+        cursor_token=body.cursor,
+        limit=body.limit,
+    )
+
+
+@router.post("/ping", summary="Heartbeat: marks the sede online, measures clock offset")
+async def ping(body: PingIn, device: CurrentDevice, session: DeviceTenantSession) -> PingOut:
+    return await sync_status_service.ping(session, device, body.client_now)
+
+
+@router.get("/status", summary="Sync health per sede (below admin: only your own)")
+async def status(actor: CurrentUser, session: TenantSession) -> SyncStatusOut:
+    return await sync_status_service.sync_status(session, actor)

@@ -1,0 +1,99 @@
+"""Presence and health of each sede's sync, for the web admin."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stocky.cloud.auth.tokens import Principal
+from stocky.cloud.models import Device, Sede, SyncOp
+from stocky.cloud.sync.push import clock_offset_ms
+from stocky.cloud.sync.schemas import PingOut, SedeSyncStatus, SyncStatusOut
+
+
+async def ping(session: AsyncSession, device: Principal, client_now: datetime | None) -> PingOut:
+    """A caja's heartbeat: the sede is online, and the caja's clock offset is measured."""
+    now = datetime.now(UTC)
+    offset = clock_offset_ms(client_now, now)
+    values: dict[str, Any] = {"last_seen_at": now}
+    if offset is not None:
+        values["clock_offset_ms"] = offset
+    assert device.device_id is not None
+    assert device.sede_id is not None
+    await session.execute(
+        update(Device)
+        .where(Device.tenant_id == device.tenant_id, Device.id == device.device_id)
+        .values(**values)
+    )
+    await session.execute(
+        update(Sede)
+        .where(Sede.tenant_id == device.tenant_id, Sede.id == device.sede_id)
+        .values(is_online=True, last_ping_at=now)
+    )
+    return PingOut(server_time=now, clock_offset_ms=offset)
+
+
+async def sync_status(session: AsyncSession, actor: Principal) -> SyncStatusOut:
+    """Per sede: presence, last ping and sync, op counts of the last day, recent problems."""
+    query = select(Sede).where(Sede.tenant_id == actor.tenant_id).order_by(Sede.name)
+    if not actor.at_least("admin"):
+        query = query.where(Sede.id == actor.sede_id)
+    sedes = list((await session.execute(query)).scalars())
+    since = datetime.now(UTC) - timedelta(days=1)
+    counts: dict[uuid.UUID, dict[str, int]] = {}
+    for sede_id, status, n in await session.execute(
+        select(SyncOp.sede_id, SyncOp.status, func.count())
+        .where(SyncOp.tenant_id == actor.tenant_id, SyncOp.created_at >= since)
+        .group_by(SyncOp.sede_id, SyncOp.status)
+    ):
+        counts.setdefault(sede_id, {})[status] = n
+    out = []
+    for sede in sedes:
+        problems = await session.execute(
+            select(SyncOp)
+            .where(
+                SyncOp.tenant_id == actor.tenant_id,
+                SyncOp.sede_id == sede.id,
+                SyncOp.status.in_(("rejected", "conflict")),
+            )
+            .order_by(SyncOp.created_at.desc())
+            .limit(10)
+        )
+        devices = await session.execute(
+            select(Device).where(Device.tenant_id == actor.tenant_id, Device.sede_id == sede.id)
+        )
+        out.append(
+            SedeSyncStatus(
+                sede_id=sede.id,
+                name=sede.name,
+                is_online=sede.is_online,
+                last_ping_at=sede.last_ping_at,
+                last_sync_at=sede.last_sync_at,
+                ops_last_24h=counts.get(sede.id, {}),
+                last_errors=[
+                    {
+                        "op_id": str(p.op_id),
+                        "kind": p.kind,
+                        "status": p.status,
+                        "reason": p.result.get("reason"),
+                        "at": p.created_at.isoformat(),
+                    }
+                    for p in problems.scalars()
+                ],
+                devices=[
+                    {
+                        "id": str(d.id),
+                        "name": d.name,
+                        "status": d.status,
+                        "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
+                        "clock_offset_ms": d.clock_offset_ms,
+                    }
+                    for d in devices.scalars()
+                ],
+            )
+        )
+    return SyncStatusOut(sedes=out)
