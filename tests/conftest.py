@@ -1,3 +1,3 @@
 """Fixtures shared by every test package (see tests/fixtures/)."""
 
-pytest_plugins = ["tests.fixtures.database", "tests.fixtures.cloud"]
+pytest_plugins = ["tests.fixtures.database", "tests.fixtures.cloud", "tests.fixtures.live"]

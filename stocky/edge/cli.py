@@ -8,6 +8,8 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 
+from stocky.edge.activation.cli import activate_command
+
 edge_app = typer.Typer(help="Activate and run a caja (checkout PC).", no_args_is_help=True)
 console = Console()
 err_console = Console(stderr=True)
@@ -48,3 +50,6 @@ def status(data_dir: Path = typer.Option(..., "--data-dir", help="The caja's dat
     from stocky.edge.config import EdgeSettings
 
     typer.echo(status_json(EdgeSettings(data_dir=data_dir)))
+
+
+edge_app.command("activate")(activate_command)

@@ -1,0 +1,48 @@
+"""`stocky edge activate`: the command a person runs once per caja."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from stocky.edge.activation.service import ActivationError, activate
+from stocky.edge.store.store import StoreError
+
+
+def activate_command(
+    cloud: Annotated[str, typer.Option("--cloud", help="The cloud's URL")],
+    code: Annotated[str, typer.Option("--code", help="The 6-digit activation code")],
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="This caja's data folder")],
+    name: Annotated[
+        str | None, typer.Option("--name", help="A name for this caja (default: host name)")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Activate again a data dir that already is")
+    ] = False,
+) -> None:
+    """Bind this caja to a sede with an activation code and download users and catalog."""
+    from stocky.edge.cli import console, fail
+
+    try:
+        done = activate(
+            cloud_url=cloud,
+            code=code,
+            data_dir=data_dir,
+            device_name=(name or socket.gethostname())[:120],
+            force=force,
+        )
+    except (ActivationError, StoreError) as exc:
+        fail(str(exc))
+    table = Table(title="Caja activated", show_header=False)
+    table.add_row("Business", done.tenant_name)
+    table.add_row("Sede", done.sede_name)
+    table.add_row("Caja", f"{done.device_name} ({done.device_id})")
+    table.add_row("Cloud", done.cloud_url)
+    table.add_row("Store", str(done.store_path))
+    for what, count in done.counts.items():
+        table.add_row(what.title(), str(count))
+    console.print(table)

@@ -1,0 +1,107 @@
+"""Activating a caja: ask the cloud, then seed the data dir's SQLite store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from stocky.edge.activation.store import pending_ops, save_activation
+from stocky.edge.config import store_path
+from stocky.edge.store.sede import is_activated, load_sede_info
+from stocky.edge.store.store import Store
+
+TIMEOUT_S = 30.0
+
+
+class ActivationError(Exception):
+    """Activation could not go ahead; the message is for a person, in one line."""
+
+
+@dataclass(frozen=True)
+class Activated:
+    tenant_name: str
+    sede_name: str
+    device_id: str
+    device_name: str
+    cloud_url: str
+    store_path: Path
+    counts: dict[str, int]
+
+
+def _refuse_if_activated(store: Store, force: bool) -> None:
+    info = store.read(load_sede_info) if store.read(is_activated) else None
+    if info is None:
+        return
+    if not force:
+        raise ActivationError(
+            f"This data dir is already activated as caja {info.device_name!r} of sede "
+            f"{info.sede_name!r} ({info.tenant_name}). Use --force to activate it again."
+        )
+    pending = store.read(pending_ops)
+    if pending:
+        raise ActivationError(
+            f"Refusing --force: {pending} operation{'s' if pending != 1 else ''} not yet "
+            "synced to the cloud would be lost. Let the caja sync first."
+        )
+
+
+def _cloud_message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    message = body.get("message") if isinstance(body, dict) else None
+    if response.status_code == 404:
+        return "That activation code is not valid. Check the 6 digits and try again."
+    if response.status_code == 429:
+        retry = response.headers.get("Retry-After")
+        wait = f" Try again in {retry} seconds." if retry else ""
+        return f"Too many wrong activation codes from this caja.{wait}"
+    return str(message or f"The cloud answered {response.status_code}.")
+
+
+def request_activation(
+    cloud_url: str, code: str, device_name: str, transport: httpx.BaseTransport | None = None
+) -> dict[str, Any]:
+    url = cloud_url.rstrip("/") + "/api/activate"
+    try:
+        with httpx.Client(timeout=TIMEOUT_S, transport=transport) as client:
+            response = client.post(url, json={"code": code, "device_name": device_name})
+    except httpx.HTTPError as exc:
+        raise ActivationError(f"Cannot reach the cloud at {cloud_url}: {exc}.") from exc
+    if response.status_code != 200:
+        raise ActivationError(_cloud_message(response))
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def activate(
+    *,
+    cloud_url: str,
+    code: str,
+    data_dir: Path,
+    device_name: str,
+    force: bool = False,
+    transport: httpx.BaseTransport | None = None,
+) -> Activated:
+    """Register this caja with the cloud and write its identity, users and catalog."""
+    code = code.strip()
+    if len(code) != 6 or not code.isdigit():
+        raise ActivationError("The activation code is 6 digits.")
+    path = store_path(data_dir)
+    with Store.open(path) as store:
+        _refuse_if_activated(store, force)
+        answer = request_activation(cloud_url, code, device_name, transport)
+        counts = store.write(lambda conn: save_activation(conn, answer))
+    return Activated(
+        tenant_name=answer["tenant"]["name"],
+        sede_name=answer["sede"]["name"],
+        device_id=answer["device"]["id"],
+        device_name=answer["device"]["name"],
+        cloud_url=answer["cloud_url"],
+        store_path=path,
+        counts=counts,
+    )
