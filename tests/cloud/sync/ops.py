@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from stocky.core.ids import new_id
@@ -19,9 +20,7 @@ def sale_op(
     """A `transaction.create` sale: lines are (product_id, quantity, unit price)."""
     ts = (client_ts or datetime.now(UTC)).isoformat()
     sale_id = str(new_id())
-    total = sum(
-        __import__("decimal").Decimal(q) * __import__("decimal").Decimal(p) for _, q, p in lines
-    )
+    total = sum((Decimal(q) * Decimal(p) for _, q, p in lines), Decimal(0))
     total_s = f"{total:.2f}"
     movements = [
         {

@@ -181,10 +181,10 @@ class TestBoundaries:
         # A trigger that fails like a broken disk would, for one product only.
         with psycopg.connect(libpq_url(database.owner_url), autocommit=True) as conn:
             conn.execute(
-                """
+                f"""
                 CREATE FUNCTION fail_cheese() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
-                  IF NEW.product_id = '%s' THEN
+                  IF NEW.product_id = '{world.cheese.id}' THEN
                     RAISE EXCEPTION 'simulated I/O error' USING ERRCODE = '58030';
                   END IF;
                   RETURN NEW;
@@ -192,7 +192,6 @@ class TestBoundaries:
                 CREATE TRIGGER fail_cheese BEFORE INSERT ON transactions
                 FOR EACH ROW EXECUTE FUNCTION fail_cheese();
                 """
-                % world.cheese.id
             )
         ops = [entry_op(world.rice.id, "5"), entry_op(world.cheese.id, "1")]
         response = await _push(client, world, ops)
