@@ -15,10 +15,11 @@ from stocky.edge.api.status import caja_status
 from stocky.edge.config import EdgeSettings
 from stocky.edge.store import Store, connect_reader
 from stocky.edge.store.sede import is_activated
+from stocky.edge.sync.engine import sync_component
 
-# The sync engine and the UI append a factory here; each runs for the life of the server.
+# Parts that run for the life of the server (the sync engine, the UI) plug in here.
 Component = Callable[[Store, EdgeSettings, FastAPI], AbstractAsyncContextManager[None]]
-COMPONENTS: list[Component] = []
+COMPONENTS: list[Component] = [sync_component]
 
 
 class NotActivatedError(RuntimeError):

@@ -73,6 +73,7 @@ class Store:
         self._jobs: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._idle_readers: list[sqlite3.Connection] = []
         self._synchronous: Synchronous = "NORMAL"
+        self._commit_listeners: list[Callable[[], None]] = []
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
         self._reader_pool = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="store-read")
@@ -177,7 +178,27 @@ class Store:
         except BaseException as exc:
             self._deliver(job.on_error, exc)
         else:
+            if job.durable:
+                self._notify_commit()
             self._deliver(job.on_result, result)
+
+    def add_commit_listener(self, listener: Callable[[], None]) -> None:
+        """Call `listener()` on the writer thread after every durable (local) commit.
+
+        This is how a local sale wakes the push worker at once. Listeners must be quick and
+        thread-safe (e.g. `loop.call_soon_threadsafe(event.set)`).
+        """
+        self._commit_listeners.append(listener)
+
+    def remove_commit_listener(self, listener: Callable[[], None]) -> None:
+        self._commit_listeners.remove(listener)
+
+    def _notify_commit(self) -> None:
+        for listener in list(self._commit_listeners):
+            try:
+                listener()
+            except Exception:
+                log.exception("a commit listener failed")
 
     @staticmethod
     def _deliver(callback: Callable[[Any], None], value: object) -> None:

@@ -1,0 +1,1 @@
+"""The caja's sync engine: outbox push, pull and apply, network monitor."""

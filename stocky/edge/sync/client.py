@@ -1,0 +1,90 @@
+"""HTTP client of the cloud's sync API, authenticated by the caja's device credential.
+
+JSON numbers are parsed as Decimal: money and quantities never pass through a float.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from stocky.cloud.sync.schemas import PingOut
+from stocky.core.sync import PullRequest, PullResponse, PushRequest, PushResponse
+
+M = TypeVar("M", bound=BaseModel)
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
+class CloudError(Exception):
+    """The cloud could not be reached or did not answer well; retry later."""
+
+
+class CloudUnavailableError(CloudError):
+    """Network down, timeout, or a 5xx: nothing was applied (or it will answer duplicate)."""
+
+
+class CredentialRefusedError(CloudError):
+    """401: the caja's credential was revoked; only a new activation helps."""
+
+
+class CloudRefusedError(CloudError):
+    """A 4xx other than 401: the request itself is wrong; retrying the same will not help."""
+
+
+class CloudClient:
+    def __init__(
+        self,
+        base_url: str,
+        credential: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {credential}"},
+            transport=transport,
+            timeout=timeout,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _post(self, path: str, body: BaseModel, model: type[M]) -> M:
+        try:
+            response = await self._http.post(
+                path,
+                content=body.model_dump_json(exclude_none=True),
+                headers={"Content-Type": "application/json"},
+            )
+        except httpx.HTTPError as exc:
+            raise CloudUnavailableError(f"{path}: {type(exc).__name__}: {exc}") from exc
+        return model.model_validate(self._decode(path, response))
+
+    @staticmethod
+    def _decode(path: str, response: httpx.Response) -> Any:
+        try:
+            body = json.loads(response.content, parse_float=Decimal) if response.content else {}
+        except ValueError:
+            body = {}
+        message = body.get("message") if isinstance(body, dict) else None
+        if response.status_code == 401:
+            raise CredentialRefusedError(message or "the cloud refused this caja's credential")
+        if response.status_code >= 500 or response.status_code == 429:
+            raise CloudUnavailableError(f"{path}: HTTP {response.status_code} {message or ''}")
+        if response.status_code >= 400:
+            raise CloudRefusedError(f"{path}: HTTP {response.status_code} {message or ''}")
+        return body
+
+    async def push(self, request: PushRequest) -> PushResponse:
+        return await self._post("/api/sync/push", request, PushResponse)
+
+    async def pull(self, request: PullRequest) -> PullResponse:
+        return await self._post("/api/sync/pull", request, PullResponse)
+
+    async def ping(self, body: BaseModel) -> PingOut:
+        return await self._post("/api/sync/ping", body, PingOut)

@@ -1,0 +1,116 @@
+"""The sync engine of one caja: push worker, pull worker and network monitor together.
+
+`sync_component` plugs it into `stocky edge run` (stocky.edge.api.server.COMPONENTS): it
+starts with the server and stops with it, and makes closing a shift flush the outbox first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from stocky.edge.config import EdgeSettings
+from stocky.edge.outbox import outbox_stats
+from stocky.edge.store import Store
+from stocky.edge.sync.client import CloudClient
+from stocky.edge.sync.monitor import NetworkMonitor
+from stocky.edge.sync.pull import PullWorker
+from stocky.edge.sync.push import PushWorker
+
+log = logging.getLogger(__name__)
+
+
+def _credentials(conn: sqlite3.Connection) -> tuple[str, str, str, str]:
+    row = conn.execute(
+        "SELECT cloud_url, device_credential, sede_id, device_id FROM sede_info WHERE id = 1"
+    ).fetchone()
+    if row is None:
+        raise RuntimeError("the caja is not activated")
+    return row[0], row[1], row[2], row[3]
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: Store,
+        client: CloudClient,
+        *,
+        sede_id: str,
+        device_id: str,
+        ping_seconds: float = 15.0,
+        poll_seconds: float = 300.0,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.pull = PullWorker(store, client, sede_id=sede_id, poll_seconds=poll_seconds)
+        self.push = PushWorker(
+            store, client, sede_id=sede_id, device_id=device_id, on_applied=self._pull_soon
+        )
+        self.monitor = NetworkMonitor(
+            store, client, interval=ping_seconds, on_online=self._back_online
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @classmethod
+    def for_store(cls, store: Store, **kwargs: float) -> SyncEngine:
+        cloud_url, credential, sede_id, device_id = store.read(_credentials)
+        client = CloudClient(cloud_url, credential)
+        return cls(store, client, sede_id=sede_id, device_id=device_id, **kwargs)
+
+    async def _pull_soon(self) -> None:
+        self.pull.notify()
+
+    async def _back_online(self) -> None:
+        self.push.notify()
+        self.pull.notify()
+
+    async def start(self) -> None:
+        self.store.add_commit_listener(self.push.notify_threadsafe)
+        self._tasks = [
+            asyncio.create_task(self.monitor.run(), name="sync-monitor"),
+            asyncio.create_task(self.push.run(), name="sync-push"),
+            asyncio.create_task(self.pull.run(), name="sync-pull"),
+        ]
+
+    async def stop(self) -> None:
+        with contextlib.suppress(ValueError):
+            self.store.remove_commit_listener(self.push.notify_threadsafe)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        await self.client.aclose()
+
+    async def flush(self, timeout: float = 10.0) -> int:
+        """Push everything pending now (before a shift closes); returns what is left."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self.push.run_once(ignore_backoff=True)
+                await self.pull.run_once()
+        return (await self.store.aread(outbox_stats)).pending
+
+
+@asynccontextmanager
+async def sync_component(store: Store, settings: EdgeSettings, app: FastAPI) -> AsyncIterator[None]:
+    engine = SyncEngine.for_store(store)
+    app.state.sync_engine = engine
+
+    async def flush_before_close() -> None:
+        left = await engine.flush()
+        if left:
+            log.warning("closing the shift with %d operations not yet in the cloud", left)
+
+    app.state.before_shift_close.append(flush_before_close)
+    await engine.start()
+    try:
+        yield
+    finally:
+        await engine.stop()

@@ -1,0 +1,81 @@
+"""The network monitor: pings the cloud, keeps online/offline with hysteresis, and
+measures the clock offset between the caja and the cloud."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from stocky.cloud.sync.schemas import PingIn
+from stocky.edge.store import Store
+from stocky.edge.store.timestamps import to_iso
+from stocky.edge.sync.client import CloudClient, CloudError
+from stocky.edge.sync.state import set_state
+
+log = logging.getLogger(__name__)
+PING_SECONDS = 15.0
+# One lost ping on a flaky line should not flip the UI to "sin conexión".
+FAILURES_TO_GO_OFFLINE = 2
+# Beyond this the UI warns that the caja's clock is wrong.
+DRIFT_WARNING_MS = 120_000
+
+
+class NetworkMonitor:
+    def __init__(
+        self,
+        store: Store,
+        client: CloudClient,
+        *,
+        interval: float = PING_SECONDS,
+        on_online: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.interval = interval
+        self.on_online = on_online
+        self.online: bool | None = None
+        self.failures = 0
+        self.clock_offset_ms: int | None = None
+
+    async def run_once(self) -> bool:
+        """Ping once; returns the (possibly unchanged) online state."""
+        sent = datetime.now(UTC)
+        try:
+            answer = await self.client.ping(PingIn(client_now=sent))
+        except CloudError as exc:
+            self.failures += 1
+            if self.failures >= FAILURES_TO_GO_OFFLINE and self.online is not False:
+                log.info("cloud unreachable, caja offline: %s", exc)
+                await self._record(False, None)
+            return bool(self.online)
+        received = datetime.now(UTC)
+        midpoint = sent + (received - sent) / 2
+        self.clock_offset_ms = int((midpoint - answer.server_time).total_seconds() * 1000)
+        self.failures = 0
+        came_back = self.online is not True
+        await self._record(True, self.clock_offset_ms)
+        if came_back and self.on_online is not None:
+            await self.on_online()
+        return True
+
+    async def _record(self, online: bool, offset: int | None) -> None:
+        self.online = online
+        values: dict[str, Any] = {
+            "online": int(online),
+            "last_ping_at": to_iso(datetime.now(UTC)),
+        }
+        if offset is not None:
+            values["clock_offset_ms"] = offset
+            values["clock_drift_warning"] = int(abs(offset) > DRIFT_WARNING_MS)
+        await self.store.awrite(lambda conn: set_state(conn, **values), durable=False)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("network monitor iteration failed")
+            await asyncio.sleep(self.interval)

@@ -1,0 +1,251 @@
+"""The push worker: drains the outbox to the cloud in queue order, 50 ops at a time.
+
+Woken at once by every local commit, and by its own timer for retries, so a queue never
+waits for the next sale to move. Each batch's results are written back in ONE store write;
+a failed batch gets an exponential, fully jittered retry time that is persisted with its
+attempt count, so a restart neither hammers the cloud nor forgets how long to wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import sqlite3
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from pydantic import ValidationError
+
+from stocky.core.sync import MAX_PUSH_BATCH, Operation, OpResult, PushRequest
+from stocky.edge.store import Store
+from stocky.edge.store.timestamps import from_iso, to_iso
+from stocky.edge.sync.backoff import full_jitter
+from stocky.edge.sync.client import (
+    CloudClient,
+    CloudRefusedError,
+    CloudUnavailableError,
+    CredentialRefusedError,
+)
+from stocky.edge.sync.state import set_state
+
+log = logging.getLogger(__name__)
+
+# What the caja records for each answer: a duplicate takes its first delivery's outcome.
+LOCAL_STATUS = {"applied": "synced", "conflict": "conflict", "rejected": "rejected"}
+# Pulled rows held back while an op edits them (see apply.release_deferred).
+DEFERRING_KINDS = {"product.upsert": "products", "inventory.thresholds": "inventory"}
+
+
+@dataclass(frozen=True)
+class QueuedOp:
+    seq: int
+    op_id: str
+    kind: str
+    entity_id: str
+    payload: str
+    base_version: int | None
+    client_ts: str
+    attempts: int
+    next_attempt_at: str | None
+
+
+@dataclass
+class PushOutcome:
+    sent: int = 0
+    applied: int = 0
+    failed: bool = False
+    retry_at: datetime | None = None
+
+
+def _next_batch(conn: sqlite3.Connection, limit: int) -> list[QueuedOp]:
+    rows = conn.execute(
+        """
+        SELECT seq, op_id, kind, entity_id, payload, base_version, client_ts, attempts,
+               next_attempt_at
+        FROM sync_queue WHERE status = 'pending' ORDER BY seq LIMIT ?
+        """,
+        (limit,),
+    ).fetchall()
+    return [QueuedOp(*row) for row in rows]
+
+
+def _operation(op: QueuedOp) -> Operation:
+    return Operation.model_validate(
+        {
+            "op_id": op.op_id,
+            "kind": op.kind,
+            "entity_id": op.entity_id,
+            "payload": json.loads(op.payload),
+            "base_version": op.base_version,
+            "client_ts": op.client_ts,
+        }
+    )
+
+
+def _mark_results(
+    conn: sqlite3.Connection, results: list[OpResult], kinds: dict[str, QueuedOp], now: str
+) -> int:
+    """Record each result; release pulled rows an acknowledged op was holding back."""
+    applied = 0
+    for result in results:
+        status = result.original_status if result.status == "duplicate" else result.status
+        local = LOCAL_STATUS.get(status or "applied", "synced")
+        applied += local == "synced"
+        conn.execute(
+            """
+            UPDATE sync_queue SET status = ?, result = ?, synced_at = ?, last_error = ?,
+                   next_attempt_at = NULL
+            WHERE op_id = ?
+            """,
+            (local, result.model_dump_json(), now, result.reason, str(result.op_id)),
+        )
+        op = kinds[str(result.op_id)]
+        entity = DEFERRING_KINDS.get(op.kind)
+        if entity is not None:
+            from stocky.edge.sync.apply import release_deferred
+
+            release_deferred(conn, entity, op.entity_id, now)
+    set_state(conn, last_push_at=now, last_push_error=None)
+    return applied
+
+
+def _reject_locally(conn: sqlite3.Connection, op: QueuedOp, reason: str, now: str) -> None:
+    conn.execute(
+        "UPDATE sync_queue SET status = 'rejected', last_error = ?, synced_at = ? WHERE seq = ?",
+        (reason, now, op.seq),
+    )
+
+
+def _record_failure(
+    conn: sqlite3.Connection, batch: list[QueuedOp], error: str, now: datetime
+) -> datetime:
+    attempts = max(op.attempts for op in batch) + 1
+    retry_at = now + timedelta(seconds=full_jitter(attempts))
+    conn.executemany(
+        "UPDATE sync_queue SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
+        "WHERE seq = ? AND status = 'pending'",
+        [(to_iso(retry_at), error[:500], op.seq) for op in batch],
+    )
+    set_state(conn, last_push_error=error[:500], last_push_attempt_at=to_iso(now))
+    return retry_at
+
+
+class PushWorker:
+    def __init__(
+        self,
+        store: Store,
+        client: CloudClient,
+        *,
+        sede_id: str,
+        device_id: str,
+        batch_size: int = MAX_PUSH_BATCH,
+        on_applied: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.sede_id = sede_id
+        self.device_id = device_id
+        self.batch_size = min(batch_size, MAX_PUSH_BATCH)
+        self.on_applied = on_applied
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.credential_refused = False
+
+    def notify(self) -> None:
+        """Wake the worker (from the event loop)."""
+        self._wake.set()
+
+    def notify_threadsafe(self) -> None:
+        """Wake the worker from any thread (the store's writer calls this after a commit)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def run_once(self, *, ignore_backoff: bool = False) -> PushOutcome:
+        """Push until the outbox is empty, a batch fails, or the head op must wait."""
+        outcome = PushOutcome()
+        size = self.batch_size
+        while True:
+            batch = await self.store.aread(functools.partial(_next_batch, limit=size))
+            if not batch:
+                return outcome
+            now = datetime.now(UTC)
+            head_due = batch[0].next_attempt_at
+            if head_due and not ignore_backoff and from_iso(head_due) > now:
+                outcome.retry_at = from_iso(head_due)
+                return outcome
+            sent = await self._send(batch, now, outcome)
+            if outcome.failed:
+                return outcome
+            # A refused batch is retried op by op so one bad op cannot hold the rest.
+            size = self.batch_size if sent else 1
+
+    async def _send(self, batch: list[QueuedOp], now: datetime, outcome: PushOutcome) -> bool:
+        now_iso = to_iso(now)
+        operations: list[Operation] = []
+        for op in batch:
+            try:
+                operations.append(_operation(op))
+            except (ValidationError, ValueError) as exc:
+                reason = f"the caja wrote an invalid operation: {exc}"
+                await self.store.awrite(
+                    functools.partial(_reject_locally, op=op, reason=reason, now=now_iso)
+                )
+                return True
+        request = PushRequest(
+            sede_id=uuid.UUID(self.sede_id),
+            device_id=uuid.UUID(self.device_id),
+            operations=operations,
+            client_now=now,
+        )
+        try:
+            response = await self.client.push(request)
+        except CloudRefusedError as exc:
+            if len(batch) > 1:
+                return False
+            await self.store.awrite(
+                functools.partial(_reject_locally, op=batch[0], reason=str(exc), now=now_iso)
+            )
+            return True
+        except (CloudUnavailableError, CredentialRefusedError) as exc:
+            self.credential_refused = isinstance(exc, CredentialRefusedError)
+            outcome.failed = True
+            outcome.retry_at = await self.store.awrite(
+                functools.partial(_record_failure, batch=batch, error=str(exc), now=now),
+                durable=False,
+            )
+            log.info("push failed, retrying at %s: %s", outcome.retry_at, exc)
+            return True
+        by_id = {op.op_id: op for op in batch}
+        applied = await self.store.awrite(
+            functools.partial(_mark_results, results=response.results, kinds=by_id, now=now_iso),
+            durable=False,
+        )
+        outcome.sent += len(batch)
+        outcome.applied += applied
+        if applied and self.on_applied is not None:
+            await self.on_applied()
+        return True
+
+    async def run(self) -> None:
+        """Loop until cancelled: push on wake-up or when the head op's retry time comes."""
+        self._loop = asyncio.get_running_loop()
+        while True:
+            self._wake.clear()
+            try:
+                outcome = await self.run_once()
+            except Exception:
+                log.exception("push worker iteration failed")
+                outcome = PushOutcome(
+                    failed=True, retry_at=datetime.now(UTC) + timedelta(seconds=5)
+                )
+            timeout = None
+            if outcome.retry_at is not None:
+                timeout = max((outcome.retry_at - datetime.now(UTC)).total_seconds(), 0.05)
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except TimeoutError:
+                pass
