@@ -1,0 +1,275 @@
+"""Process faults: kill -9 of a caja while it pushes, and of the cloud during a batch.
+
+Real processes, real sockets, real files: nothing sold may be lost or counted twice.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from stocky.cloud.services import libpq_url
+from stocky.edge.activation.service import activate
+from stocky.edge.config import store_path
+from stocky.edge.pos.schemas import SaleCreate
+from stocky.edge.pos.service import record_sale
+from stocky.edge.store import Store, utc_now
+from stocky.edge.sync.client import CloudClient
+from stocky.edge.sync.push import PushWorker
+from tests.fixtures.database import APP_PASSWORD, DatabaseUrls
+
+PASSWORD = "correct horse battery"
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_http(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1.0).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@dataclass
+class Shop:
+    url: str
+    sede: str
+    product: str
+    cashier: str
+    data_dir: Path
+
+
+def _seed(url: str, data_dir: Path) -> Shop:
+    r = httpx.post(
+        f"{url}/api/signup",
+        json={"tenant_name": "Tienda", "email": "owner@example.com", "password": PASSWORD},
+    )
+    assert r.status_code == 201, r.text
+    h = {"Authorization": f"Bearer {r.json()['tokens']['access_token']}"}
+    sede = httpx.post(f"{url}/api/sedes", json={"name": "Centro"}, headers=h).json()["id"]
+    cashier = httpx.post(
+        f"{url}/api/users",
+        json={
+            "email": "caja@example.com",
+            "name": "Cajera",
+            "password": PASSWORD,
+            "role": "cashier",
+            "sede_id": sede,
+        },
+        headers=h,
+    ).json()["id"]
+    product = httpx.post(
+        f"{url}/api/products",
+        json={"sku": "ARZ", "name": "Arroz 1 kg", "price": "4500.00"},
+        headers=h,
+    ).json()["id"]
+    code = httpx.post(f"{url}/api/sedes/{sede}/activation-codes", headers=h).json()["code"]
+    activate(cloud_url=url, code=code, data_dir=data_dir, device_name="Caja 1")
+    return Shop(url, sede, product, cashier, data_dir)
+
+
+def _backlog(shop: Shop, sales: int) -> None:
+    cmd = SaleCreate.model_validate(
+        {
+            "lines": [{"product_id": shop.product, "quantity": "1"}],
+            "payments": [{"method": "cash", "amount": "5000"}],
+        }
+    )
+    with Store.open(store_path(shop.data_dir)) as store:
+        for _ in range(sales):
+            store.write(lambda c: record_sale(c, cmd, user_id=shop.cashier, now=utc_now()))
+
+
+def _cloud_counts(database: DatabaseUrls) -> tuple[int, int, str | None]:
+    """(sale movements, distinct op ids applied, stock) as the owner sees them."""
+    with psycopg.connect(libpq_url(database.owner_url)) as conn:
+        movements, ops = conn.execute(
+            "SELECT count(*), count(DISTINCT op_id) FROM transactions WHERE type = 'sale'"
+        ).fetchone()  # type: ignore[misc]
+        stock = conn.execute("SELECT quantity::text FROM inventory").fetchone()
+    return movements, ops, stock[0] if stock else None
+
+
+def _local_counts(data_dir: Path) -> dict[str, int]:
+    with Store.open(store_path(data_dir)) as store:
+        rows = store.read(
+            lambda c: c.execute(
+                "SELECT status, count(*) FROM sync_queue GROUP BY status"
+            ).fetchall()
+        )
+    return {r[0]: r[1] for r in rows}
+
+
+def _drain(shop: Shop, url: str) -> None:
+    """Finish the push in-process, ignoring backoff, until the outbox is empty."""
+    import asyncio
+
+    async def run() -> None:
+        with Store.open(store_path(shop.data_dir)) as store:
+            row = store.read(
+                lambda c: c.execute("SELECT device_credential, device_id FROM sede_info").fetchone()
+            )
+            client = CloudClient(url, row[0])
+            worker = PushWorker(store, client, sede_id=shop.sede, device_id=row[1])
+            for _ in range(50):
+                await worker.run_once(ignore_backoff=True)
+                if not store.read(
+                    lambda c: c.execute(
+                        "SELECT 1 FROM sync_queue WHERE status = 'pending'"
+                    ).fetchone()
+                ):
+                    break
+                await asyncio.sleep(0.2)
+            await client.aclose()
+
+    asyncio.run(run())
+
+
+def test_caja_killed_while_pushing_loses_and_doubles_nothing(
+    live_cloud: str, database: DatabaseUrls, tmp_path: Path
+) -> None:
+    shop = _seed(live_cloud, tmp_path / "caja")
+    total = 1500
+    _backlog(shop, total)
+    port = _free_port()
+    caja = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "stocky",
+            "edge",
+            "run",
+            "--data-dir",
+            str(shop.data_dir),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _cloud_counts(database)[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        os.killpg(caja.pid, signal.SIGKILL)
+        caja.wait()
+    in_cloud_at_kill = _cloud_counts(database)[0]
+    assert in_cloud_at_kill > 0, "the caja never pushed"
+    _drain(shop, live_cloud)
+    movements, ops, stock = _cloud_counts(database)
+    assert movements == total
+    assert ops == total
+    assert stock == f"{-total}.000"
+    assert _local_counts(shop.data_dir) == {"synced": total}
+
+
+@pytest.fixture
+def cloud_process(database: DatabaseUrls, settings, tmp_path: Path) -> Iterator[dict[str, object]]:
+    """A `stocky cloud serve` subprocess the test can kill -9 and start again."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "STOCKY_DATA_DIR": str(tmp_path / "cloud"),
+        "STOCKY_DATABASE_URL": database.owner_url,
+        "STOCKY_APP_DATABASE_URL": database.app_url,
+        "STOCKY_APP_DB_PASSWORD": APP_PASSWORD,
+        "STOCKY_REDIS_URL": str(settings.redis_url),
+        "STOCKY_PORT": str(port),
+        "STOCKY_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+    state: dict[str, object] = {"url": f"http://127.0.0.1:{port}", "proc": None}
+
+    def start() -> None:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "stocky", "cloud", "serve", "--no-migrate"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        state["proc"] = proc
+        _wait_http(f"{state['url']}/health")
+
+    def kill() -> None:
+        proc = state["proc"]
+        assert isinstance(proc, subprocess.Popen)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+    state["start"], state["kill"] = start, kill
+    start()
+    try:
+        yield state
+    finally:
+        proc = state["proc"]
+        if isinstance(proc, subprocess.Popen) and proc.poll() is None:
+            kill()
+
+
+def test_cloud_killed_during_batches_loses_and_doubles_nothing(
+    cloud_process: dict[str, object], database: DatabaseUrls, tmp_path: Path
+) -> None:
+    url = str(cloud_process["url"])
+    shop = _seed(url, tmp_path / "caja")
+    total = 1500
+    _backlog(shop, total)
+    port = _free_port()
+    caja = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "stocky",
+            "edge",
+            "run",
+            "--data-dir",
+            str(shop.data_dir),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _cloud_counts(database)[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        cloud_process["kill"]()  # type: ignore[operator]
+        at_kill = _cloud_counts(database)[0]
+        assert at_kill < total, "the cloud died after the whole backlog: nothing was tested"
+        time.sleep(1.0)
+        cloud_process["start"]()  # type: ignore[operator]
+    finally:
+        os.killpg(caja.pid, signal.SIGKILL)
+        caja.wait()
+    _drain(shop, url)
+    movements, ops, stock = _cloud_counts(database)
+    assert movements == total
+    assert ops == total
+    assert stock == f"{-total}.000"
+    assert _local_counts(shop.data_dir) == {"synced": total}
+    assert uuid.UUID(shop.sede)
