@@ -261,4 +261,18 @@ CREATE TABLE lan_peers (
 ) STRICT;
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (SCHEMA_V1,)
+# Write checkpoint: a pulled row for an entity with pending local ops waits here (latest
+# wins) until the push worker sees those ops acknowledged (stocky.edge.sync.apply).
+# entity_id is the caja's key: the product id for both products and inventory.
+SCHEMA_V2_PULL_DEFERRED: Final = """
+CREATE TABLE pull_deferred (
+    entity      TEXT NOT NULL,
+    entity_id   TEXT NOT NULL,
+    position    TEXT NOT NULL,
+    data        TEXT NOT NULL CHECK (json_valid(data)),
+    deferred_at TEXT NOT NULL,
+    PRIMARY KEY (entity, entity_id)
+) STRICT;
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (SCHEMA_V1, SCHEMA_V2_PULL_DEFERRED)
