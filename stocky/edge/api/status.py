@@ -1,8 +1,7 @@
 """The caja's status: what monitors, the status bar and `stocky edge status` read.
 
 It holds no business data, so GET /local/api/status needs no login. The sync engine and the
-LAN node report through sync_state keys: online, lan_role, last_push_at, last_pull_at,
-cursor, clock_offset_ms.
+LAN node report through sync_state keys (see _STATE_KEYS).
 """
 
 from __future__ import annotations
@@ -14,7 +13,18 @@ from typing import Any
 from stocky.edge.outbox import outbox_stats
 from stocky.edge.store.sede import load_sede_info
 
-_STATE_KEYS = ("online", "lan_role", "last_push_at", "last_pull_at", "cursor", "clock_offset_ms")
+_STATE_KEYS = (
+    "online",
+    "lan_role",
+    "last_push_at",
+    "last_push_error",
+    "last_pull_at",
+    "last_ping_at",
+    "pull_cursor",
+    "pull_epoch",
+    "clock_offset_ms",
+    "clock_drift_warning",
+)
 
 
 def caja_status(conn: sqlite3.Connection, *, now: datetime | None = None) -> dict[str, Any]:
@@ -57,8 +67,12 @@ def caja_status(conn: sqlite3.Connection, *, now: datetime | None = None) -> dic
         "conflict_ops": stats.conflict,
         "last_push_at": state.get("last_push_at"),
         "last_pull_at": state.get("last_pull_at"),
-        "cursor": state.get("cursor"),
+        "last_push_error": state.get("last_push_error"),
+        "last_ping_at": state.get("last_ping_at"),
+        "cursor": state.get("pull_cursor"),
+        "epoch": state.get("pull_epoch"),
         "clock_offset_ms": state.get("clock_offset_ms"),
+        "clock_drift_warning": bool(state.get("clock_drift_warning") or False),
         "lan_peers": peers,
         "shift_open": open_shift is not None,
     }
