@@ -13,6 +13,7 @@ from typing import Any
 from stocky.edge.outbox import outbox_stats
 from stocky.edge.store.sede import load_sede_info
 
+REFUSED_LISTED = 50
 _STATE_KEYS = (
     "online",
     "lan_role",
@@ -45,6 +46,16 @@ def caja_status(conn: sqlite3.Connection, *, now: datetime | None = None) -> dic
         )
     ]
     open_shift = conn.execute("SELECT 1 FROM shifts WHERE status = 'open'").fetchone()
+    # The cloud refused these for good: shown with the reason so a person can act on them.
+    refused = [
+        dict(row)
+        for row in conn.execute(
+            "SELECT op_id, kind, entity_id, status, last_error AS reason, created_at, synced_at "
+            "FROM sync_queue WHERE status IN ('rejected', 'conflict') "
+            "ORDER BY seq DESC LIMIT ?",
+            (REFUSED_LISTED,),
+        )
+    ]
     return {
         "activated": info is not None,
         "sede": None
@@ -73,6 +84,7 @@ def caja_status(conn: sqlite3.Connection, *, now: datetime | None = None) -> dic
         "epoch": state.get("pull_epoch"),
         "clock_offset_ms": state.get("clock_offset_ms"),
         "clock_drift_warning": bool(state.get("clock_drift_warning") or False),
+        "refused_ops": refused,
         "lan_peers": peers,
         "shift_open": open_shift is not None,
     }

@@ -251,3 +251,23 @@ async def test_a_large_backlog_drains_in_batches_of_50(world: World) -> None:
     assert outcome.sent == 120
     assert _statuses(world.store) == {"synced": 120}
     assert await _cloud_stock(world) == (Decimal("-20.000"), 120)
+
+
+async def test_status_lists_refused_ops_with_their_reason(world: World) -> None:
+    from stocky.edge.api.status import caja_status
+
+    world.store.write(
+        lambda conn: conn.execute(
+            "INSERT INTO sync_queue (op_id, kind, entity_id, payload, client_ts, created_at) "
+            "VALUES ('0190a0b0-0000-7000-8000-000000000002', 'inventory.thresholds', 'x', "
+            '\'{"product_id": "00000000-0000-0000-0000-000000000000", "min": "1"}\', ?, ?)',
+            (utc_now(), utc_now()),
+        )
+    )
+    await world.worker.run_once()
+    status = world.store.read(caja_status)
+    assert status["rejected_ops"] == 1
+    (refused,) = status["refused_ops"]
+    assert refused["kind"] == "inventory.thresholds"
+    assert "unknown product" in refused["reason"]
+    assert status["last_push_at"] is not None
