@@ -27,6 +27,9 @@ def run(
         None, "--port", min=1, max=65535, help="Local API port (default 8765)"
     ),
     host: str | None = typer.Option(None, "--host", help="Local API address (127.0.0.1)"),
+    native: bool = typer.Option(False, "--native", help="Open a desktop window (pywebview)"),
+    headless: bool = typer.Option(False, "--headless", help="Local API only, no screens"),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser"),
 ) -> None:
     """Run the caja: local store and API (and the sync engine and UI when installed)."""
     from stocky.edge.api.server import NotActivatedError, serve
@@ -38,7 +41,12 @@ def run(
     if host is not None:
         settings.host = host
     try:
-        serve(settings)
+        if headless:
+            serve(settings)
+        else:
+            from stocky.edge.ui.app import serve_ui
+
+            serve_ui(settings, native=native, open_browser=not no_browser)
     except NotActivatedError as exc:
         fail(str(exc))
 

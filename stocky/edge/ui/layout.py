@@ -1,0 +1,84 @@
+"""The shell of every screen: the guard that sends a person to activation or login, and
+the frame (top bar, content, status bar) every screen shares."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from nicegui import ui
+
+from stocky.edge.auth.session import LocalUser
+from stocky.edge.ui.login import confirm_logout
+from stocky.edge.ui.runtime import CajaRuntime, get_runtime
+from stocky.edge.ui.session import current_user
+from stocky.edge.ui.status_bar import status_bar
+from stocky.ui.i18n import language, set_language, t
+
+_NAV = (
+    ("/vender", "nav.pos", "point_of_sale"),
+    ("/devoluciones", "nav.returns", "assignment_return"),
+    ("/inventario", "nav.stock", "inventory_2"),
+    ("/turno", "nav.shifts", "schedule"),
+    ("/sincronizacion", "nav.sync", "sync"),
+)
+
+Page = Callable[[CajaRuntime, LocalUser], Awaitable[None]]
+
+
+async def guard() -> tuple[CajaRuntime, LocalUser] | None:
+    """The runtime and the logged-in user, or None after sending the browser elsewhere."""
+    runtime = get_runtime()
+    if not runtime.activated:
+        ui.navigate.to("/activar")
+        return None
+    user = await current_user(runtime)
+    if user is None:
+        ui.navigate.to("/login")
+        return None
+    return runtime, user
+
+
+def _toggle_language() -> None:
+    set_language("en" if language() == "es" else "es")
+    ui.navigate.reload()
+
+
+def top_bar(runtime: CajaRuntime, user: LocalUser, active: str) -> None:
+    with ui.row().classes("w-full items-center gap-2 px-4 py-2 bg-white shadow-sm"):
+        ui.icon("storefront", size="28px").classes("text-primary")
+        ui.label(runtime.sede.tenant_name if runtime.sede else "Stocky").classes(
+            "text-lg font-bold text-slate-800"
+        )
+        ui.label(runtime.sede.device_name if runtime.sede else "").classes("stocky-muted mr-4")
+        for path, key, icon in _NAV:
+            ui.button(t(key), icon=icon, on_click=lambda p=path: ui.navigate.to(p)).props(
+                f"{'unelevated' if path == active else 'flat'} no-caps size=md"
+                f' data-testid="nav-{path.strip("/")}"'
+            ).classes("rounded-lg")
+        ui.space()
+        ui.button(t("lang.switch"), on_click=_toggle_language).props("flat no-caps dense")
+        ui.button(t("nav.logout"), icon="logout", on_click=lambda: confirm_logout(runtime)).props(
+            'flat no-caps data-testid="logout"'
+        )
+
+
+def framed(path: str, body: Page) -> Callable[[], Awaitable[None]]:
+    """A screen behind the guard, inside the top bar and the status bar."""
+
+    async def page() -> None:
+        found = await guard()
+        if found is None:
+            return
+        runtime, user = found
+        top_bar(runtime, user, path)
+        with ui.column().classes("w-full max-w-[1400px] mx-auto px-4 pt-4 pb-16 gap-4"):
+            await body(runtime, user)
+        status_bar(runtime, user)
+
+    return page
+
+
+async def home() -> None:
+    found = await guard()
+    if found is not None:
+        ui.navigate.to("/vender")

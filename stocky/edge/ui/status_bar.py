@@ -1,0 +1,67 @@
+"""The bar at the foot of every screen: link to the cloud, outbox, clock, user and sede."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nicegui import ui
+
+from stocky.edge.api.status import caja_status
+from stocky.edge.auth.session import LocalUser
+from stocky.edge.store.timestamps import utc_now
+from stocky.edge.ui.runtime import CajaRuntime
+from stocky.ui.formats import format_age, format_datetime
+from stocky.ui.i18n import t
+
+REFRESH_S = 2.0
+# Past this the caja's clock can mislabel sales and the cloud refuses future timestamps.
+DRIFT_WARN_MS = 120_000
+
+
+def _last_sync(status: dict[str, Any]) -> str | None:
+    moments = [m for m in (status.get("last_push_at"), status.get("last_pull_at")) if m]
+    return max(moments) if moments else None
+
+
+def status_bar(runtime: CajaRuntime, user: LocalUser | None) -> None:
+    store = runtime.require_store()
+    tz = runtime.sede.timezone if runtime.sede else "UTC"
+    with ui.row().classes(
+        "stocky-statusbar fixed bottom-0 left-0 right-0 items-center gap-5 px-4 py-1 z-50"
+    ):
+        link = ui.label().classes("font-semibold").props('data-testid="status-online"')
+        pending = ui.label().classes("stocky-num").props('data-testid="status-pending"')
+        synced = ui.label()
+        drift = ui.label().classes("text-amber-400 font-semibold")
+        rejected = ui.link("", "/sincronizacion").classes("text-red-300 font-semibold")
+        ui.space()
+        clock = ui.label().classes("stocky-num")
+        if user is not None:
+            ui.label(f"{user.name} · {runtime.sede.sede_name if runtime.sede else ''}").classes(
+                "font-medium"
+            )
+
+    async def refresh() -> None:
+        status = await store.aread(caja_status)
+        online = bool(status["online"])
+        link.text = ("● " + t("status.online")) if online else ("● " + t("status.offline"))
+        link.classes(replace="font-semibold " + ("text-green-400" if online else "text-slate-400"))
+        text = t("status.pending", count=status["pending_ops"])
+        if status["pending_ops"]:
+            text += " · " + t("status.oldest", age=format_age(status["oldest_pending_age_seconds"]))
+        pending.text = text
+        last = _last_sync(status)
+        synced.text = t(
+            "status.last_sync",
+            when=format_datetime(last, tz) if last else t("status.never"),
+        )
+        raw = status.get("clock_offset_ms")
+        offset = abs(float(raw)) if raw is not None else 0.0
+        drift.visible = offset > DRIFT_WARN_MS
+        drift.text = "⚠ " + t("status.drift", seconds=int(offset / 1000))
+        bad = int(status["rejected_ops"]) + int(status["conflict_ops"])
+        rejected.visible = bad > 0
+        rejected.text = "⚠ " + t("status.rejected", count=bad)
+        clock.text = format_datetime(utc_now(), tz)
+
+    ui.timer(REFRESH_S, refresh, immediate=True)
