@@ -25,6 +25,8 @@ class EdgeSettings(BaseSettings):
     session_idle_hours: float = Field(
         default=8.0, gt=0, description="A local session ends after this long without use"
     )
+    ping_seconds: float = Field(default=15.0, gt=0, description="Cloud heartbeat interval")
+    pull_poll_seconds: float = Field(default=300.0, gt=0, description="Pull at least this often")
 
     @property
     def store_path(self) -> Path:

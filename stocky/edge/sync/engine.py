@@ -100,7 +100,9 @@ class SyncEngine:
 
 @asynccontextmanager
 async def sync_component(store: Store, settings: EdgeSettings, app: FastAPI) -> AsyncIterator[None]:
-    engine = SyncEngine.for_store(store)
+    engine = SyncEngine.for_store(
+        store, ping_seconds=settings.ping_seconds, poll_seconds=settings.pull_poll_seconds
+    )
     app.state.sync_engine = engine
 
     async def flush_before_close() -> None:
