@@ -20,6 +20,7 @@ start: $(STAMP)
 
 ## Run the whole test suite (embedded PostgreSQL and Redis unless STOCKY_TEST_* are set).
 test: $(STAMP)
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then apt-get install -y -qq chromium; fi
 	$(BIN)/python -m pytest tests -q
 
 lint: $(STAMP)

@@ -15,9 +15,9 @@ def cashier_message(error: ActivationError) -> str:
     """The activation service's message in words a cashier understands, in their language."""
     text = str(error).lower()
     for needle, key in (
+        ("not valid", "activation.err.wrong_code"),
         ("6 digits", "activation.err.code_format"),
         ("cannot reach", "activation.err.offline"),
-        ("not valid", "activation.err.wrong_code"),
         ("expired", "activation.err.expired"),
         ("already used", "activation.err.used"),
         ("too many", "activation.err.too_many"),
@@ -51,7 +51,7 @@ async def page() -> None:
         )
         cloud.classes("w-full")
         code = ui.input(t("activation.code")).props(
-            'outlined mask="######" inputmode=numeric data-testid="activation-code"'
+            'outlined maxlength=6 inputmode=numeric data-testid="activation-code"'
         )
         code.classes("w-full text-2xl tracking-widest")
         name = ui.input(t("activation.name"), value=socket.gethostname()[:120]).props("outlined")

@@ -139,7 +139,7 @@ async def body(runtime: CajaRuntime, user: LocalUser) -> None:
                         ui.label(p.name).classes("text-base font-semibold text-slate-800")
                         detail = f"{money(p.price)} · {p.sku}"
                         if line.by_weight:
-                            detail += f" · {t('pos.by_weight')} ({p.unit})"
+                            detail += f" · {t('pos.by_weight')}"
                         ui.label(detail).classes("text-sm stocky-muted")
                     ui.button(
                         format_quantity(line.quantity, p.unit, locale),

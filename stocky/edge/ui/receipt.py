@@ -115,9 +115,10 @@ async def page(sale_id: str) -> None:
                 ui.label(t("receipt.title")).classes("text-2xl font-bold").props(
                     'data-testid="receipt-title"'
                 )
-            ui.label(
-                f"{t('pay.change')}: {format_money(sale.change, sede.currency, sede.locale)}"
-            ).classes("stocky-total text-positive")
+            ui.label(t("pay.change")).classes("text-sm font-semibold uppercase stocky-muted")
+            ui.label(format_money(sale.change, sede.currency, sede.locale)).classes(
+                "stocky-total text-positive"
+            )
             new_sale = ui.button(
                 t("receipt.new_sale"),
                 icon="add_shopping_cart",
