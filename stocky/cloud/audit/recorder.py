@@ -2,8 +2,10 @@
 
 A request's session carries an `AuditContext` in `session.info` (set where the session is
 opened: the tenant-scoped request dependency, signup, activation). Sessions without one
-(jobs, migrations, tests) are not audited. Rows changed through Core statements rather
-than the ORM are not seen here.
+(jobs, migrations, tests) are not audited. Statements a user's request runs through
+`session.execute(insert/update/delete ...)` are recorded too, one row per statement with
+its bound values (the rows' old state is not read back). A caja's sync traffic is not
+recorded statement by statement: sync_ops already keeps every op it pushed.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 import ipaddress
 import uuid
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.state import InstanceState
 
 from stocky.cloud.models import AuditLog
@@ -165,3 +169,55 @@ def _audit_before_flush(session: Session, _flush_context: Any, _instances: Any) 
             if entry is not None:
                 entries.append(entry)
     session.add_all(entries)
+
+
+def _json_safe(value: Any, depth: int = 0) -> Any:
+    if value is None or isinstance(value, bool | int | str | Decimal | uuid.UUID):
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if depth < 4 and isinstance(value, dict):
+        return {str(k): _value(str(k), _json_safe(v, depth + 1)) for k, v in value.items()}
+    if depth < 4 and isinstance(value, list | tuple):
+        return [_json_safe(v, depth + 1) for v in value]
+    return str(value)
+
+
+def _statement_params(state: ORMExecuteState) -> Any:
+    if state.parameters:
+        return _json_safe(state.parameters)
+    statement: Any = state.statement
+    try:
+        compiled = statement.compile(dialect=state.session.get_bind().dialect)
+    except Exception:  # a statement we cannot render: record that it ran, not its values
+        return None
+    return _json_safe(dict(compiled.params))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _audit_statement(state: ORMExecuteState) -> None:
+    context = state.session.info.get(AUDIT_KEY)
+    if not isinstance(context, AuditContext) or context.device_id is not None:
+        return
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    mapper = state.bind_mapper
+    table = str(getattr(mapper.local_table, "name", "")) if mapper is not None else ""
+    if not table or table in SKIPPED_TABLES or context.tenant_id is None:
+        return
+    verb = "created" if state.is_insert else "updated" if state.is_update else "deleted"
+    state.session.add(
+        AuditLog(
+            tenant_id=context.tenant_id,
+            id=new_id(),
+            user_id=context.user_id,
+            device_id=None,
+            action=f"{table}.{verb}",
+            entity_type=table,
+            entity_id=None,
+            before_data=None,
+            after_data={"statement": _statement_params(state)},
+            extra={"method": context.method, "path": context.path, "bulk": True},
+            client_address=context.client_address,
+        )
+    )

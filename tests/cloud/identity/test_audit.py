@@ -103,3 +103,29 @@ class TestAudit:
         await client.get("/api/me", headers=bearer(t.owner_token))
         await client.get("/api/sedes", headers=bearer(t.owner_token))
         assert len(await _logs(client, t.owner_token)) == before
+
+
+class TestStatementAudit:
+    async def test_core_statements_of_a_user_are_recorded(self, client: httpx.AsyncClient) -> None:
+        # Opening stock goes through insert/upsert statements, not ORM objects.
+        t = await signup(client)
+        sede = await create_sede(client, t.owner_token)
+        r = await client.post(
+            "/api/products",
+            json={"sku": "A-1", "name": "Arroz", "price": "1000"},
+            headers=bearer(t.owner_token),
+        )
+        assert r.status_code == 201, r.text
+        r = await client.post(
+            f"/api/inventory/{sede}/opening",
+            json={"lines": [{"sku": "A-1", "quantity": "5"}]},
+            headers=bearer(t.owner_token),
+        )
+        assert r.status_code == 200, r.text
+        logs = await _logs(client, t.owner_token, "?entity_type=inventory")
+        assert logs, "the inventory statement left no audit row"
+        assert all(i["user_id"] == t.owner_id for i in logs)
+        assert all(i["metadata"]["bulk"] is True for i in logs)  # type: ignore[index]
+        moves = await _logs(client, t.owner_token, "?entity_type=transactions")
+        assert moves
+        assert "5" in str(moves[0]["after_data"])
