@@ -12,6 +12,8 @@ from stocky.cloud.config import Settings
 from stocky.cloud.db import create_app_engine, make_sessionmaker
 from stocky.cloud.errors import install_error_handlers
 from stocky.cloud.limits import BodyLimitMiddleware
+from stocky.cloud.realtime.presence import PresenceMonitor
+from stocky.cloud.realtime.server import Gateway, SocketIOMiddleware
 from stocky.cloud.redis import create_redis
 from stocky.cloud.routers import ROUTERS
 from stocky.cloud.services import Services
@@ -32,9 +34,20 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.redis = create_redis(services.redis_url)
+        presence = PresenceMonitor(
+            gateway,
+            app.state.sessionmaker,
+            timeout_s=settings.presence_timeout_s,
+            interval_s=settings.presence_interval_s,
+        )
+        app.state.presence = presence
+        await gateway.start()
+        presence.start()
         try:
             yield
         finally:
+            await presence.stop()
+            await gateway.shutdown()
             await app.state.redis.aclose()
             await engine.dispose()
 
@@ -49,6 +62,11 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Socket.IO at /socket.io/ beside the API: one ASGI app for uvicorn and for tests.
+    gateway = Gateway(app, services.redis_url)
+    app.state.gateway = gateway
+    app.state.sio = gateway.sio
+    app.add_middleware(SocketIOMiddleware, server=gateway.sio)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     idle_in_transaction_timeout_ms: int = Field(default=10_000, ge=100)
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    presence_timeout_s: float = Field(
+        default=90.0, gt=0, description="A sede silent this long (no ping, no socket) is offline"
+    )
+    presence_interval_s: float = Field(
+        default=15.0, gt=0, description="How often the presence job looks for silent sedes"
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

@@ -20,6 +20,7 @@ from stocky.cloud.catalog.schemas import (
     ProductUpdate,
 )
 from stocky.cloud.catalog.uploads import read_upload
+from stocky.cloud.realtime.emit import Realtime
 
 router = APIRouter(prefix="/api/products", tags=["products"])
 Editor = Annotated[Principal, Depends(require_role("manager"))]
@@ -42,8 +43,12 @@ async def list_products(
 
 
 @router.post("", status_code=201, summary="Create a product")
-async def create_product(user: Editor, session: TenantSession, body: ProductCreate) -> ProductOut:
-    return await service.create_product(session, user, body)
+async def create_product(
+    user: Editor, session: TenantSession, body: ProductCreate, realtime: Realtime
+) -> ProductOut:
+    product = await service.create_product(session, user, body)
+    await realtime.sync_changes(session, user.tenant_id)
+    return product
 
 
 @router.get(
@@ -86,10 +91,13 @@ async def import_products(
     request: Request,
     user: Editor,
     session: TenantSession,
+    realtime: Realtime,
     dry_run: bool = False,
 ) -> ImportReport:
     data = await read_upload(request)
-    return await csv_import.import_catalog(session, user, data, dry_run=dry_run)
+    report = await csv_import.import_catalog(session, user, data, dry_run=dry_run)
+    await realtime.sync_changes(session, user.tenant_id)
+    return report
 
 
 @router.get("/{product_id}", summary="One product")
@@ -101,16 +109,28 @@ async def get_product(
 
 @router.patch("/{product_id}", summary="Edit a product (carries the version it was based on)")
 async def update_product(
-    user: Editor, session: TenantSession, product_id: uuid.UUID, body: ProductUpdate
+    user: Editor,
+    session: TenantSession,
+    product_id: uuid.UUID,
+    body: ProductUpdate,
+    realtime: Realtime,
 ) -> ProductOut:
-    return await service.update_product(session, user, product_id, body)
+    product = await service.update_product(session, user, product_id, body)
+    await realtime.sync_changes(session, user.tenant_id)
+    return product
 
 
 @router.put("/{product_id}", include_in_schema=False)
 async def replace_product(
-    user: Editor, session: TenantSession, product_id: uuid.UUID, body: ProductUpdate
+    user: Editor,
+    session: TenantSession,
+    product_id: uuid.UUID,
+    body: ProductUpdate,
+    realtime: Realtime,
 ) -> ProductOut:
-    return await service.update_product(session, user, product_id, body)
+    product = await service.update_product(session, user, product_id, body)
+    await realtime.sync_changes(session, user.tenant_id)
+    return product
 
 
 @router.delete("/{product_id}", summary="Deactivate a product (never deleted)")
@@ -118,6 +138,9 @@ async def deactivate_product(
     user: Editor,
     session: TenantSession,
     product_id: uuid.UUID,
+    realtime: Realtime,
     version: Annotated[int | None, Query(ge=1)] = None,
 ) -> ProductOut:
-    return await service.deactivate_product(session, user, product_id, version)
+    product = await service.deactivate_product(session, user, product_id, version)
+    await realtime.sync_changes(session, user.tenant_id)
+    return product

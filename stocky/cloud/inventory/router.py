@@ -23,6 +23,7 @@ from stocky.cloud.inventory.schemas import (
     OpeningStockIn,
     ThresholdsIn,
 )
+from stocky.cloud.realtime.emit import Realtime
 
 router = APIRouter(prefix="/api/inventory", tags=["inventory"])
 Manager = Annotated[Principal, Depends(require_role("manager"))]
@@ -51,8 +52,11 @@ async def put_thresholds(
     sede_id: uuid.UUID,
     product_id: uuid.UUID,
     body: ThresholdsIn,
+    realtime: Realtime,
 ) -> InventoryItem:
-    return await service.set_thresholds(session, user, sede_id, product_id, body)
+    item = await service.set_thresholds(session, user, sede_id, product_id, body)
+    await realtime.sync_changes(session, user.tenant_id, [sede_id])
+    return item
 
 
 @router.post("/{sede_id}/opening", summary="Opening stock as entry movements")
@@ -61,9 +65,12 @@ async def post_opening(
     session: TenantSession,
     sede_id: uuid.UUID,
     body: OpeningStockIn,
+    realtime: Realtime,
     dry_run: bool = False,
 ) -> OpeningReport:
-    return await opening.opening_from_lines(session, user, sede_id, body, dry_run=dry_run)
+    report = await opening.opening_from_lines(session, user, sede_id, body, dry_run=dry_run)
+    await realtime.sync_changes(session, user.tenant_id, [sede_id])
+    return report
 
 
 @router.post(
@@ -76,7 +83,10 @@ async def import_opening(
     user: Admin,
     session: TenantSession,
     sede_id: uuid.UUID,
+    realtime: Realtime,
     dry_run: bool = False,
 ) -> OpeningReport:
     data = await read_upload(request)
-    return await opening.opening_from_csv(session, user, sede_id, data, dry_run=dry_run)
+    report = await opening.opening_from_csv(session, user, sede_id, data, dry_run=dry_run)
+    await realtime.sync_changes(session, user.tenant_id, [sede_id])
+    return report

@@ -1,0 +1,118 @@
+"""Emitting events, and scheduling them to run only after the request's commit.
+
+A client that hears `sync.changes` pulls at once; if the event went out before the commit,
+that pull could miss the very change it was told about. So requests never emit directly:
+`AfterCommit` (a FastAPI dependency) queues the emit as a background task, which Starlette
+runs after the response is sent, and TenantSession / DeviceTenantSession commit before that.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import socketio
+from fastapi import BackgroundTasks, Depends, FastAPI, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stocky.cloud.db import SessionMaker, tenant_transaction
+from stocky.cloud.realtime import repository as repo
+from stocky.cloud.realtime.schemas import (
+    SEDE_PRESENCE,
+    SYNC_CHANGES,
+    SedePresenceEvent,
+    SyncChangesEvent,
+    event_data,
+    sede_room,
+    tenant_room,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _server(app_or_sio: FastAPI | socketio.AsyncServer) -> socketio.AsyncServer:
+    if isinstance(app_or_sio, FastAPI):
+        return app_or_sio.state.sio
+    return app_or_sio
+
+
+async def emit_sync_changes(
+    app: FastAPI,
+    tenant_id: uuid.UUID,
+    sede_ids: Sequence[uuid.UUID] | None,
+    position: str | None,
+) -> None:
+    """Tell each sede's room that it has changes to pull (`None`: every sede of the tenant).
+
+    Call only after the commit. Failures are logged, never raised: the caja's periodic pull
+    makes up for a lost nudge.
+    """
+    try:
+        if sede_ids is None:
+            sm: SessionMaker = app.state.sessionmaker
+            async with tenant_transaction(sm, tenant_id) as session:
+                sede_ids = await repo.tenant_sede_ids(session, tenant_id)
+        sio = _server(app)
+        for sede_id in sede_ids:
+            event = SyncChangesEvent(sede_id=sede_id, position=position)
+            await sio.emit(SYNC_CHANGES, event_data(event), to=sede_room(sede_id))
+    except Exception:
+        log.exception("could not emit %s for tenant %s", SYNC_CHANGES, tenant_id)
+
+
+async def emit_sede_presence(
+    app_or_sio: FastAPI | socketio.AsyncServer, tenant_id: uuid.UUID, event: SedePresenceEvent
+) -> None:
+    await _server(app_or_sio).emit(SEDE_PRESENCE, event_data(event), to=tenant_room(tenant_id))
+
+
+async def emit_transfer(
+    app_or_sio: FastAPI | socketio.AsyncServer,
+    tenant_id: uuid.UUID,
+    sede_ids: Sequence[uuid.UUID],
+    event: str,
+    payload: dict[str, Any],
+) -> None:
+    """A `transfer.*` event to the sedes it touches and to the tenant's users (after commit)."""
+    if not event.startswith("transfer."):
+        raise ValueError(f"transfer events are named transfer.*, not {event!r}")
+    rooms = [tenant_room(tenant_id), *(sede_room(s) for s in sede_ids)]
+    await _server(app_or_sio).emit(event, payload, to=rooms)
+
+
+class AfterCommit:
+    """Events a request raises, sent once its transaction has committed."""
+
+    def __init__(self, app: FastAPI, background: BackgroundTasks) -> None:
+        self.app = app
+        self.background = background
+
+    async def sync_changes(
+        self,
+        session: AsyncSession,
+        tenant_id: uuid.UUID,
+        sede_ids: Sequence[uuid.UUID] | None = None,
+    ) -> None:
+        """Nudge the sedes (None: all of the tenant's) once `session` commits."""
+        position = await repo.commit_position(session)
+        if position is None:
+            return  # nothing was written: nothing to pull
+        self.background.add_task(emit_sync_changes, self.app, tenant_id, sede_ids, position)
+
+    def transfer(
+        self,
+        tenant_id: uuid.UUID,
+        sede_ids: Sequence[uuid.UUID],
+        event: str,
+        payload: dict[str, Any],
+    ) -> None:
+        self.background.add_task(emit_transfer, self.app, tenant_id, sede_ids, event, payload)
+
+
+def get_after_commit(request: Request, background: BackgroundTasks) -> AfterCommit:
+    return AfterCommit(request.app, background)
+
+
+Realtime = Annotated[AfterCommit, Depends(get_after_commit)]

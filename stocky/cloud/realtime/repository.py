@@ -1,0 +1,75 @@
+"""Every query of the realtime feature: sede presence and the tenant's sede ids."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stocky.cloud.models import Sede
+
+
+async def tenant_sede_ids(session: AsyncSession, tenant_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.execute(
+        select(Sede.id).where(Sede.tenant_id == tenant_id, Sede.active.is_(True))
+    )
+    return list(rows.scalars())
+
+
+async def commit_position(session: AsyncSession) -> str | None:
+    """The feed position this transaction's changes will carry (None if it wrote nothing)."""
+    row = await session.execute(text("SELECT pg_current_xact_id_if_assigned()::text"))
+    value = row.scalar_one()
+    return str(value) if value is not None else None
+
+
+async def mark_online(
+    session: AsyncSession, tenant_id: uuid.UUID, sede_ids: Collection[uuid.UUID], now: datetime
+) -> list[uuid.UUID]:
+    """Refresh the sedes' last ping; return those that were offline until now."""
+    if not sede_ids:
+        return []
+    ids = list(sede_ids)
+    came_online = await session.execute(
+        update(Sede)
+        .where(Sede.tenant_id == tenant_id, Sede.id.in_(ids), Sede.is_online.is_(False))
+        .values(is_online=True)
+        .returning(Sede.id)
+    )
+    changed = list(came_online.scalars())
+    await session.execute(
+        update(Sede).where(Sede.tenant_id == tenant_id, Sede.id.in_(ids)).values(last_ping_at=now)
+    )
+    return changed
+
+
+async def stale_sedes(session: AsyncSession, cutoff: datetime) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Sedes marked online but silent since before `cutoff`, by tenant (all tenants)."""
+    rows = await session.execute(
+        text("SELECT tenant_id, sede_id FROM stocky_stale_sedes(:cutoff)"), {"cutoff": cutoff}
+    )
+    found: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for tenant_id, sede_id in rows:
+        found.setdefault(tenant_id, []).append(sede_id)
+    return found
+
+
+async def mark_offline(
+    session: AsyncSession, tenant_id: uuid.UUID, sede_ids: list[uuid.UUID], cutoff: datetime
+) -> list[tuple[uuid.UUID, datetime | None]]:
+    """Mark still-silent sedes offline; the guard makes one process win when several race."""
+    rows = await session.execute(
+        update(Sede)
+        .where(
+            Sede.tenant_id == tenant_id,
+            Sede.id.in_(sede_ids),
+            Sede.is_online.is_(True),
+            (Sede.last_ping_at.is_(None)) | (Sede.last_ping_at < cutoff),
+        )
+        .values(is_online=False)
+        .returning(Sede.id, Sede.last_ping_at)
+    )
+    return [(sede_id, last) for sede_id, last in rows]

@@ -1,0 +1,42 @@
+"""Payloads of the events the gateway emits (documented in docs/realtime.md)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+SYNC_CHANGES = "sync.changes"
+SEDE_PRESENCE = "sede.presence"
+
+
+def tenant_room(tenant_id: uuid.UUID) -> str:
+    return f"tenant:{tenant_id}"
+
+
+def sede_room(sede_id: uuid.UUID) -> str:
+    return f"sede:{sede_id}"
+
+
+class SyncChangesEvent(BaseModel):
+    """Something the sede pulls has committed; `position` is the commit's feed position."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sede_id: uuid.UUID
+    position: str | None = None
+
+
+class SedePresenceEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sede_id: uuid.UUID
+    online: bool
+    last_ping_at: datetime | None = None
+
+
+def event_data(model: BaseModel) -> dict[str, Any]:
+    """JSON-ready dict (ids and times as strings) for socket.io's JSON encoder."""
+    return model.model_dump(mode="json")
