@@ -14,9 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Set everything up and run the cloud on embedded PostgreSQL and Redis.
+## Set everything up and run the demo: embedded cloud, 2 sedes x 1 caja, sales, an outage.
 start: $(STAMP)
-	$(BIN)/stocky cloud serve
+	$(BIN)/stocky demo
 
 ## Run the whole test suite (embedded PostgreSQL and Redis unless STOCKY_TEST_* are set).
 test: $(STAMP)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from stocky.cloud.cli import cloud_app
+from stocky.demo.cli import demo
 from stocky.edge.cli import edge_app
 
 app = typer.Typer(
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.add_typer(cloud_app, name="cloud")
 app.add_typer(edge_app, name="edge")
+app.command("demo")(demo)
 
 
 if __name__ == "__main__":

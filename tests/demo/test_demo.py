@@ -1,0 +1,51 @@
+"""`stocky demo --exit` end to end: real processes, embedded services, an outage, a verdict."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+DEMO_TIMEOUT_S = 240
+
+
+def test_demo_converges_and_exits_zero(tmp_path: Path) -> None:
+    data_dir = tmp_path / "demo"
+    env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "stocky",
+            "demo",
+            "--exit",
+            "--sales",
+            "40",
+            "--data-dir",
+            str(data_dir),
+            "--offline-seconds",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=DEMO_TIMEOUT_S,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    rows = [line for line in output.splitlines() if line.startswith("│ Sede")]
+    assert len(rows) == 2, output
+    for row in rows:
+        cells = [c.strip() for c in row.strip("│").split("│")]
+        _sede, sales_caja, sales_cloud, stock_caja, stock_cloud, pending, verdict = cells
+        assert sales_caja == sales_cloud, row
+        assert stock_caja == stock_cloud, row
+        assert pending == "0", row
+        assert verdict == "equal", row
+    assert sum(int(r.split("│")[2]) for r in rows) == 40
+    assert "cut off from the cloud" in output
+    assert "reconnected" in output
+    # Nothing left running in the demo's folder (the cajas, the cloud, its PostgreSQL).
+    assert not (data_dir / "cloud" / "postgres" / "postmaster.pid").exists(), output
