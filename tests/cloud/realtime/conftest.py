@@ -48,7 +48,8 @@ def live(
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        assert thread.is_alive(), "server thread died"
+        assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.02)
     try:
         yield Live(f"http://127.0.0.1:{port}", app)
