@@ -22,6 +22,7 @@ from stocky.edge.sync.client import CloudClient
 from stocky.edge.sync.monitor import NetworkMonitor
 from stocky.edge.sync.pull import PullWorker
 from stocky.edge.sync.push import PushWorker
+from stocky.edge.sync.realtime import SedeSubscription
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,11 @@ class SyncEngine:
         device_id: str,
         ping_seconds: float = 15.0,
         poll_seconds: float = 300.0,
+        subscription: SedeSubscription | None = None,
     ) -> None:
         self.store = store
         self.client = client
+        self.subscription = subscription
         self.pull = PullWorker(store, client, sede_id=sede_id, poll_seconds=poll_seconds)
         self.push = PushWorker(
             store, client, sede_id=sede_id, device_id=device_id, on_applied=self._pull_soon
@@ -58,10 +61,26 @@ class SyncEngine:
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
-    def for_store(cls, store: Store, **kwargs: float) -> SyncEngine:
+    def for_store(
+        cls, store: Store, *, ping_seconds: float = 15.0, poll_seconds: float = 300.0
+    ) -> SyncEngine:
+        """The engine of an activated caja, subscribed to its sede's real-time room."""
         cloud_url, credential, sede_id, device_id = store.read(_credentials)
         client = CloudClient(cloud_url, credential)
-        return cls(store, client, sede_id=sede_id, device_id=device_id, **kwargs)
+        engine = cls(
+            store,
+            client,
+            sede_id=sede_id,
+            device_id=device_id,
+            ping_seconds=ping_seconds,
+            poll_seconds=poll_seconds,
+        )
+        engine.subscription = SedeSubscription(cloud_url, credential, engine._changes_announced)
+        return engine
+
+    async def _changes_announced(self) -> None:
+        # The cloud committed something for this sede: pull now, not at the next poll.
+        self.pull.notify()
 
     async def _pull_soon(self) -> None:
         self.pull.notify()
@@ -71,14 +90,19 @@ class SyncEngine:
         self.pull.notify()
 
     async def start(self) -> None:
+        self.push.attach(asyncio.get_running_loop())
         self.store.add_commit_listener(self.push.notify_threadsafe)
         self._tasks = [
             asyncio.create_task(self.monitor.run(), name="sync-monitor"),
             asyncio.create_task(self.push.run(), name="sync-push"),
             asyncio.create_task(self.pull.run(), name="sync-pull"),
         ]
+        if self.subscription is not None:
+            await self.subscription.start()
 
     async def stop(self) -> None:
+        if self.subscription is not None:
+            await self.subscription.stop()
         with contextlib.suppress(ValueError):
             self.store.remove_commit_listener(self.push.notify_threadsafe)
         for task in self._tasks:

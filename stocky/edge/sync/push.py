@@ -159,6 +159,10 @@ class PushWorker:
         """Wake the worker (from the event loop)."""
         self._wake.set()
 
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Bind to the loop that runs the worker, before any commit can wake it."""
+        self._loop = loop
+
     def notify_threadsafe(self) -> None:
         """Wake the worker from any thread (the store's writer calls this after a commit)."""
         if self._loop is not None and not self._loop.is_closed():

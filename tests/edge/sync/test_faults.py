@@ -13,7 +13,6 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -21,16 +20,13 @@ import psycopg
 import pytest
 
 from stocky.cloud.services import libpq_url
-from stocky.edge.activation.service import activate
 from stocky.edge.config import store_path
-from stocky.edge.pos.schemas import SaleCreate
-from stocky.edge.pos.service import record_sale
-from stocky.edge.store import Store, utc_now
+from stocky.edge.store import Store
 from stocky.edge.sync.client import CloudClient
 from stocky.edge.sync.push import PushWorker
+from tests.edge.sync.live_shop import Shop, open_store, seed_shop, sell
 from tests.fixtures.database import APP_PASSWORD, DatabaseUrls
 
-PASSWORD = "correct horse battery"
 pytestmark = pytest.mark.slow
 
 
@@ -52,54 +48,10 @@ def _wait_http(url: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-@dataclass
-class Shop:
-    url: str
-    sede: str
-    product: str
-    cashier: str
-    data_dir: Path
-
-
-def _seed(url: str, data_dir: Path) -> Shop:
-    r = httpx.post(
-        f"{url}/api/signup",
-        json={"tenant_name": "Tienda", "email": "owner@example.com", "password": PASSWORD},
-    )
-    assert r.status_code == 201, r.text
-    h = {"Authorization": f"Bearer {r.json()['tokens']['access_token']}"}
-    sede = httpx.post(f"{url}/api/sedes", json={"name": "Centro"}, headers=h).json()["id"]
-    cashier = httpx.post(
-        f"{url}/api/users",
-        json={
-            "email": "caja@example.com",
-            "name": "Cajera",
-            "password": PASSWORD,
-            "role": "cashier",
-            "sede_id": sede,
-        },
-        headers=h,
-    ).json()["id"]
-    product = httpx.post(
-        f"{url}/api/products",
-        json={"sku": "ARZ", "name": "Arroz 1 kg", "price": "4500.00"},
-        headers=h,
-    ).json()["id"]
-    code = httpx.post(f"{url}/api/sedes/{sede}/activation-codes", headers=h).json()["code"]
-    activate(cloud_url=url, code=code, data_dir=data_dir, device_name="Caja 1")
-    return Shop(url, sede, product, cashier, data_dir)
-
-
 def _backlog(shop: Shop, sales: int) -> None:
-    cmd = SaleCreate.model_validate(
-        {
-            "lines": [{"product_id": shop.product, "quantity": "1"}],
-            "payments": [{"method": "cash", "amount": "5000"}],
-        }
-    )
-    with Store.open(store_path(shop.data_dir)) as store:
+    with open_store(shop.data_dir) as store:
         for _ in range(sales):
-            store.write(lambda c: record_sale(c, cmd, user_id=shop.cashier, now=utc_now()))
+            sell(store, shop)
 
 
 def _cloud_counts(database: DatabaseUrls) -> tuple[int, int, str | None]:
@@ -150,7 +102,7 @@ def _drain(shop: Shop, url: str) -> None:
 def test_caja_killed_while_pushing_loses_and_doubles_nothing(
     live_cloud: str, database: DatabaseUrls, tmp_path: Path
 ) -> None:
-    shop = _seed(live_cloud, tmp_path / "caja")
+    shop = seed_shop(live_cloud, tmp_path / "caja")
     total = 1500
     _backlog(shop, total)
     port = _free_port()
@@ -234,7 +186,7 @@ def test_cloud_killed_during_batches_loses_and_doubles_nothing(
     cloud_process: dict[str, object], database: DatabaseUrls, tmp_path: Path
 ) -> None:
     url = str(cloud_process["url"])
-    shop = _seed(url, tmp_path / "caja")
+    shop = seed_shop(url, tmp_path / "caja")
     total = 1500
     _backlog(shop, total)
     port = _free_port()
