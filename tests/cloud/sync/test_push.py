@@ -208,3 +208,28 @@ async def test_concurrent_duplicate_deliveries_apply_once(client, cloud_app, wor
     statuses = sorted(r.json()["results"][0]["status"] for r in responses)
     assert statuses == ["applied", "duplicate", "duplicate", "duplicate"]
     assert await _stock(cloud_app, world, world.rice.id) == Decimal("-3.000")
+
+
+class TestPullBoundaries:
+    async def test_pull_of_another_sede_is_forbidden(self, client, world) -> None:
+        body = {"sede_id": str(uuid.uuid4()), "cursor": None, "limit": 10}
+        response = await client.post("/api/sync/pull", json=body, headers=world.caja.headers)
+        assert response.status_code == 403
+
+    async def test_pull_limit_is_bounded(self, client, world) -> None:
+        body = {"sede_id": str(world.caja.sede_id), "limit": 100_000}
+        response = await client.post("/api/sync/pull", json=body, headers=world.caja.headers)
+        assert response.status_code == 422
+        assert "limit" in response.json()["message"]
+
+    async def test_pull_serves_own_stock_and_catalog_as_exact_decimals(self, client, world) -> None:
+        await _push(client, world, [entry_op(world.cheese.id, "1.250")])
+        body = {"sede_id": str(world.caja.sede_id), "limit": 500}
+        response = await client.post("/api/sync/pull", json=body, headers=world.caja.headers)
+        assert response.status_code == 200
+        page = response.json()
+        stock = [c for c in page["changes"] if c["entity"] == "inventory"]
+        assert stock[-1]["data"]["quantity"] == "1.250", "decimals travel as exact strings"
+        products = {c["entity_id"] for c in page["changes"] if c["entity"] == "products"}
+        assert {str(world.rice.id), str(world.cheese.id)} <= products
+        assert page["has_more"] is False
