@@ -20,7 +20,8 @@ start: $(STAMP)
 
 ## Run the whole test suite (embedded PostgreSQL and Redis unless STOCKY_TEST_* are set).
 test: $(STAMP)
-	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then apt-get install -y -qq chromium; fi
+	@# Browser tests drive Debian's Chromium (Playwright cannot download a browser here).
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; fi
 	@# The JS realtime test uses the official socket.io-client (it skips without node).
 	@if command -v npm >/dev/null && [ ! -d tests/js/node_modules ]; then npm install --prefix tests/js --no-audit --no-fund; fi
 	$(BIN)/python -m pytest tests -q
