@@ -86,7 +86,8 @@ class SyncEngine:
         self.pull.notify()
 
     async def _back_online(self) -> None:
-        self.push.notify()
+        # Ops that failed while offline may be backed off for minutes: send them now.
+        await self.push.retry_now()
         self.pull.notify()
 
     async def start(self) -> None:

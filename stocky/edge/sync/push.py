@@ -134,6 +134,13 @@ def _record_failure(
     return retry_at
 
 
+def _clear_backoff(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "UPDATE sync_queue SET next_attempt_at = NULL "
+        "WHERE status = 'pending' AND next_attempt_at IS NOT NULL"
+    )
+
+
 class PushWorker:
     def __init__(
         self,
@@ -157,6 +164,11 @@ class PushWorker:
 
     def notify(self) -> None:
         """Wake the worker (from the event loop)."""
+        self._wake.set()
+
+    async def retry_now(self) -> None:
+        """The cloud is reachable again: drop the backoff and push at once."""
+        await self.store.awrite(_clear_backoff, durable=False)
         self._wake.set()
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:

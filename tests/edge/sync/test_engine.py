@@ -88,8 +88,12 @@ async def test_offline_sales_drain_when_the_cloud_returns(live_cloud: str, tmp_p
         assert "ConnectError" in status["last_push_error"]
     finally:
         await engine.stop()
-    # Back online: the same caja, now pointed at the live cloud.
+    # Back online: the same caja, now pointed at the live cloud. Its ops had backed off for
+    # minutes; coming back online must not wait for that.
     store.write(lambda c: c.execute("UPDATE sede_info SET cloud_url = ?", (live_cloud,)))
+    store.write(
+        lambda c: c.execute("UPDATE sync_queue SET next_attempt_at = '2999-01-01T00:00:00Z'")
+    )
     engine = SyncEngine.for_store(store, ping_seconds=0.2, poll_seconds=3600)
     await engine.start()
     try:
