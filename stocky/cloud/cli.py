@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -119,7 +120,14 @@ def serve(
             f"Stocky cloud on [bold]{settings.base_url}[/] (embedded services: {embedded})"
         )
         app = create_app(settings, services)
+        # uvicorn re-raises the SIGTERM it caught once it has shut down; with the default
+        # handler that would end the process before the embedded PostgreSQL is stopped.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @cloud_app.command("create-tenant")
