@@ -106,6 +106,22 @@ async def record_movements(
     missing = [pid for pid in product_ids if pid not in known]
     if missing:
         raise NotFoundError(f"No such product: {missing[0]}.", field="product_id")
+    return await write_movements(session, tenant_id, sede_id, movements, quantities)
+
+
+async def write_movements(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    sede_id: uuid.UUID,
+    movements: list[Movement],
+    quantities: list[Decimal],
+) -> RecordedMovements:
+    """The writing half of `record_movements`, for a caller that already checked them.
+
+    `quantities` are `validate_movement`'s results; the sede and products must exist (the
+    foreign keys refuse them otherwise, as an IntegrityError). Sync push records a whole
+    batch of ops with it: two statements, however many movements.
+    """
     rows = [
         {
             "tenant_id": tenant_id,

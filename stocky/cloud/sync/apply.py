@@ -2,7 +2,8 @@
 
 Each function runs inside the push's savepoint for that op. It raises OpRejectedError for an
 op that can never apply, and returns (status, server_version, extra result fields).
-Infrastructure errors propagate and roll the whole batch back.
+Infrastructure errors propagate and roll the whole batch back. A run of consecutive
+`transaction.create` ops goes through `apply_transactions`: the same outcomes, set-based.
 """
 
 from __future__ import annotations
@@ -11,15 +12,23 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from decimal import Decimal
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.errors import NotFoundError
-from stocky.cloud.inventory.service import InvalidMovementError, Movement, record_movements
+from stocky.cloud.inventory.service import (
+    InvalidMovementError,
+    Movement,
+    record_movements,
+    validate_movement,
+    write_movements,
+)
 from stocky.cloud.models import Inventory, Product, Sale, SalePayment, Shift
 from stocky.cloud.sync.schemas import (
     ProductPayload,
@@ -31,6 +40,9 @@ from stocky.cloud.sync.schemas import (
 from stocky.core.sync import Operation
 
 M = TypeVar("M", bound=BaseModel)
+# Core tables: the hot path inserts plain rows, without the ORM's bulk machinery.
+SALES = cast(Table, Sale.__table__)
+SALE_PAYMENTS = cast(Table, SalePayment.__table__)
 
 
 class OpRejectedError(Exception):
@@ -71,17 +83,20 @@ async def _known_products(
     return set(rows.scalars())
 
 
-async def apply_transaction(session: AsyncSession, ctx: OpContext) -> Applied:
+def _document(ctx: OpContext) -> TransactionDocument:
     doc = parse(TransactionDocument, ctx.op.payload)
     if doc.type == "sale" and doc.sale is None:
         raise OpRejectedError("payload.sale: a sale document needs its header")
-    product_ids = {m.product_id for m in doc.movements}
-    unknown = product_ids - await _known_products(session, ctx.tenant_id, product_ids)
-    if unknown:
-        raise OpRejectedError(f"unknown product {sorted(map(str, unknown))[0]}")
-    if doc.sale is not None:
-        await _insert_sale(session, ctx, doc)
-    movements = [
+    return doc
+
+
+def _unknown_reason(doc: TransactionDocument, known: set[uuid.UUID]) -> str | None:
+    unknown = {m.product_id for m in doc.movements} - known
+    return f"unknown product {sorted(map(str, unknown))[0]}" if unknown else None
+
+
+def _movements(ctx: OpContext, doc: TransactionDocument) -> list[Movement]:
+    return [
         Movement(
             id=m.id,
             product_id=m.product_id,
@@ -102,8 +117,18 @@ async def apply_transaction(session: AsyncSession, ctx: OpContext) -> Applied:
         )
         for m in doc.movements
     ]
+
+
+async def apply_transaction(session: AsyncSession, ctx: OpContext) -> Applied:
+    doc = _document(ctx)
+    product_ids = {m.product_id for m in doc.movements}
+    reason = _unknown_reason(doc, await _known_products(session, ctx.tenant_id, product_ids))
+    if reason is not None:
+        raise OpRejectedError(reason)
+    if doc.sale is not None:
+        await _insert_sales(session, [(ctx, doc)])
     try:
-        recorded = await record_movements(session, ctx.tenant_id, ctx.sede_id, movements)
+        recorded = await record_movements(session, ctx.tenant_id, ctx.sede_id, _movements(ctx, doc))
     except (InvalidMovementError, NotFoundError) as exc:
         raise OpRejectedError(str(exc)) from exc
     if recorded.duplicates:
@@ -114,31 +139,35 @@ async def apply_transaction(session: AsyncSession, ctx: OpContext) -> Applied:
     return Applied(extra={"movements": len(recorded.inserted)})
 
 
-async def _insert_sale(session: AsyncSession, ctx: OpContext, doc: TransactionDocument) -> None:
-    sale = doc.sale
-    assert sale is not None
-    await session.execute(
-        insert(Sale).values(
-            tenant_id=ctx.tenant_id,
-            id=sale.id,
-            sede_id=ctx.sede_id,
-            device_id=ctx.device_id,
-            shift_id=doc.shift_id,
-            user_id=doc.user_id,
-            number=sale.number,
-            subtotal=sale.subtotal,
-            discount=sale.discount,
-            tax=sale.tax,
-            total=sale.total,
-            paid=sale.paid,
-            change=sale.change,
-            op_id=ctx.op.op_id,
-            client_timestamp=doc.client_ts,
+async def _insert_sales(
+    session: AsyncSession, docs: list[tuple[OpContext, TransactionDocument]]
+) -> None:
+    sales: list[dict[str, Any]] = []
+    payments: list[dict[str, Any]] = []
+    for ctx, doc in docs:
+        sale = doc.sale
+        if sale is None:
+            continue
+        sales.append(
+            {
+                "tenant_id": ctx.tenant_id,
+                "id": sale.id,
+                "sede_id": ctx.sede_id,
+                "device_id": ctx.device_id,
+                "shift_id": doc.shift_id,
+                "user_id": doc.user_id,
+                "number": sale.number,
+                "subtotal": sale.subtotal,
+                "discount": sale.discount,
+                "tax": sale.tax,
+                "total": sale.total,
+                "paid": sale.paid,
+                "change": sale.change,
+                "op_id": ctx.op.op_id,
+                "client_timestamp": doc.client_ts,
+            }
         )
-    )
-    await session.execute(
-        insert(SalePayment),
-        [
+        payments += [
             {
                 "tenant_id": ctx.tenant_id,
                 "id": p.id,
@@ -147,8 +176,101 @@ async def _insert_sale(session: AsyncSession, ctx: OpContext, doc: TransactionDo
                 "amount": p.amount,
             }
             for p in sale.payments
-        ],
-    )
+        ]
+    if sales:
+        await session.execute(insert(SALES), sales)
+        await session.execute(insert(SALE_PAYMENTS), payments)
+
+
+class _RunRefusedError(Exception):
+    """The run cannot go in one piece (a reused movement id): apply it op by op."""
+
+
+def _refused(exc: IntegrityError) -> str:
+    detail = str(exc.orig).splitlines()[0] if exc.orig else "constraint violated"
+    return f"refused by the database: {detail}"
+
+
+async def apply_in_savepoint(session: AsyncSession, ctx: OpContext) -> Applied:
+    """One op in its own savepoint: a rejected op leaves no trace but its result."""
+    applier = APPLIERS[ctx.op.kind]
+    savepoint = await session.begin_nested()
+    try:
+        applied = await applier(session, ctx)
+    except OpRejectedError as exc:
+        await savepoint.rollback()
+        return Applied(status="rejected", extra={"reason": str(exc)})
+    except IntegrityError as exc:
+        await savepoint.rollback()
+        return Applied(status="rejected", extra={"reason": _refused(exc)})
+    await savepoint.commit()
+    return applied
+
+
+async def apply_transactions(session: AsyncSession, ctxs: list[OpContext]) -> list[Applied]:
+    """A run of `transaction.create` ops, with the outcome each would have on its own.
+
+    Payloads, signs and products are checked first (one query for the run); the valid ops
+    then go in ONE savepoint with a few set-based statements. If the database refuses that
+    (a unique or foreign key) or a movement id was already recorded, the savepoint rolls
+    back and the ops apply one savepoint each, so only the culprit is rejected.
+    """
+    outcomes: list[Applied | None] = [None] * len(ctxs)
+    docs: dict[int, TransactionDocument] = {}
+    for i, ctx in enumerate(ctxs):
+        try:
+            docs[i] = _document(ctx)
+        except OpRejectedError as exc:
+            outcomes[i] = Applied(status="rejected", extra={"reason": str(exc)})
+    product_ids = {m.product_id for doc in docs.values() for m in doc.movements}
+    known = await _known_products(session, ctxs[0].tenant_id, product_ids) if docs else set()
+    planned: list[int] = []
+    movements: list[Movement] = []
+    quantities: list[Decimal] = []
+    for i, doc in docs.items():
+        reason = _unknown_reason(doc, known)
+        if reason is None:
+            mine = _movements(ctxs[i], doc)
+            try:
+                quantities += [validate_movement(m) for m in mine]
+            except InvalidMovementError as exc:
+                reason = str(exc)
+            else:
+                movements += mine
+                planned.append(i)
+        if reason is not None:
+            outcomes[i] = Applied(status="rejected", extra={"reason": reason})
+    if planned:
+        together = [(ctxs[i], docs[i]) for i in planned]
+        if await _write_together(session, together, movements, quantities):
+            for i in planned:
+                outcomes[i] = Applied(extra={"movements": len(docs[i].movements)})
+        else:
+            for i in planned:
+                outcomes[i] = await apply_in_savepoint(session, ctxs[i])
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+async def _write_together(
+    session: AsyncSession,
+    docs: list[tuple[OpContext, TransactionDocument]],
+    movements: list[Movement],
+    quantities: list[Decimal],
+) -> bool:
+    """Sales, payments, movements and stock of checked ops in one savepoint; False if refused."""
+    tenant_id, sede_id = docs[0][0].tenant_id, docs[0][0].sede_id
+    assert all((c.tenant_id, c.sede_id) == (tenant_id, sede_id) for c, _ in docs)
+    savepoint = await session.begin_nested()
+    try:
+        await _insert_sales(session, docs)
+        recorded = await write_movements(session, tenant_id, sede_id, movements, quantities)
+        if recorded.duplicates:
+            raise _RunRefusedError
+    except (IntegrityError, _RunRefusedError):
+        await savepoint.rollback()
+        return False
+    await savepoint.commit()
+    return True
 
 
 async def apply_thresholds(session: AsyncSession, ctx: OpContext) -> Applied:

@@ -1,9 +1,11 @@
 """Push: a caja's batch of operations, applied in ONE transaction, one result per op.
 
-Idempotent by op_id: the op is claimed in sync_ops first (a concurrent duplicate waits on
-the unique key, then sees the first delivery's result); each op runs in a savepoint so a
-rejected op never takes the rest of the batch with it. Any other error propagates and the
-request's transaction rolls the whole batch back, for the caja to retry.
+Idempotent by op_id: the batch's ops are claimed in sync_ops first, in one statement (a
+concurrent duplicate waits on the unique key, then sees the first delivery's result). A
+rejected op never takes the rest of the batch with it: consecutive transactions are checked
+and then written together in one savepoint, falling back to one savepoint per op if the
+database refuses the set; other kinds run in a savepoint each. Any other error propagates
+and the request's transaction rolls the whole batch back, for the caja to retry.
 """
 
 from __future__ import annotations
@@ -16,13 +18,12 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.models import Device, Sede, SyncLog, SyncOp
-from stocky.cloud.sync.apply import APPLIERS, Applied, OpContext, OpRejectedError
+from stocky.cloud.models import Device, Sede, SyncLog
+from stocky.cloud.sync import repository
+from stocky.cloud.sync.apply import Applied, OpContext, apply_in_savepoint, apply_transactions
 from stocky.core.ids import new_id
 from stocky.core.sync import Operation, OpResult, PushRequest, PushResponse
 
@@ -60,59 +61,36 @@ def _future_reason(op: Operation, now: datetime, offset_ms: int | None) -> str |
     return None
 
 
-async def _claim(session: AsyncSession, ctx: OpContext, digest: str) -> SyncOp | None:
-    """Insert the op's idempotency row; None if this delivery owns it, else the first one."""
-    claimed = await session.execute(
-        pg_insert(SyncOp)
-        .values(
-            tenant_id=ctx.tenant_id,
-            op_id=ctx.op.op_id,
-            sede_id=ctx.sede_id,
-            device_id=ctx.device_id,
-            kind=ctx.op.kind,
-            entity_id=ctx.op.entity_id,
-            body_hash=digest,
-            status="applied",
-            result={},
-            payload=ctx.op.payload,
-        )
-        .on_conflict_do_nothing()
-        .returning(SyncOp.op_id)
-    )
-    if claimed.first() is not None:
-        return None
-    existing = await session.execute(
-        select(SyncOp).where(SyncOp.tenant_id == ctx.tenant_id, SyncOp.op_id == ctx.op.op_id)
-    )
-    return existing.scalar_one()
+def _claim_row(ctx: OpContext, digest: str) -> dict[str, Any]:
+    return {
+        "tenant_id": ctx.tenant_id,
+        "op_id": ctx.op.op_id,
+        "sede_id": ctx.sede_id,
+        "device_id": ctx.device_id,
+        "kind": ctx.op.kind,
+        "entity_id": ctx.op.entity_id,
+        "body_hash": digest,
+        "status": "applied",
+        "result": {},
+        "payload": ctx.op.payload,
+    }
 
 
-def _replay(existing: SyncOp, digest: str, ctx: OpContext) -> OpResult:
-    if existing.body_hash != digest or existing.sede_id != ctx.sede_id:
+def _replay(
+    ctx: OpContext, digest: str, first_hash: str, first_sede: uuid.UUID, first: OpResult
+) -> OpResult:
+    """What a delivery of an op seen before answers: its first result, as `duplicate`."""
+    if first_hash != digest or first_sede != ctx.sede_id:
         return OpResult(
             op_id=ctx.op.op_id,
             status="rejected",
             server_ts=ctx.server_ts,
             reason="op_id was already used for a different operation",
         )
-    original = OpResult.model_validate(existing.result)
-    return original.model_copy(update={"status": "duplicate", "original_status": original.status})
+    return first.model_copy(update={"status": "duplicate", "original_status": first.status})
 
 
-async def _apply_one(session: AsyncSession, ctx: OpContext, position: str) -> OpResult:
-    applier = APPLIERS[ctx.op.kind]
-    savepoint = await session.begin_nested()
-    try:
-        applied: Applied = await applier(session, ctx)
-    except OpRejectedError as exc:
-        await savepoint.rollback()
-        applied = Applied(status="rejected", extra={"reason": str(exc)})
-    except IntegrityError as exc:
-        await savepoint.rollback()
-        detail = str(exc.orig).splitlines()[0] if exc.orig else "constraint violated"
-        applied = Applied(status="rejected", extra={"reason": f"refused by the database: {detail}"})
-    else:
-        await savepoint.commit()
+def _result(ctx: OpContext, applied: Applied, position: str) -> OpResult:
     return OpResult(
         op_id=ctx.op.op_id,
         status=applied.status,
@@ -123,12 +101,23 @@ async def _apply_one(session: AsyncSession, ctx: OpContext, position: str) -> Op
     )
 
 
-async def _record_result(session: AsyncSession, ctx: OpContext, result: OpResult) -> None:
-    await session.execute(
-        update(SyncOp)
-        .where(SyncOp.tenant_id == ctx.tenant_id, SyncOp.op_id == ctx.op.op_id)
-        .values(status=result.status, result=result.model_dump(mode="json"))
-    )
+async def _apply_in_order(
+    session: AsyncSession, ctxs: list[OpContext], position: str
+) -> list[OpResult]:
+    """Apply claimed ops in batch order; consecutive transactions go together."""
+    results: list[OpResult] = []
+    start = 0
+    while start < len(ctxs):
+        end = start + 1
+        if ctxs[start].op.kind == "transaction.create":
+            while end < len(ctxs) and ctxs[end].op.kind == "transaction.create":
+                end += 1
+            outcomes = await apply_transactions(session, ctxs[start:end])
+        else:
+            outcomes = [await apply_in_savepoint(session, ctxs[start])]
+        results += [_result(c, a, position) for c, a in zip(ctxs[start:end], outcomes, strict=True)]
+        start = end
+    return results
 
 
 async def push_batch(
@@ -145,22 +134,53 @@ async def push_batch(
     offset = clock_offset_ms(request.client_now, now)
     # This transaction's id: every change it writes sits at this position in the feed.
     xid = (await session.execute(text("SELECT pg_current_xact_id()::text"))).scalar_one()
-    results: list[OpResult] = []
-    for op in request.operations:
-        ctx = OpContext(tenant_id, sede_id, device_id, op, now)
-        digest = body_hash(op)
-        existing = await _claim(session, ctx, digest)
-        if existing is not None:
-            results.append(_replay(existing, digest, ctx))
-            continue
-        reason = _future_reason(op, now, offset)
-        if reason is not None:
-            result = OpResult(op_id=op.op_id, status="rejected", server_ts=now, reason=reason)
+    ctxs = [OpContext(tenant_id, sede_id, device_id, op, now) for op in request.operations]
+    digests = [body_hash(op) for op in request.operations]
+    # The first occurrence of each op_id in the batch; a later one replays its result.
+    first: dict[uuid.UUID, int] = {}
+    for i, ctx in enumerate(ctxs):
+        first.setdefault(ctx.op.op_id, i)
+    owned = await repository.claim_ops(
+        session, [_claim_row(ctxs[i], digests[i]) for i in first.values()]
+    )
+    seen = [op_id for op_id in first if op_id not in owned]
+    earlier = await repository.sync_ops_by_id(session, tenant_id, seen) if seen else {}
+    results: dict[int, OpResult] = {}
+    # Per op_id seen before: (body hash, sede, result) of its first delivery.
+    originals: dict[uuid.UUID, tuple[str, uuid.UUID, OpResult]] = {}
+    to_apply: list[int] = []
+    for op_id, i in first.items():
+        ctx = ctxs[i]
+        if op_id not in owned:
+            row = earlier[op_id]
+            originals[op_id] = (row.body_hash, row.sede_id, OpResult.model_validate(row.result))
+            results[i] = _replay(ctx, digests[i], *originals[op_id])
+        elif (reason := _future_reason(ctx.op, now, offset)) is not None:
+            results[i] = OpResult(op_id=op_id, status="rejected", server_ts=now, reason=reason)
         else:
-            result = await _apply_one(session, ctx, str(xid))
-        await _record_result(session, ctx, result)
-        results.append(result)
-    statuses = Counter(r.status for r in results)
+            to_apply.append(i)
+    applied = await _apply_in_order(session, [ctxs[i] for i in to_apply], str(xid))
+    results.update(zip(to_apply, applied, strict=True))
+    await repository.record_results(
+        session,
+        tenant_id,
+        [
+            {
+                "op_id": op_id,
+                "status": results[i].status,
+                "result": results[i].model_dump(mode="json"),
+            }
+            for op_id, i in first.items()
+            if op_id in owned
+        ],
+    )
+    for i, ctx in enumerate(ctxs):
+        j = first[ctx.op.op_id]
+        if i != j:  # the same op twice in one batch: the second replays the first delivery
+            original = originals.get(ctx.op.op_id, (digests[j], sede_id, results[j]))
+            results[i] = _replay(ctx, digests[i], *original)
+    ordered = [results[i] for i in range(len(ctxs))]
+    statuses = Counter(r.status for r in ordered)
     await _touch(session, tenant_id, sede_id, device_id, now, offset)
     session.add(
         SyncLog(
@@ -169,14 +189,14 @@ async def push_batch(
             sede_id=sede_id,
             device_id=device_id,
             operation="push",
-            items_count=len(results),
+            items_count=len(ordered),
             status="ok" if statuses["rejected"] == 0 else "partial",
             statuses=dict(statuses),
-            details=_log_details(results),
+            details=_log_details(ordered),
             duration_ms=int((time.perf_counter() - started) * 1000),
         )
     )
-    return PushResponse(results=results, server_time=now, clock_offset_ms=offset)
+    return PushResponse(results=ordered, server_time=now, clock_offset_ms=offset)
 
 
 def _log_details(results: list[OpResult]) -> dict[str, Any]:

@@ -1,13 +1,19 @@
-"""Queries of the sync module: the change feed and the server epoch."""
+"""Queries of the sync module: the change feed, the server epoch, pushed ops' records."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from stocky.cloud.catalog.repository import uuids
+from stocky.cloud.db import json_dumps
+from stocky.cloud.models import SyncOp
 
 # Only transactions below the snapshot's xmin have all finished: serving nothing at or
 # above it means no change can later appear behind a cursor we handed out.
@@ -68,3 +74,44 @@ async def read_feed(
     return [
         FeedRow(r.id, int(r.xid), r.entity, r.entity_id, r.op, r.version, r.data) for r in result
     ]
+
+
+# Push: the idempotency records of a batch -----------------------------------------------
+
+
+async def claim_ops(session: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert the batch's sync_ops rows if absent; returns the op_ids this delivery owns.
+
+    Rows are claimed in op_id order, so two deliveries sharing ops lock them in the same
+    order. A row another open transaction holds makes this wait for it (the first delivery
+    wins); a row already committed is left as it is, for `sync_ops_by_id` to read.
+    """
+    rows = sorted(rows, key=lambda row: row["op_id"])
+    stmt = pg_insert(SyncOp).values(rows).on_conflict_do_nothing().returning(SyncOp.op_id)
+    return set((await session.execute(stmt)).scalars())
+
+
+async def sync_ops_by_id(
+    session: AsyncSession, tenant_id: uuid.UUID, op_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, SyncOp]:
+    stmt = select(SyncOp).where(SyncOp.tenant_id == tenant_id, SyncOp.op_id == uuids(op_ids))
+    return {row.op_id: row for row in (await session.execute(stmt)).scalars()}
+
+
+RECORD_RESULTS_SQL = text(
+    """
+    UPDATE sync_ops AS s SET status = v.status, result = v.result
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(op_id uuid, status text, result jsonb)
+    WHERE s.tenant_id = :tenant_id AND s.op_id = v.op_id
+    """
+)
+
+
+async def record_results(
+    session: AsyncSession, tenant_id: uuid.UUID, results: Sequence[dict[str, Any]]
+) -> None:
+    """Store each claimed op's result (`{op_id, status, result}` as JSON), one statement."""
+    if results:
+        await session.execute(
+            RECORD_RESULTS_SQL, {"tenant_id": tenant_id, "rows": json_dumps(list(results))}
+        )
