@@ -35,20 +35,61 @@ def _bills(total: Decimal, currency: str) -> list[Decimal]:
 
 
 def open_payment(total: Decimal, currency: str, locale: str, on_pay: Pay) -> ui.dialog:
-    def money(value: Decimal) -> str:
-        return format_money(value, currency, locale)
+    """Open the payment dialog for `total`; on_pay gets the amounts per method on confirm."""
+    return PaymentDialog(total, currency, locale, on_pay).open()
 
-    state: dict[str, object] = {"mode": "cash"}
-    with ui.dialog().props("persistent") as dialog, ui.card().classes("p-6 gap-4 w-[520px]"):
-        ui.label(t("pay.title")).classes("text-xl font-bold")
-        ui.label(money(total)).classes("stocky-total").props('data-testid="pay-total"')
-        mode = ui.toggle(
-            {m: t(f"pay.{m}") for m in ("cash", "card", "transfer", "mixed")}, value="cash"
-        ).props('no-caps spread unelevated toggle-color=primary data-testid="pay-mode"')
-        mode.classes("w-full")
-        cash_box = ui.column().classes("w-full gap-2")
-        with cash_box:
-            received = (
+
+class PaymentDialog:
+    """The mode toggle, cash received (with quick bills) or a mixed split, change, confirm."""
+
+    dialog: ui.dialog
+    mode: ui.toggle
+    cash_box: ui.column
+    received: ui.input
+    mixed_box: ui.column
+    mixed: dict[str, ui.input]
+    summary: ui.label
+    confirm: ui.button
+
+    def __init__(self, total: Decimal, currency: str, locale: str, on_pay: Pay) -> None:
+        self.total, self.currency, self.locale, self.on_pay = total, currency, locale, on_pay
+        self.paid: dict[str, Decimal] = {}
+
+    def money(self, value: Decimal) -> str:
+        return format_money(value, self.currency, self.locale)
+
+    def open(self) -> ui.dialog:
+        with (
+            ui.dialog().props("persistent") as self.dialog,
+            ui.card().classes("p-6 gap-4 w-[520px]"),
+        ):
+            ui.label(t("pay.title")).classes("text-xl font-bold")
+            ui.label(self.money(self.total)).classes("stocky-total").props(
+                'data-testid="pay-total"'
+            )
+            self.mode = ui.toggle(
+                {m: t(f"pay.{m}") for m in ("cash", "card", "transfer", "mixed")}, value="cash"
+            ).props('no-caps spread unelevated toggle-color=primary data-testid="pay-mode"')
+            self.mode.classes("w-full")
+            self._build_cash()
+            self._build_mixed()
+            self.summary = (
+                ui.label()
+                .classes("text-2xl font-bold stocky-num")
+                .props('data-testid="pay-change"')
+            )
+            self._build_buttons()
+            for element in (self.mode, self.received, *self.mixed.values()):
+                element.on_value_change(self.update)
+            self.received.on("keydown.enter", self.submit)
+            self.update()
+        self.dialog.open()
+        return self.dialog
+
+    def _build_cash(self) -> None:
+        self.cash_box = ui.column().classes("w-full gap-2")
+        with self.cash_box:
+            self.received = (
                 ui.input(t("pay.received"))
                 .props(
                     'outlined autofocus inputmode=decimal data-testid="pay-received" '
@@ -57,85 +98,78 @@ def open_payment(total: Decimal, currency: str, locale: str, on_pay: Pay) -> ui.
                 .classes("w-full")
             )
             with ui.row().classes("gap-2"):
-                ui.button(t("pay.exact"), on_click=lambda: received.set_value(str(total))).props(
+                ui.button(t("pay.exact"), on_click=lambda: self._set_received(self.total)).props(
                     "outline no-caps"
                 )
-                for bill in _bills(total, currency):
+                for bill in _bills(self.total, self.currency):
                     ui.button(
-                        money(bill), on_click=lambda b=bill: received.set_value(str(b))
+                        self.money(bill), on_click=lambda b=bill: self._set_received(b)
                     ).props("outline no-caps")
-        mixed_box = ui.column().classes("w-full gap-2")
-        mixed: dict[str, ui.input] = {}
-        with mixed_box:
+
+    def _set_received(self, amount: Decimal) -> None:
+        self.received.set_value(str(amount))
+
+    def _build_mixed(self) -> None:
+        self.mixed_box = ui.column().classes("w-full gap-2")
+        self.mixed = {}
+        with self.mixed_box:
             for method in METHODS:
-                mixed[method] = (
+                self.mixed[method] = (
                     ui.input(t(f"pay.{method}"))
                     .props(f'outlined dense inputmode=decimal data-testid="pay-mixed-{method}"')
                     .classes("w-full")
                 )
-        mixed_box.visible = False
-        summary = (
-            ui.label().classes("text-2xl font-bold stocky-num").props('data-testid="pay-change"')
-        )
+        self.mixed_box.visible = False
 
-        def amounts() -> dict[str, Decimal] | None:
-            try:
-                if mode.value == "cash":
-                    return {"cash": parse_decimal(received.value or str(total), locale)}
-                if mode.value == "mixed":
-                    return {
-                        m: parse_decimal(box.value, locale)
-                        if (box.value or "").strip()
-                        else Decimal(0)
-                        for m, box in mixed.items()
-                    }
-                return {str(mode.value): total}
-            except ValueError:
-                return None
-
-        def update() -> None:
-            cash_box.visible = mode.value == "cash"
-            mixed_box.visible = mode.value == "mixed"
-            paid = amounts()
-            if paid is None:
-                summary.text = t("error.invalid_number", field=t("pay.received"))
-                summary.classes(replace="text-xl font-bold text-negative")
-                confirm.disable()
-                return
-            given = sum(paid.values(), Decimal(0))
-            not_cash = given - paid.get("cash", Decimal(0))
-            ok = given >= total and not_cash <= total
-            if given >= total:
-                summary.text = f"{t('pay.change')}: {money(given - total)}"
-            else:
-                summary.text = f"{t('pay.missing')}: {money(total - given)}"
-            summary.classes(
-                replace="text-2xl font-bold stocky-num "
-                + ("text-positive" if ok else "text-negative")
-            )
-            confirm.set_enabled(ok)
-            state["paid"] = paid
-
-        async def submit() -> None:
-            update()
-            if not confirm.enabled:
-                return
-            confirm.props("loading")
-            paid = state["paid"]
-            assert isinstance(paid, dict)
-            await on_pay(paid)
-            dialog.close()
-
+    def _build_buttons(self) -> None:
         with ui.row().classes("w-full justify-end gap-2"):
-            ui.button(t("common.cancel"), on_click=dialog.close).props("flat size=lg no-caps")
-            confirm = (
-                ui.button(t("pay.confirm"), icon="check", on_click=submit)
+            ui.button(t("common.cancel"), on_click=self.dialog.close).props("flat size=lg no-caps")
+            self.confirm = (
+                ui.button(t("pay.confirm"), icon="check", on_click=self.submit)
                 .props('unelevated size=lg no-caps color=positive data-testid="pay-confirm"')
                 .classes("stocky-big-btn")
             )
-        for element in (mode, received, *mixed.values()):
-            element.on_value_change(update)
-        received.on("keydown.enter", submit)
-        update()
-    dialog.open()
-    return dialog
+
+    def amounts(self) -> dict[str, Decimal] | None:
+        """What was handed over per method, or None if a typed amount does not parse."""
+        try:
+            if self.mode.value == "cash":
+                return {"cash": parse_decimal(self.received.value or str(self.total), self.locale)}
+            if self.mode.value == "mixed":
+                return {m: self._typed(box) for m, box in self.mixed.items()}
+            return {str(self.mode.value): self.total}
+        except ValueError:
+            return None
+
+    def _typed(self, box: ui.input) -> Decimal:
+        return parse_decimal(box.value, self.locale) if (box.value or "").strip() else Decimal(0)
+
+    def update(self) -> None:
+        self.cash_box.visible = self.mode.value == "cash"
+        self.mixed_box.visible = self.mode.value == "mixed"
+        paid = self.amounts()
+        if paid is None:
+            self.summary.text = t("error.invalid_number", field=t("pay.received"))
+            self.summary.classes(replace="text-xl font-bold text-negative")
+            self.confirm.disable()
+            return
+        given = sum(paid.values(), Decimal(0))
+        not_cash = given - paid.get("cash", Decimal(0))
+        ok = given >= self.total and not_cash <= self.total
+        if given >= self.total:
+            self.summary.text = f"{t('pay.change')}: {self.money(given - self.total)}"
+        else:
+            self.summary.text = f"{t('pay.missing')}: {self.money(self.total - given)}"
+        self.summary.classes(
+            replace="text-2xl font-bold stocky-num " + ("text-positive" if ok else "text-negative")
+        )
+        self.confirm.set_enabled(ok)
+        self.paid = paid
+
+    async def submit(self) -> None:
+        self.update()
+        if not self.confirm.enabled:
+            return
+        self.confirm.props("loading")
+        await self.on_pay(self.paid)
+        self.dialog.close()

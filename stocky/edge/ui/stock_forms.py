@@ -146,86 +146,82 @@ def entry_form(runtime: CajaRuntime, user: LocalUser) -> None:
 def count_form(runtime: CajaRuntime, user: LocalUser) -> None:
     if _forbidden(user):
         return
-    store = runtime.require_store()
-    locale = runtime.sede.locale if runtime.sede else "es-CO"
-    lines: list[dict[str, Any]] = []
-    with ui.column().classes("stocky-card w-full p-5 gap-3"):
-        _picker(runtime, lambda hit: add(hit), "count-scan")
-        box = ui.column().classes("w-full gap-2")
+    CountForm(runtime, user).build()
 
-    def add(hit: repo.ProductHit) -> None:
-        if any(ln["hit"].id == hit.id for ln in lines):
+
+def _signed(delta: Decimal | None, unit: str, locale: str) -> str:
+    if delta is None:
+        return "?"
+    return ("+" if delta > 0 else "") + format_quantity(delta, unit, locale)
+
+
+class CountForm:
+    """Counted quantities per product, reviewed against what the caja shows, then saved."""
+
+    box: ui.column
+
+    def __init__(self, runtime: CajaRuntime, user: LocalUser) -> None:
+        self.runtime = runtime
+        self.store = runtime.require_store()
+        self.user = user
+        self.locale = runtime.sede.locale if runtime.sede else "es-CO"
+        self.lines: list[dict[str, Any]] = []
+
+    def build(self) -> None:
+        with ui.column().classes("stocky-card w-full p-5 gap-3"):
+            _picker(self.runtime, self.add, "count-scan")
+            self.box = ui.column().classes("w-full gap-2")
+        self.render()
+
+    def add(self, hit: repo.ProductHit) -> None:
+        if any(ln["hit"].id == hit.id for ln in self.lines):
             return
-        lines.append({"hit": hit, "counted": ""})
-        render()
+        self.lines.append({"hit": hit, "counted": ""})
+        self.render()
 
-    def delta(line: dict[str, Any]) -> Decimal | None:
+    def delta(self, line: dict[str, Any]) -> Decimal | None:
         try:
             shown: Decimal = line["hit"].quantity
-            return parse_decimal(line["counted"], locale) - shown
+            return parse_decimal(line["counted"], self.locale) - shown
         except ValueError:
             return None
 
-    def render() -> None:
-        box.clear()
-        with box:
-            if not lines:
+    def render(self) -> None:
+        self.box.clear()
+        with self.box:
+            if not self.lines:
                 ui.label(t("stock.lines_empty")).classes("stocky-muted")
-            for line in lines:
-                hit = line["hit"]
-                with ui.row().classes("w-full items-center gap-3 border-b py-2"):
-                    ui.label(hit.name).classes("grow font-medium")
-                    ui.label(
-                        f"{t('stock.count.expected')}: "
-                        f"{format_quantity(hit.quantity, hit.unit, locale)}"
-                    ).classes("stocky-muted")
-                    ui.input(t("stock.count.counted")).bind_value(line, "counted").props(
-                        'outlined dense inputmode=decimal data-testid="count-counted"'
-                    ).classes("w-36")
-            if lines:
-                ui.button(t("common.confirm"), icon="fact_check", on_click=review).props(
+            for line in self.lines:
+                self._line_row(line)
+            if self.lines:
+                ui.button(t("common.confirm"), icon="fact_check", on_click=self.review).props(
                     'unelevated size=lg no-caps data-testid="count-review"'
                 ).classes("stocky-big-btn self-end")
 
-    def review() -> None:
+    def _line_row(self, line: dict[str, Any]) -> None:
+        hit = line["hit"]
+        with ui.row().classes("w-full items-center gap-3 border-b py-2"):
+            ui.label(hit.name).classes("grow font-medium")
+            ui.label(
+                f"{t('stock.count.expected')}: "
+                f"{format_quantity(hit.quantity, hit.unit, self.locale)}"
+            ).classes("stocky-muted")
+            ui.input(t("stock.count.counted")).bind_value(line, "counted").props(
+                'outlined dense inputmode=decimal data-testid="count-counted"'
+            ).classes("w-36")
+
+    def review(self) -> None:
         with ui.dialog() as dialog, ui.card().classes("p-6 gap-3 w-[560px]"):
             ui.label(t("stock.count.review")).classes("text-lg font-bold")
-            for line in lines:
-                d = delta(line)
-                with ui.row().classes("w-full justify-between"):
-                    ui.label(line["hit"].name)
-                    text = (
-                        "?"
-                        if d is None
-                        else ("+" if d > 0 else "") + format_quantity(d, line["hit"].unit, locale)
-                    )
-                    color = "text-negative" if d is None or d < 0 else "text-positive"
-                    ui.label(f"{t('stock.count.delta')}: {text}").classes(
-                        f"font-bold stocky-num {color}"
-                    ).props('data-testid="count-delta"')
+            for line in self.lines:
+                self._delta_row(line)
 
             async def confirm() -> None:
-                try:
-                    cmd = AdjustmentCreate(
-                        lines=[
-                            AdjustmentLine(
-                                product_id=ln["hit"].id,
-                                counted=parse_decimal(ln["counted"], locale),
-                                expected=ln["hit"].quantity,
-                            )
-                            for ln in lines
-                        ]
-                    )
-                    await store.awrite(
-                        lambda conn: record_adjustment(conn, cmd, user_id=user.id, now=utc_now())
-                    )
-                except (ValueError, StockyError) as exc:
-                    ui.notify(str(exc), type="negative")
-                    return
-                dialog.close()
-                ui.notify(t("stock.count.saved"), type="positive")
-                lines.clear()
-                render()
+                if await self.save():
+                    dialog.close()
+                    ui.notify(t("stock.count.saved"), type="positive")
+                    self.lines.clear()
+                    self.render()
 
             with ui.row().classes("w-full justify-end"):
                 ui.button(t("common.cancel"), on_click=dialog.close).props("flat")
@@ -234,4 +230,34 @@ def count_form(runtime: CajaRuntime, user: LocalUser) -> None:
                 )
         dialog.open()
 
-    render()
+    def _delta_row(self, line: dict[str, Any]) -> None:
+        d = self.delta(line)
+        with ui.row().classes("w-full justify-between"):
+            ui.label(line["hit"].name)
+            text = _signed(d, line["hit"].unit, self.locale)
+            color = "text-negative" if d is None or d < 0 else "text-positive"
+            ui.label(f"{t('stock.count.delta')}: {text}").classes(
+                f"font-bold stocky-num {color}"
+            ).props('data-testid="count-delta"')
+
+    async def save(self) -> bool:
+        """Record the adjustment; False (after telling why) if a count does not parse."""
+        try:
+            cmd = AdjustmentCreate(
+                lines=[
+                    AdjustmentLine(
+                        product_id=ln["hit"].id,
+                        counted=parse_decimal(ln["counted"], self.locale),
+                        expected=ln["hit"].quantity,
+                    )
+                    for ln in self.lines
+                ]
+            )
+            user_id = self.user.id
+            await self.store.awrite(
+                lambda conn: record_adjustment(conn, cmd, user_id=user_id, now=utc_now())
+            )
+        except (ValueError, StockyError) as exc:
+            ui.notify(str(exc), type="negative")
+            return False
+        return True

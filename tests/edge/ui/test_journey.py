@@ -216,7 +216,7 @@ def test_a_shift_at_the_caja(live_cloud: str, caja_url: str) -> None:
 
 
 @pytest.mark.skip(
-    reason="TODO: stop and restart the live cloud mid-journey (needs a restartable live_cloud fixture)"
+    reason="TODO: stop and restart the live cloud mid-journey (needs a restartable cloud fixture)"
 )
 def test_selling_offline_then_pending_drains() -> None:
     """Stop the cloud, keep selling (status bar: Sin conexión, pending grows), restart it,
