@@ -17,6 +17,9 @@ from stocky.cloud.models import SyncOp
 
 # Only transactions below the snapshot's xmin have all finished: serving nothing at or
 # above it means no change can later appear behind a cursor we handed out.
+# ORDER BY names the table's columns: a bare `xid` would mean the text output column, whose
+# order ("100" < "99") skips rows at a page edge, and could not walk the (tenant, xid, id)
+# index (every page sorted the whole feed).
 PULL_SQL = text(
     """
     SELECT id, xid::text AS xid, entity, entity_id, op, version, data
@@ -25,7 +28,7 @@ PULL_SQL = text(
       AND (sede_id IS NULL OR sede_id = :sede_id)
       AND (xid, id) > (CAST(:xid AS xid8), :id)
       AND xid < pg_snapshot_xmin(pg_current_snapshot())
-    ORDER BY xid, id
+    ORDER BY changes.tenant_id, changes.xid, changes.id
     LIMIT :limit
     """
 )
