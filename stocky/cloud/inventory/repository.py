@@ -5,17 +5,26 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, func, or_, select, true, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    Select,
+    Table,
+    and_,
+    bindparam,
+    column,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.catalog.repository import texts, uuids
 from stocky.cloud.models import Inventory, Product, Sede, Transaction
-
-# Rows per statement: stays far below PostgreSQL's 65,535 bind parameters.
-CHUNK = 1000
 
 
 async def sede_exists(session: AsyncSession, tenant_id: uuid.UUID, sede_id: uuid.UUID) -> bool:
@@ -58,21 +67,73 @@ async def products_with_movements(
     return set((await session.execute(stmt)).scalars())
 
 
+def rows_from_json(table: Table, columns: Sequence[str], *extra: Any) -> Select[Any]:
+    """SELECT `columns` (typed as in `table`) from a JSON array of objects bound as `:rows`.
+
+    A batch of rows travels as ONE jsonb parameter, so the statement stays short and
+    cached. A multi-row VALUES is a new, long string for every batch size, which psycopg
+    re-parses each time (3 ms for 50 movements) and SQLAlchemy binds one value at a time.
+    """
+    source = (
+        func.jsonb_to_recordset(bindparam("rows", type_=JSONB))
+        .table_valued(*(column(name, table.c[name].type) for name in columns))
+        .render_derived(name="v", with_types=True)
+    )
+    return select(*(source.c[name] for name in columns), *extra)
+
+
+MOVEMENTS = cast(Table, Transaction.__table__)
+STOCK = cast(Table, Inventory.__table__)
+MOVEMENT_COLUMNS = [
+    "tenant_id",
+    "sede_id",
+    "id",
+    "product_id",
+    "type",
+    "quantity",
+    "unit_price",
+    "unit_cost",
+    "discount",
+    "product_version",
+    "document_id",
+    "sale_id",
+    "ref_id",
+    "transfer_id",
+    "device_id",
+    "user_id",
+    "op_id",
+    "note",
+    "client_timestamp",
+]
+_INSERT_MOVEMENTS = (
+    insert(MOVEMENTS)
+    .from_select(MOVEMENT_COLUMNS, rows_from_json(MOVEMENTS, MOVEMENT_COLUMNS))
+    .on_conflict_do_nothing(index_elements=["tenant_id", "id"])
+    .returning(MOVEMENTS.c.id, MOVEMENTS.c.product_id, MOVEMENTS.c.quantity)
+)
+_STOCK_COLUMNS = ["tenant_id", "sede_id", "product_id", "quantity"]
+_ADD = insert(STOCK).from_select(
+    [*_STOCK_COLUMNS, "last_movement_at"], rows_from_json(STOCK, _STOCK_COLUMNS, func.now())
+)
+_ADD_TO_STOCK = _ADD.on_conflict_do_update(
+    index_elements=["tenant_id", "sede_id", "product_id"],
+    set_={
+        "quantity": STOCK.c.quantity + _ADD.excluded.quantity,
+        "version": STOCK.c.version + 1,
+        "last_movement_at": _ADD.excluded.last_movement_at,
+        "updated_at": func.now(),
+    },
+).returning(STOCK.c.product_id, STOCK.c.quantity, STOCK.c.version)
+
+
 async def insert_movements(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Any]:
     """Insert-if-absent by id: a movement pushed twice is stored once.
 
     Returns (id, product_id, quantity) of the rows actually inserted.
     """
-    inserted: list[Any] = []
-    for start in range(0, len(rows), CHUNK):
-        stmt = (
-            insert(Transaction)
-            .values(rows[start : start + CHUNK])
-            .on_conflict_do_nothing(index_elements=["tenant_id", "id"])
-            .returning(Transaction.id, Transaction.product_id, Transaction.quantity)
-        )
-        inserted += list((await session.execute(stmt)).all())
-    return inserted
+    if not rows:
+        return []
+    return list((await session.execute(_INSERT_MOVEMENTS, {"rows": rows})).all())
 
 
 async def add_to_stock(
@@ -84,33 +145,15 @@ async def add_to_stock(
     """Add each delta to its stock row, creating it at 0 first; returns the new levels.
 
     The caller passes one delta per product, sorted, so concurrent batches lock rows in
-    the same order and never deadlock.
+    the same order and never deadlock (the statement takes the rows in array order).
     """
-    levels: list[Any] = []
-    for start in range(0, len(deltas), CHUNK):
-        stmt = insert(Inventory).values(
-            [
-                {
-                    "tenant_id": tenant_id,
-                    "sede_id": sede_id,
-                    "product_id": product_id,
-                    "quantity": delta,
-                    "last_movement_at": func.now(),
-                }
-                for product_id, delta in deltas[start : start + CHUNK]
-            ]
-        )
-        upsert = stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "sede_id", "product_id"],
-            set_={
-                "quantity": Inventory.quantity + stmt.excluded.quantity,
-                "version": Inventory.version + 1,
-                "last_movement_at": stmt.excluded.last_movement_at,
-                "updated_at": func.now(),
-            },
-        ).returning(Inventory.product_id, Inventory.quantity, Inventory.version)
-        levels += list((await session.execute(upsert)).all())
-    return levels
+    if not deltas:
+        return []
+    rows = [
+        {"tenant_id": tenant_id, "sede_id": sede_id, "product_id": product_id, "quantity": delta}
+        for product_id, delta in deltas
+    ]
+    return list((await session.execute(_ADD_TO_STOCK, {"rows": rows})).all())
 
 
 async def set_thresholds(

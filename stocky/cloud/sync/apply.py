@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.errors import NotFoundError
+from stocky.cloud.inventory.repository import rows_from_json
 from stocky.cloud.inventory.service import (
     InvalidMovementError,
     Movement,
@@ -30,6 +31,7 @@ from stocky.cloud.inventory.service import (
     write_movements,
 )
 from stocky.cloud.models import Inventory, Product, Sale, SalePayment, Shift
+from stocky.cloud.sync import repository
 from stocky.cloud.sync.schemas import (
     ProductPayload,
     ShiftClosePayload,
@@ -40,9 +42,31 @@ from stocky.cloud.sync.schemas import (
 from stocky.core.sync import Operation
 
 M = TypeVar("M", bound=BaseModel)
-# Core tables: the hot path inserts plain rows, without the ORM's bulk machinery.
+# Core statements: a run's rows go as one JSON parameter (see rows_from_json).
 SALES = cast(Table, Sale.__table__)
 SALE_PAYMENTS = cast(Table, SalePayment.__table__)
+SALE_COLUMNS = [
+    "tenant_id",
+    "id",
+    "sede_id",
+    "device_id",
+    "shift_id",
+    "user_id",
+    "number",
+    "subtotal",
+    "discount",
+    "tax",
+    "total",
+    "paid",
+    "change",
+    "op_id",
+    "client_timestamp",
+]
+PAYMENT_COLUMNS = ["tenant_id", "id", "sale_id", "method", "amount"]
+_INSERT_SALES = insert(SALES).from_select(SALE_COLUMNS, rows_from_json(SALES, SALE_COLUMNS))
+_INSERT_PAYMENTS = insert(SALE_PAYMENTS).from_select(
+    PAYMENT_COLUMNS, rows_from_json(SALE_PAYMENTS, PAYMENT_COLUMNS)
+)
 
 
 class OpRejectedError(Exception):
@@ -77,10 +101,7 @@ def parse(model: type[M], payload: dict[str, Any]) -> M:
 async def _known_products(
     session: AsyncSession, tenant_id: uuid.UUID, ids: set[uuid.UUID]
 ) -> set[uuid.UUID]:
-    rows = await session.execute(
-        select(Product.id).where(Product.tenant_id == tenant_id, Product.id.in_(ids))
-    )
-    return set(rows.scalars())
+    return await repository.known_products(session, tenant_id, ids)
 
 
 def _document(ctx: OpContext) -> TransactionDocument:
@@ -178,8 +199,8 @@ async def _insert_sales(
             for p in sale.payments
         ]
     if sales:
-        await session.execute(insert(SALES), sales)
-        await session.execute(insert(SALE_PAYMENTS), payments)
+        await session.execute(_INSERT_SALES, {"rows": sales})
+        await session.execute(_INSERT_PAYMENTS, {"rows": payments})
 
 
 class _RunRefusedError(Exception):

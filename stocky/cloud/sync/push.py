@@ -18,7 +18,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.models import Device, Sede, SyncLog
@@ -132,15 +132,14 @@ async def push_batch(
     started = time.perf_counter()
     now = datetime.now(UTC)
     offset = clock_offset_ms(request.client_now, now)
-    # This transaction's id: every change it writes sits at this position in the feed.
-    xid = (await session.execute(text("SELECT pg_current_xact_id()::text"))).scalar_one()
     ctxs = [OpContext(tenant_id, sede_id, device_id, op, now) for op in request.operations]
     digests = [body_hash(op) for op in request.operations]
     # The first occurrence of each op_id in the batch; a later one replays its result.
     first: dict[uuid.UUID, int] = {}
     for i, ctx in enumerate(ctxs):
         first.setdefault(ctx.op.op_id, i)
-    owned = await repository.claim_ops(
+    # xid: this transaction's id; every change it writes sits at this position in the feed.
+    owned, xid = await repository.claim_ops(
         session, [_claim_row(ctxs[i], digests[i]) for i in first.values()]
     )
     seen = [op_id for op_id in first if op_id not in owned]
@@ -159,7 +158,7 @@ async def push_batch(
             results[i] = OpResult(op_id=op_id, status="rejected", server_ts=now, reason=reason)
         else:
             to_apply.append(i)
-    applied = await _apply_in_order(session, [ctxs[i] for i in to_apply], str(xid))
+    applied = await _apply_in_order(session, [ctxs[i] for i in to_apply], xid or "")
     results.update(zip(to_apply, applied, strict=True))
     await repository.record_results(
         session,

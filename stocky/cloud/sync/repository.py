@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import String, Table, func, select, text
+from sqlalchemy import cast as cast_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.catalog.repository import uuids
 from stocky.cloud.db import json_dumps
+from stocky.cloud.inventory.repository import rows_from_json
 from stocky.cloud.models import SyncOp
 
 # Only transactions below the snapshot's xmin have all finished: serving nothing at or
@@ -32,6 +34,8 @@ PULL_SQL = text(
     LIMIT :limit
     """
 )
+
+NO_SORT_SQL = text("SELECT set_config('enable_sort', 'off', true)")
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,10 @@ async def read_feed(
     after_id: int,
     limit: int,
 ) -> list[FeedRow]:
+    # Statistics lag behind a tenant that just imported its catalog: the planner then
+    # expects a handful of rows and sorts the whole feed on every page (15 ms a page of 500
+    # at 20k changes, against 0.3 ms walking the index, which is already in this order).
+    await session.execute(NO_SORT_SQL)
     result = await session.execute(
         PULL_SQL,
         {
@@ -81,17 +89,40 @@ async def read_feed(
 
 # Push: the idempotency records of a batch -----------------------------------------------
 
+SYNC_OPS = cast(Table, SyncOp.__table__)
+CLAIM_COLUMNS = [
+    "tenant_id",
+    "op_id",
+    "sede_id",
+    "device_id",
+    "kind",
+    "entity_id",
+    "body_hash",
+    "status",
+    "result",
+    "payload",
+]
+_CLAIM = (
+    pg_insert(SYNC_OPS)
+    .from_select(CLAIM_COLUMNS, rows_from_json(SYNC_OPS, CLAIM_COLUMNS))
+    .on_conflict_do_nothing()
+    .returning(SYNC_OPS.c.op_id, cast_(func.pg_current_xact_id(), String))
+)
 
-async def claim_ops(session: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """Insert the batch's sync_ops rows if absent; returns the op_ids this delivery owns.
+
+async def claim_ops(
+    session: AsyncSession, rows: list[dict[str, Any]]
+) -> tuple[set[uuid.UUID], str | None]:
+    """Insert the batch's sync_ops rows if absent: the op_ids this delivery owns, and this
+    transaction's id (its position in the change feed) if it claimed any.
 
     Rows are claimed in op_id order, so two deliveries sharing ops lock them in the same
     order. A row another open transaction holds makes this wait for it (the first delivery
     wins); a row already committed is left as it is, for `sync_ops_by_id` to read.
     """
     rows = sorted(rows, key=lambda row: row["op_id"])
-    stmt = pg_insert(SyncOp).values(rows).on_conflict_do_nothing().returning(SyncOp.op_id)
-    return set((await session.execute(stmt)).scalars())
+    claimed = (await session.execute(_CLAIM, {"rows": rows})).all()
+    return {op_id for op_id, _ in claimed}, (claimed[0][1] if claimed else None)
 
 
 async def sync_ops_by_id(
@@ -99,6 +130,29 @@ async def sync_ops_by_id(
 ) -> dict[uuid.UUID, SyncOp]:
     stmt = select(SyncOp).where(SyncOp.tenant_id == tenant_id, SyncOp.op_id == uuids(op_ids))
     return {row.op_id: row for row in (await session.execute(stmt)).scalars()}
+
+
+# One unique-key probe per id: with `id = ANY(:ids)`, stale statistics on a fresh tenant's
+# products made the planner scan all of the tenant's rows (14 ms at 20k products).
+KNOWN_PRODUCTS_SQL = text(
+    """
+    SELECT k.id FROM unnest(CAST(:ids AS uuid[])) AS u(id)
+    CROSS JOIN LATERAL (
+        SELECT p.id FROM products AS p WHERE p.tenant_id = :tenant_id AND p.id = u.id LIMIT 1
+    ) AS k
+    """
+)
+
+
+async def known_products(
+    session: AsyncSession, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these products exist (in the tenant); one statement for any number."""
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    rows = await session.execute(KNOWN_PRODUCTS_SQL, {"tenant_id": tenant_id, "ids": wanted})
+    return set(rows.scalars())
 
 
 RECORD_RESULTS_SQL = text(
