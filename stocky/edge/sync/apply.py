@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stocky.core.money import AmountError
-from stocky.core.sync import Cursor, CursorError, PullResponse
+from stocky.core.sync import Change, Cursor, CursorError, PullResponse
 from stocky.edge.sync.entities import (
     EDIT_KINDS,
     HANDLERS,
+    RUN_HANDLERS,
     ApplyError,
     Ctx,
+    Outcome,
     has_pending,
     thresholds,
     write_product,
@@ -87,29 +89,50 @@ def apply_page(
 ) -> ApplyStats:
     """Apply every change of the page in order and store its cursor, in the caller's write.
 
+    Consecutive products, stock rows or movements apply together (a few executemany for the
+    run, with the outcome each would have one by one); other entities one change at a time.
     Raises ApplyError on a malformed change; the caller's write then rolls everything back.
     """
     stats = ApplyStats()
     if page.reset:
         _reset(conn, stats)
     ctx = Ctx(conn, sede_id, now)
-    for change in page.changes:
-        stats.changes += 1
-        handler = HANDLERS.get(change.entity)
-        if handler is None:
-            stats.ignored[change.entity] += 1
-            continue
-        try:
-            outcome = handler(ctx, change)
-        except (KeyError, TypeError, ValueError, AmountError, sqlite3.IntegrityError) as exc:
-            raise ApplyError(
-                f"cannot apply {change.entity} {change.entity_id} at {change.position}: {exc}"
-            ) from exc
-        {"applied": stats.applied, "deferred": stats.deferred, "ignored": stats.ignored}[outcome][
-            change.entity
-        ] += 1
+    changes = page.changes
+    start = 0
+    while start < len(changes):
+        entity = changes[start].entity
+        end = start + 1
+        run = RUN_HANDLERS.get(entity)
+        if run is not None:
+            while end < len(changes) and changes[end].entity == entity:
+                end += 1
+            try:
+                outcomes = run(ctx, changes[start:end])
+            except sqlite3.IntegrityError as exc:
+                first, last = changes[start].position, changes[end - 1].position
+                raise ApplyError(f"cannot apply {entity} from {first} to {last}: {exc}") from exc
+        else:
+            outcomes = [_apply_one(ctx, changes[start])]
+        for outcome in outcomes:
+            {"applied": stats.applied, "deferred": stats.deferred, "ignored": stats.ignored}[
+                outcome
+            ][entity] += 1
+        stats.changes += end - start
+        start = end
     _set_state(conn, {STATE_CURSOR: page.cursor, STATE_EPOCH: page.epoch, STATE_LAST_PULL: now})
     return stats
+
+
+def _apply_one(ctx: Ctx, change: Change) -> Outcome:
+    handler = HANDLERS.get(change.entity)
+    if handler is None:
+        return "ignored"
+    try:
+        return handler(ctx, change)
+    except (KeyError, TypeError, ValueError, AmountError, sqlite3.IntegrityError) as exc:
+        raise ApplyError(
+            f"cannot apply {change.entity} {change.entity_id} at {change.position}: {exc}"
+        ) from exc
 
 
 def pull_state(conn: sqlite3.Connection) -> tuple[str | None, str | None]:

@@ -13,9 +13,9 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from stocky.core.money import money_to_cents, quantity_to_milli
+from stocky.core.money import AmountError, money_to_cents, quantity_to_milli
 from stocky.core.sync import Change
 from stocky.edge.store.timestamps import from_iso, to_iso
 
@@ -94,30 +94,60 @@ def has_pending(conn: sqlite3.Connection, entity: str, entity_id: str) -> bool:
     return row is not None
 
 
-def defer(ctx: Ctx, entity: str, entity_id: str, position: str, data: dict[str, Any]) -> None:
-    ctx.conn.execute(
-        """
-        INSERT INTO pull_deferred (entity, entity_id, position, data, deferred_at)
-        VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (entity, entity_id) DO UPDATE
-        SET position = excluded.position, data = excluded.data, deferred_at = excluded.deferred_at
-        """,
-        (entity, entity_id, position, dumps(data), ctx.now),
+def pending_ids(conn: sqlite3.Connection, entity: str, entity_ids: list[str]) -> set[str]:
+    """Which of these entities have pending local ops (`has_pending` for many at once)."""
+    if not entity_ids:
+        return set()
+    rows = conn.execute(
+        "SELECT DISTINCT entity_id FROM sync_queue WHERE status = 'pending' AND kind = ?"
+        " AND entity_id IN (SELECT value FROM json_each(?))",
+        (EDIT_KINDS[entity], json.dumps(entity_ids)),
     )
+    return {row[0] for row in rows}
+
+
+_DEFER = """
+    INSERT INTO pull_deferred (entity, entity_id, position, data, deferred_at)
+    VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (entity, entity_id) DO UPDATE
+    SET position = excluded.position, data = excluded.data, deferred_at = excluded.deferred_at
+"""
+
+
+def defer(ctx: Ctx, entity: str, entity_id: str, position: str, data: dict[str, Any]) -> None:
+    defer_many(ctx, entity, [(entity_id, position, data)])
+
+
+def defer_many(ctx: Ctx, entity: str, rows: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """Keep (entity_id, position, data) rows for later, in order: the last one wins."""
+    ctx.conn.executemany(
+        _DEFER,
+        [(entity, entity_id, position, dumps(data), ctx.now) for entity_id, position, data in rows],
+    )
+
+
+T = TypeVar("T")
+
+
+def _blamed(change: Change, fn: Callable[..., T], *args: Any) -> T:
+    """fn(*args), with any conversion error naming the change it came from."""
+    try:
+        return fn(*args)
+    except (KeyError, TypeError, ValueError, AmountError) as exc:
+        raise ApplyError(
+            f"cannot apply {change.entity} {change.entity_id} at {change.position}: {exc}"
+        ) from exc
 
 
 # Entities -----------------------------------------------------------------------------------
 
 
-def write_product(conn: sqlite3.Connection, data: dict[str, Any], now: str) -> None:
-    product_id = str(data["id"])
+def product_row(data: dict[str, Any], now: str) -> dict[str, Any] | None:
+    """The caja's products row for a cloud row; None for a delete that carried no row."""
     if "sku" not in data:  # a delete that carried no row: only the deactivation is known
-        conn.execute(
-            "UPDATE products SET active = 0, synced_at = ? WHERE id = ?", (now, product_id)
-        )
-        return
-    row = {
-        "id": product_id,
+        return None
+    return {
+        "id": str(data["id"]),
         "sku": data["sku"],
         "name": data["name"],
         "category": data.get("category"),
@@ -132,31 +162,91 @@ def write_product(conn: sqlite3.Connection, data: dict[str, Any], now: str) -> N
         "last_modified_at": _ts(data.get("last_modified_at") or now),
         "synced_at": now,
     }
+
+
+_PRODUCT_COLUMNS = (
+    "id",
+    "sku",
+    "name",
+    "category",
+    "barcode",
+    "price_cents",
+    "cost_cents",
+    "tax_rate",
+    "unit",
+    "active",
+    "image_url",
+    "version",
+    "last_modified_at",
+    "synced_at",
+)
+_UPSERT_PRODUCT = (
+    f"INSERT INTO products ({', '.join(_PRODUCT_COLUMNS)}) "
+    f"VALUES ({', '.join(f':{key}' for key in _PRODUCT_COLUMNS)}) "
+    "ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{key} = excluded.{key}" for key in _PRODUCT_COLUMNS if key != "id")
+)
+
+
+def _write_products(
+    conn: sqlite3.Connection, rows: list[tuple[str, dict[str, Any] | None]], now: str
+) -> None:
+    """Write (id, row) pairs with no id, SKU or barcode twice: then it is the same as
+    writing them one by one, in order, and each statement runs once for all of them."""
+    full = [row for _, row in rows if row is not None]
     # The cloud's SKU and barcode are unique at every commit, so a local holder of the same
     # value is a stale copy whose own change is still ahead in the feed (or deferred).
-    conn.execute("UPDATE products SET barcode = NULL WHERE barcode = :barcode AND id <> :id", row)
-    conn.execute("UPDATE products SET sku = '~' || id WHERE sku = :sku AND id <> :id", row)
-    columns = ", ".join(row)
-    values = ", ".join(f":{key}" for key in row)
-    updates = ", ".join(f"{key} = excluded.{key}" for key in row if key != "id")
-    conn.execute(
-        f"INSERT INTO products ({columns}) VALUES ({values}) "
-        f"ON CONFLICT (id) DO UPDATE SET {updates}",
-        row,
+    conn.executemany(
+        "UPDATE products SET barcode = NULL WHERE barcode = :barcode AND id <> :id",
+        [row for row in full if row["barcode"] is not None],
+    )
+    conn.executemany("UPDATE products SET sku = '~' || id WHERE sku = :sku AND id <> :id", full)
+    conn.executemany(_UPSERT_PRODUCT, full)
+    conn.executemany(
+        "UPDATE products SET active = 0, synced_at = ? WHERE id = ?",
+        [(now, product_id) for product_id, row in rows if row is None],
     )
 
 
-def _products(ctx: Ctx, change: Change) -> Outcome:
+def write_product(conn: sqlite3.Connection, data: dict[str, Any], now: str) -> None:
+    _write_products(conn, [(str(data["id"]), product_row(data, now))], now)
+
+
+def _product_data(change: Change) -> dict[str, Any]:
     if change.op == "delete":
-        data = {**(change.data or {}), "id": change.entity_id, "active": False}
-    else:
-        data = _data(change)
-    product_id = str(data["id"])
-    if has_pending(ctx.conn, "products", product_id):
-        defer(ctx, "products", product_id, change.position, data)
-        return "deferred"
-    write_product(ctx.conn, data, ctx.now)
-    return "applied"
+        return {**(change.data or {}), "id": change.entity_id, "active": False}
+    return _data(change)
+
+
+def _products_run(ctx: Ctx, changes: list[Change]) -> list[Outcome]:
+    """Consecutive product changes of a page, with the outcome of each in order."""
+    datas = [_blamed(change, _product_data, change) for change in changes]
+    pending = pending_ids(ctx.conn, "products", [str(data["id"]) for data in datas])
+    outcomes: list[Outcome] = []
+    deferred: list[tuple[str, str, dict[str, Any]]] = []
+    segment: list[tuple[str, dict[str, Any] | None]] = []
+    taken: set[tuple[str, str]] = set()
+    for change, data in zip(changes, datas, strict=True):
+        product_id = str(data["id"])
+        if product_id in pending:
+            deferred.append((product_id, change.position, data))
+            outcomes.append("deferred")
+            continue
+        row = _blamed(change, product_row, data, ctx.now)
+        keys = {("id", product_id)}
+        if row is not None:
+            keys.add(("sku", str(row["sku"])))
+            if row["barcode"] is not None:
+                keys.add(("barcode", str(row["barcode"])))
+        if keys & taken:  # order matters between these two rows: write what came first
+            _write_products(ctx.conn, segment, ctx.now)
+            segment, taken = [], set()
+        segment.append((product_id, row))
+        taken |= keys
+        outcomes.append("applied")
+    _write_products(ctx.conn, segment, ctx.now)
+    defer_many(ctx, "products", deferred)
+    return outcomes
 
 
 def _barcodes(ctx: Ctx, change: Change) -> Outcome:
@@ -250,7 +340,24 @@ def thresholds(data: dict[str, Any]) -> tuple[int, int | None]:
     return (0 if low is None else _milli(low)), (None if high is None else _milli(high))
 
 
-def _inventory(ctx: Ctx, change: Change) -> Outcome:
+_UPSERT_INVENTORY = """
+    INSERT INTO inventory (product_id, quantity_milli, cloud_quantity_milli, cloud_position,
+                           min_milli, max_milli, updated_at)
+    VALUES (:product_id,
+            :cloud + (SELECT coalesce(sum(quantity_milli), 0) FROM transactions
+                      WHERE product_id = :product_id AND cloud_position IS NULL),
+            :cloud, :position, :low, :high, :now)
+    ON CONFLICT (product_id) DO UPDATE SET
+        quantity_milli = excluded.quantity_milli,
+        cloud_quantity_milli = excluded.cloud_quantity_milli,
+        cloud_position = excluded.cloud_position,
+        min_milli = CASE WHEN :keep THEN min_milli ELSE excluded.min_milli END,
+        max_milli = CASE WHEN :keep THEN max_milli ELSE excluded.max_milli END,
+        updated_at = excluded.updated_at
+"""
+
+
+def _inventory_run(ctx: Ctx, changes: list[Change]) -> list[Outcome]:
     """The caja shows `cloud quantity at S + its own movements not included at S`.
 
     A local movement is included once its `transactions` change is applied (cloud_position
@@ -259,97 +366,129 @@ def _inventory(ctx: Ctx, change: Change) -> Outcome:
     it includes is already marked, and the rest (cloud_position NULL) are added on top.
     Marking a movement never recomputes the quantity: until the stock change that includes
     it arrives, the old cloud quantity plus that movement is still the right figure.
+    Consecutive stock changes touch no movement, so they go in one executemany, in order.
     """
-    if change.op == "delete":
-        return "ignored"  # stock rows are never deleted in the cloud; nothing to trust here
-    data = _data(change)
-    if str(data["sede_id"]) != ctx.sede_id:
-        return "ignored"
-    product_id = str(data["product_id"])
-    cloud_milli = _milli(data["quantity"])
-    low, high = thresholds(data)
-    keep_local = has_pending(ctx.conn, "inventory", product_id)
-    ctx.conn.execute(
-        """
-        INSERT INTO inventory (product_id, quantity_milli, cloud_quantity_milli, cloud_position,
-                               min_milli, max_milli, updated_at)
-        VALUES (:product_id,
-                :cloud + (SELECT coalesce(sum(quantity_milli), 0) FROM transactions
-                          WHERE product_id = :product_id AND cloud_position IS NULL),
-                :cloud, :position, :low, :high, :now)
-        ON CONFLICT (product_id) DO UPDATE SET
-            quantity_milli = excluded.quantity_milli,
-            cloud_quantity_milli = excluded.cloud_quantity_milli,
-            cloud_position = excluded.cloud_position,
-            min_milli = CASE WHEN :keep THEN min_milli ELSE excluded.min_milli END,
-            max_milli = CASE WHEN :keep THEN max_milli ELSE excluded.max_milli END,
-            updated_at = excluded.updated_at
-        """,
-        {
-            "product_id": product_id,
-            "cloud": cloud_milli,
+    outcomes: list[Outcome] = ["ignored"] * len(changes)
+    rows: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+    for i, change in enumerate(changes):
+        if change.op == "delete":
+            continue  # stock rows are never deleted in the cloud; nothing to trust here
+        data = _blamed(change, _data, change)
+        if str(data["sede_id"]) != ctx.sede_id:
+            continue
+        low, high = _blamed(change, thresholds, data)
+        params = {
+            "product_id": str(data["product_id"]),
+            "cloud": _blamed(change, _milli, data["quantity"]),
             "position": change.position,
             "low": low,
             "high": high,
             "now": ctx.now,
-            "keep": keep_local,
-        },
+        }
+        rows.append((i, params, data))
+    pending = pending_ids(ctx.conn, "inventory", [params["product_id"] for _, params, _ in rows])
+    for i, params, _ in rows:
+        params["keep"] = params["product_id"] in pending
+        outcomes[i] = "deferred" if params["keep"] else "applied"
+    ctx.conn.executemany(_UPSERT_INVENTORY, [params for _, params, _ in rows])
+    defer_many(
+        ctx,
+        "inventory",
+        [(p["product_id"], p["position"], data) for _, p, data in rows if p["keep"]],
     )
-    if keep_local:
-        defer(ctx, "inventory", product_id, change.position, data)
-        return "deferred"
-    return "applied"
+    return outcomes
 
 
-def _transactions(ctx: Ctx, change: Change) -> Outcome:
-    if change.op == "delete":
-        return "ignored"  # append-only: the cloud never deletes a movement
-    data = _data(change)
-    if str(data["sede_id"]) != ctx.sede_id:
-        return "ignored"
-    server_ts = _ts(data["server_timestamp"]) if data.get("server_timestamp") else None
-    updated = ctx.conn.execute(
-        "UPDATE transactions SET cloud_position = ?, server_ts = ? WHERE id = ?",
-        (change.position, server_ts, str(data["id"])),
-    )
-    if updated.rowcount:
-        return "applied"
-    # Another caja's movement: already counted in the stock change that follows it.
+def _movement_row(change: Change, data: dict[str, Any], server_ts: str | None) -> tuple[Any, ...]:
     unit_cost = data.get("unit_cost")
-    ctx.conn.execute(
+    return (
+        str(data["id"]),
+        data["type"],
+        str(data["product_id"]),
+        _milli(data["quantity"]),
+        _cents(data.get("unit_price") or 0),
+        None if unit_cost is None else _cents(unit_cost),
+        _cents(data.get("discount") or 0),
+        data.get("product_version"),
+        data.get("sale_id"),
+        data.get("ref_id"),
+        str(data["document_id"]),
+        data.get("user_id") or _UNKNOWN_USER,
+        _ts(data["client_timestamp"]),
+        server_ts,
+        change.position,
+        data.get("note"),
+    )
+
+
+def _transactions_run(ctx: Ctx, changes: list[Change]) -> list[Outcome]:
+    """Mark the caja's own movements with their cloud position; insert other cajas'."""
+    outcomes: list[Outcome] = ["ignored"] * len(changes)
+    found: list[tuple[int, Change, dict[str, Any]]] = []
+    for i, change in enumerate(changes):
+        if change.op == "delete":
+            continue  # append-only: the cloud never deletes a movement
+        data = _blamed(change, _data, change)
+        if str(data["sede_id"]) != ctx.sede_id:
+            continue
+        found.append((i, change, data))
+    ids = [str(data["id"]) for _, _, data in found]
+    here = {
+        row[0]
+        for row in ctx.conn.execute(
+            "SELECT id FROM transactions WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+    }
+    marks: list[tuple[str, str | None, str]] = []
+    inserts: list[tuple[Any, ...]] = []
+    for i, change, data in found:
+        movement_id = str(data["id"])
+        server_ts = (
+            _blamed(change, _ts, data["server_timestamp"]) if data.get("server_timestamp") else None
+        )
+        if movement_id in here:
+            marks.append((change.position, server_ts, movement_id))
+        else:
+            # Another caja's movement: already counted in the stock change that follows it.
+            inserts.append(_blamed(change, _movement_row, change, data, server_ts))
+            here.add(movement_id)  # the same movement again later in the run: a mark
+        outcomes[i] = "applied"
+    ctx.conn.executemany(
         """
         INSERT INTO transactions (id, type, product_id, quantity_milli, unit_price_cents,
             unit_cost_cents, discount_cents, product_version, sale_id, ref_id, document_id,
             user_id, client_ts, server_ts, cloud_position, note)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        (
-            str(data["id"]),
-            data["type"],
-            str(data["product_id"]),
-            _milli(data["quantity"]),
-            _cents(data.get("unit_price") or 0),
-            None if unit_cost is None else _cents(unit_cost),
-            _cents(data.get("discount") or 0),
-            data.get("product_version"),
-            data.get("sale_id"),
-            data.get("ref_id"),
-            str(data["document_id"]),
-            data.get("user_id") or _UNKNOWN_USER,
-            _ts(data["client_timestamp"]),
-            server_ts,
-            change.position,
-            data.get("note"),
-        ),
+        inserts,
     )
-    return "applied"
+    ctx.conn.executemany(
+        "UPDATE transactions SET cloud_position = ?, server_ts = ? WHERE id = ?", marks
+    )
+    return outcomes
+
+
+def _one(run: Callable[[Ctx, list[Change]], list[Outcome]]) -> Callable[[Ctx, Change], Outcome]:
+    def handler(ctx: Ctx, change: Change) -> Outcome:
+        return run(ctx, [change])[0]
+
+    return handler
+
+
+# Entities whose consecutive changes in a page apply together (same outcome as one by one).
+RUN_HANDLERS: dict[str, Callable[[Ctx, list[Change]], list[Outcome]]] = {
+    "products": _products_run,
+    "inventory": _inventory_run,
+    "transactions": _transactions_run,
+}
 
 
 HANDLERS: dict[str, Callable[[Ctx, Change], Outcome]] = {
-    "products": _products,
+    "products": _one(_products_run),
     "product_barcodes": _barcodes,
     "users": _users,
     "sedes": _sedes,
-    "inventory": _inventory,
-    "transactions": _transactions,
+    "inventory": _one(_inventory_run),
+    "transactions": _one(_transactions_run),
 }
