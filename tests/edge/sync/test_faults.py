@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
 
@@ -25,27 +22,10 @@ from stocky.edge.store import Store
 from stocky.edge.sync.client import CloudClient
 from stocky.edge.sync.push import PushWorker
 from tests.edge.sync.live_shop import Shop, open_store, seed_shop, sell
-from tests.fixtures.database import APP_PASSWORD, DatabaseUrls
+from tests.fixtures.cloud_process import CloudProcess, free_port
+from tests.fixtures.database import DatabaseUrls
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_http(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1.0).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def _backlog(shop: Shop, sales: int) -> None:
@@ -105,7 +85,7 @@ def test_caja_killed_while_pushing_loses_and_doubles_nothing(
     shop = seed_shop(live_cloud, tmp_path / "caja")
     total = 1500
     _backlog(shop, total)
-    port = _free_port()
+    port = free_port()
     caja = subprocess.Popen(
         [
             sys.executable,
@@ -139,57 +119,14 @@ def test_caja_killed_while_pushing_loses_and_doubles_nothing(
     assert _local_counts(shop.data_dir) == {"synced": total}
 
 
-@pytest.fixture
-def cloud_process(database: DatabaseUrls, settings, tmp_path: Path) -> Iterator[dict[str, object]]:
-    """A `stocky cloud serve` subprocess the test can kill -9 and start again."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "STOCKY_DATA_DIR": str(tmp_path / "cloud"),
-        "STOCKY_DATABASE_URL": database.owner_url,
-        "STOCKY_APP_DATABASE_URL": database.app_url,
-        "STOCKY_APP_DB_PASSWORD": APP_PASSWORD,
-        "STOCKY_REDIS_URL": str(settings.redis_url),
-        "STOCKY_PORT": str(port),
-        "STOCKY_PUBLIC_URL": f"http://127.0.0.1:{port}",
-    }
-    state: dict[str, object] = {"url": f"http://127.0.0.1:{port}", "proc": None}
-
-    def start() -> None:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "stocky", "cloud", "serve", "--no-migrate"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        state["proc"] = proc
-        _wait_http(f"{state['url']}/health")
-
-    def kill() -> None:
-        proc = state["proc"]
-        assert isinstance(proc, subprocess.Popen)
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-    state["start"], state["kill"] = start, kill
-    start()
-    try:
-        yield state
-    finally:
-        proc = state["proc"]
-        if isinstance(proc, subprocess.Popen) and proc.poll() is None:
-            kill()
-
-
 def test_cloud_killed_during_batches_loses_and_doubles_nothing(
-    cloud_process: dict[str, object], database: DatabaseUrls, tmp_path: Path
+    cloud_process: CloudProcess, database: DatabaseUrls, tmp_path: Path
 ) -> None:
-    url = str(cloud_process["url"])
+    url = cloud_process.url
     shop = seed_shop(url, tmp_path / "caja")
     total = 1500
     _backlog(shop, total)
-    port = _free_port()
+    port = free_port()
     caja = subprocess.Popen(
         [
             sys.executable,
@@ -210,11 +147,11 @@ def test_cloud_killed_during_batches_loses_and_doubles_nothing(
         deadline = time.monotonic() + 60
         while _cloud_counts(database)[0] == 0 and time.monotonic() < deadline:
             time.sleep(0.005)
-        cloud_process["kill"]()  # type: ignore[operator]
+        cloud_process.kill()
         at_kill = _cloud_counts(database)[0]
         assert at_kill < total, "the cloud died after the whole backlog: nothing was tested"
         time.sleep(1.0)
-        cloud_process["start"]()  # type: ignore[operator]
+        cloud_process.start()
     finally:
         os.killpg(caja.pid, signal.SIGKILL)
         caja.wait()
