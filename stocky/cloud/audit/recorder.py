@@ -194,6 +194,14 @@ def _statement_params(state: ORMExecuteState) -> Any:
     return _json_safe(dict(compiled.params))
 
 
+def _statement_table(state: ORMExecuteState) -> str:
+    # Set-based writes are built on the Table, not the mapped class: no bind_mapper then.
+    mapper = state.bind_mapper
+    if mapper is not None:
+        return str(getattr(mapper.local_table, "name", ""))
+    return str(getattr(getattr(state.statement, "table", None), "name", ""))
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _audit_statement(state: ORMExecuteState) -> None:
     context = state.session.info.get(AUDIT_KEY)
@@ -201,8 +209,7 @@ def _audit_statement(state: ORMExecuteState) -> None:
         return
     if not (state.is_insert or state.is_update or state.is_delete):
         return
-    mapper = state.bind_mapper
-    table = str(getattr(mapper.local_table, "name", "")) if mapper is not None else ""
+    table = _statement_table(state)
     if not table or table in SKIPPED_TABLES or context.tenant_id is None:
         return
     verb = "created" if state.is_insert else "updated" if state.is_update else "deleted"

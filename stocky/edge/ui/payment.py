@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from nicegui import ui
 
@@ -14,7 +14,7 @@ Pay = Callable[[dict[str, Decimal]], Awaitable[None]]
 METHODS = ("cash", "card", "transfer")
 
 
-def _bills(total: Decimal, currency: str) -> list[Decimal]:
+def quick_cash_amounts(total: Decimal, currency: str) -> list[Decimal]:
     """Quick cash buttons: the next round amounts a customer is likely to hand over."""
     steps = [
         Decimal(s)
@@ -26,7 +26,8 @@ def _bills(total: Decimal, currency: str) -> list[Decimal]:
     ]
     out: list[Decimal] = []
     for step in steps:
-        amount = -(-total // step) * step
+        # Decimal's // truncates toward zero, so a ceiling needs the explicit rounding.
+        amount = (total / step).to_integral_value(ROUND_CEILING) * step
         if amount > total and amount not in out:
             out.append(amount)
         if len(out) == 3:
@@ -101,7 +102,7 @@ class PaymentDialog:
                 ui.button(t("pay.exact"), on_click=lambda: self._set_received(self.total)).props(
                     "outline no-caps"
                 )
-                for bill in _bills(self.total, self.currency):
+                for bill in quick_cash_amounts(self.total, self.currency):
                     ui.button(
                         self.money(bill), on_click=lambda b=bill: self._set_received(b)
                     ).props("outline no-caps")

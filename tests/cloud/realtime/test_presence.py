@@ -64,17 +64,18 @@ async def test_caja_socket_brings_sede_online_and_silence_takes_it_offline(
 async def test_job_marks_a_sede_whose_heartbeats_stopped(
     live: Live, world: RealtimeWorld, app_sessionmaker: SessionMaker
 ) -> None:
-    # As a caja's /api/sync/ping leaves it: online, then it goes quiet (no socket at all).
-    async with tenant_transaction(app_sessionmaker, world.tenant_id) as session:
-        await session.execute(
-            update(Sede)
-            .where(Sede.id == world.norte)
-            .values(is_online=True, last_ping_at=datetime.now(UTC) - timedelta(seconds=30))
-        )
     owner, manager = Listener(), Listener()
     await owner.connect(live.url, bearer(world.owner))
     await manager.connect(live.url, bearer(world.manager))
     try:
+        # Listeners first: the job runs every 0.2 s and would otherwise emit before they join.
+        # As a caja's /api/sync/ping leaves it: online, then it goes quiet (no socket at all).
+        async with tenant_transaction(app_sessionmaker, world.tenant_id) as session:
+            await session.execute(
+                update(Sede)
+                .where(Sede.id == world.norte)
+                .values(is_online=True, last_ping_at=datetime.now(UTC) - timedelta(seconds=30))
+            )
         event = await owner.next("sede.presence", timeout=5)
         assert event["sede_id"] == str(world.norte)
         assert event["online"] is False
