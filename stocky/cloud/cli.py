@@ -185,6 +185,54 @@ async def _create_tenant(settings: Settings, services: Services, signup: object)
         await engine.dispose()
 
 
+@cloud_app.command("rotate-keys")
+def rotate_keys(
+    data_dir: DataDirOpt = None,
+    retire: Annotated[
+        bool,
+        typer.Option(
+            "--retire/--keep",
+            help="Also delete keys superseded longer ago than an access token lives.",
+        ),
+    ] = False,
+) -> None:
+    """Start signing tokens with a new key; older keys keep verifying until tokens expire.
+
+    Running servers pick the new key up on their next token, cajas with their next JWKS
+    refresh. Run it again later with --retire to drop keys no live token needs.
+    """
+    import time
+    from datetime import UTC, datetime
+
+    from rich.table import Table
+
+    from stocky.cloud.auth.keys import key_states, rotate
+    from stocky.cloud.auth.keys import retire as retire_keys
+
+    settings = load_settings(data_dir)
+    if settings.secret_key is not None:
+        fail("the signing key comes from STOCKY_SECRET_KEY: rotate it there, not in the data dir")
+    keys_dir = settings.data_dir / "keys"
+    new = rotate(keys_dir)
+    console.print(f"new signing key [bold]{new.kid}[/]")
+    lifetime_s = settings.access_token_minutes * 60.0
+    if retire:
+        for key in retire_keys(keys_dir, token_lifetime_s=lifetime_s, now=time.time()):
+            console.print(f"retired key {key.kid}")
+
+    def when(ts: float) -> str:
+        return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    table = Table("key id", "created", "state")
+    for state in key_states(keys_dir):
+        if state.superseded_at is None:
+            status = "signs new tokens"
+        else:
+            status = f"verifies until {when(state.superseded_at + lifetime_s)}"
+        table.add_row(state.key.kid, when(state.key.created), status)
+    console.print(table)
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m`
     from stocky.cli import app
 
