@@ -8,7 +8,14 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from stocky.edge.auth.session import LocalUser, needs_touch, session_user, touch_session
+from stocky.edge.auth.session import (
+    LocalUser,
+    cloud_token_user,
+    needs_touch,
+    session_user,
+    touch_session,
+)
+from stocky.edge.auth.tokens import CloudTokenError
 from stocky.edge.config import EdgeSettings
 from stocky.edge.errors import ForbiddenError, UnauthorizedError
 from stocky.edge.store import Store
@@ -60,6 +67,11 @@ async def current_user(
     token = bearer_token(authorization)
     now = datetime.now(UTC)
     user = await store.aread(lambda conn: session_user(conn, token, now=now))
+    if user is None and token.count(".") == 2:  # a JWT, not one of our opaque session tokens
+        try:
+            return await store.aread(lambda conn: cloud_token_user(conn, token, now=now))
+        except CloudTokenError as exc:
+            raise UnauthorizedError(f"cloud token refused: {exc}", headers=_CHALLENGE) from exc
     if user is None:
         raise UnauthorizedError(
             "the session expired or is unknown: log in again", headers=_CHALLENGE

@@ -2,7 +2,8 @@
 
 The caja keeps only sha256(token) in auth_session, so a copy of the file yields no usable
 token. A session ends after `idle` without use (8 h by default); activity slides it, but
-at most once a minute so a busy caja does not write on every request.
+at most once a minute so a busy caja does not write on every request. A cloud access
+token is accepted too, verified offline (another device of the store, the web admin).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Final
 
 from stocky.cloud.auth.passwords import DUMMY_HASH, verify_password
 from stocky.cloud.auth.tokens import ROLE_RANK
+from stocky.edge.auth.tokens import CloudTokenError, verify_cloud_token_in_store
 from stocky.edge.store.timestamps import from_iso, to_iso
 
 TOUCH_EVERY: Final = timedelta(minutes=1)
@@ -102,6 +104,30 @@ def session_user(conn: sqlite3.Connection, token: str, *, now: datetime) -> Loca
         sede_id=row["sede_id"],
         token_hash=token_hash,
         last_seen_at=row["last_seen_at"],
+    )
+
+
+def cloud_token_user(conn: sqlite3.Connection, token: str, *, now: datetime) -> LocalUser:
+    """The caja's user behind a cloud access token, verified offline against the stored JWKS.
+
+    The role is the caja's copy of the user (cloud-wins, pulled), not the token's claim: a
+    demotion or a disable reaches the caja with the next pull, before the token expires.
+    """
+    claims = verify_cloud_token_in_store(conn, token, now=now)
+    row = conn.execute(
+        "SELECT id, email, name, role, sede_id FROM users WHERE id = ? AND active = 1",
+        (claims.user_id,),
+    ).fetchone()
+    if row is None:
+        raise CloudTokenError("this user cannot use this caja")
+    return LocalUser(
+        id=row["id"],
+        email=row["email"],
+        name=row["name"],
+        role=row["role"],
+        sede_id=row["sede_id"],
+        token_hash=hash_token(token),
+        last_seen_at=to_iso(now),  # no session row to slide: the token's exp bounds it
     )
 
 
