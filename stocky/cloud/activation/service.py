@@ -86,11 +86,14 @@ async def activate(
     cloud_url: str,
 ) -> ActivateOut:
     """Bind a new caja to the code's sede and hand it everything it needs to start."""
-    await ratelimit.check(redis, "ip", client_address)
+    client = ratelimit.address_bucket(client_address)
+    await ratelimit.check(redis, *ratelimit.EVERYWHERE)
+    await ratelimit.check(redis, "ip", client)
     async with tenant_transaction(sessionmaker, None) as session:
         match = await repo.find_code(session, code_hash(code))
     if match is None:
-        await ratelimit.fail(redis, "ip", client_address)
+        await ratelimit.fail(redis, "ip", client)
+        await ratelimit.fail(redis, *ratelimit.EVERYWHERE)
         raise NotFoundError(WRONG_CODE)
     await ratelimit.check(redis, "sede", str(match.sede_id))
     now = datetime.now(UTC)
@@ -112,7 +115,7 @@ async def activate(
                 session, keys, row, device_name, client_address, cloud_url, now
             )
     if failure is not None:
-        await ratelimit.fail(redis, "ip", client_address)
+        await ratelimit.fail(redis, "ip", client)
         await ratelimit.fail(redis, "sede", str(match.sede_id))
         raise failure
     return result

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from stocky.cloud.activation import ratelimit
 from stocky.cloud.activation.ratelimit import MAX_FAILURES
 from stocky.cloud.db import SessionMaker, set_tenant
 from stocky.cloud.models import ActivationCode
@@ -102,6 +103,35 @@ class TestActivate:
             statuses.append((await _activate(client, code)).status_code)
         assert statuses[:MAX_FAILURES] == [409] * MAX_FAILURES
         assert statuses[-1] == 429
+
+    async def test_an_ipv6_client_pays_per_64(self, client: httpx.AsyncClient) -> None:
+        transport = client._transport
+        assert isinstance(transport, httpx.ASGITransport)
+        statuses = []
+        for i in range(MAX_FAILURES + 1):
+            # A new address of the same /64 each time, as any IPv6 host can take.
+            transport.client = (f"2001:db8:1:2::{i + 1:x}", 5000)
+            statuses.append((await _activate(client, "000001")).status_code)
+        assert statuses == [404] * MAX_FAILURES + [429]
+        transport.client = ("2001:db8:1:3::1", 5000)  # the next /64 is another client
+        assert (await _activate(client, "000001")).status_code == 404
+
+    async def test_wrong_codes_everywhere_pause_activation(
+        self, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(ratelimit, "MAX_FAILURES_EVERYWHERE", 5)
+        t = await signup(client)
+        code = await issue_code(client, t.owner_token, await create_sede(client, t.owner_token))
+        transport = client._transport
+        assert isinstance(transport, httpx.ASGITransport)
+        for i in range(5):  # a botnet: every guess from another address
+            transport.client = (f"10.1.0.{i + 1}", 5000)
+            assert (await _activate(client, "000001")).status_code == 404
+        transport.client = ("10.2.0.1", 5000)
+        r = await _activate(client, code)
+        assert r.status_code == 429
+        assert "paused" in r.json()["message"]
+        assert int(r.headers["Retry-After"]) > 0
 
 
 class TestDevices:
