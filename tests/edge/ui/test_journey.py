@@ -48,6 +48,22 @@ _SETTLE_JS = """() => Promise.all(document.getAnimations()
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
 
+PAY_TIMER_JS = """
+() => {
+  const button = document.querySelector('[data-testid="pay-confirm"]');
+  button.addEventListener('click', () => {
+    const clicked = performance.now();
+    const seen = new MutationObserver(() => {
+      if (document.querySelector('[data-testid="receipt"]')) {
+        window.__payToReceiptMs = performance.now() - clicked;
+        seen.disconnect();
+      }
+    });
+    seen.observe(document.body, { childList: true, subtree: true });
+  }, { capture: true, once: true });
+}
+"""
+
 
 class Shop(NamedTuple):
     code: str
@@ -250,11 +266,16 @@ def test_a_shift_at_the_caja(live_cloud: str, caja_url: str, page: Any) -> None:
     tid("pay-received").fill("50000")
     expect(tid("pay-change")).to_contain_text("25.100")
     _shot(page, "05-payment.png")
+    # Timed inside the page, from the click event to the receipt in the DOM, so Playwright's
+    # own actionability checks and polling are not counted.
+    page.evaluate(PAY_TIMER_JS)
     started = time.perf_counter()
     tid("pay-confirm").click()
     tid("receipt").wait_for()
     elapsed_ms = (time.perf_counter() - started) * 1000
-    print(f"\npay -> receipt on screen: {elapsed_ms:.0f} ms")
+    in_page_ms = page.evaluate("window.__payToReceiptMs")
+    print(f"\npay -> receipt on screen: {in_page_ms:.0f} ms in the page", end="")
+    print(f" ({elapsed_ms:.0f} ms seen by Playwright)")
     expect(tid("receipt-change")).to_have_text("$ 25.100")
     _shot(page, "06-receipt.png")
 
