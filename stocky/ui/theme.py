@@ -27,6 +27,8 @@ body {{ background: {SURFACE}; font-family: 'Inter', 'Segoe UI', Roboto, sans-se
 .stocky-negative {{ background: #fee2e2 !important; }}
 .stocky-big-btn {{ min-height: 56px; font-size: 1.1rem !important; border-radius: 12px; }}
 .stocky-statusbar {{ background: #0f172a; color: #e2e8f0; font-size: .85rem; }}
+/* Toasts sit above the status bar, never over the pending count a cashier watches. */
+.q-notifications__list--bottom {{ bottom: 2.5rem; }}
 .stocky-muted {{ color: #64748b; }}
 .q-table th {{ font-weight: 700; color: #475569; }}
 """

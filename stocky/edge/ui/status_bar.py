@@ -46,7 +46,8 @@ def status_bar(runtime: CajaRuntime, user: LocalUser | None) -> None:
         online = bool(status["online"])
         link.text = ("● " + t("status.online")) if online else ("● " + t("status.offline"))
         link.classes(replace="font-semibold " + ("text-green-400" if online else "text-slate-400"))
-        text = t("status.pending", count=status["pending_ops"])
+        count = status["pending_ops"]
+        text = t("status.pending_one") if count == 1 else t("status.pending", count=count)
         if status["pending_ops"]:
             text += " · " + t("status.oldest", age=format_age(status["oldest_pending_age_seconds"]))
         pending.text = text
