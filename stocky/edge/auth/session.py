@@ -96,6 +96,10 @@ def session_user(conn: sqlite3.Connection, token: str, *, now: datetime) -> Loca
     ).fetchone()
     if row is None:
         return None
+    return _local_user(row, token_hash, row["last_seen_at"])
+
+
+def _local_user(row: sqlite3.Row, token_hash: str, last_seen_at: str) -> LocalUser:
     return LocalUser(
         id=row["id"],
         email=row["email"],
@@ -103,7 +107,7 @@ def session_user(conn: sqlite3.Connection, token: str, *, now: datetime) -> Loca
         role=row["role"],
         sede_id=row["sede_id"],
         token_hash=token_hash,
-        last_seen_at=row["last_seen_at"],
+        last_seen_at=last_seen_at,
     )
 
 
@@ -120,15 +124,8 @@ def cloud_token_user(conn: sqlite3.Connection, token: str, *, now: datetime) -> 
     ).fetchone()
     if row is None:
         raise CloudTokenError("this user cannot use this caja")
-    return LocalUser(
-        id=row["id"],
-        email=row["email"],
-        name=row["name"],
-        role=row["role"],
-        sede_id=row["sede_id"],
-        token_hash=hash_token(token),
-        last_seen_at=to_iso(now),  # no session row to slide: the token's exp bounds it
-    )
+    # No session row to slide: the token's exp bounds it.
+    return _local_user(row, hash_token(token), to_iso(now))
 
 
 def needs_touch(user: LocalUser, now: datetime) -> bool:
