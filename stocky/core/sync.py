@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -93,6 +95,61 @@ class PullResponse(BaseModel):
     # caja must drop its pulled copy, re-fetch from this page on and re-push what it has.
     reset: bool = False
     server_time: datetime
+    # Last page only: `table_checksum` of each CHECKSUM_TABLES table of the sede's scope at
+    # `cursor`. A table with changes the feed has not served yet is left out (see
+    # stocky.cloud.sync.checksums); None from a cloud that predates checksums.
+    checksums: dict[str, str] | None = None
+
+
+# Checksums ---------------------------------------------------------------------------------
+
+# The tables a caja keeps a copy of, in the order a re-fetch repairs them (products before
+# the barcodes and stock rows that point at them), with what each row contributes:
+#   products, users: "id:version"; product_barcodes: "barcode:product_id";
+#   inventory (the sede's): "product_id:quantity_milli:min_milli:max_milli" ('' for no max),
+#   the cloud's quantity, not the caja's own unconfirmed movements.
+CHECKSUM_TABLES: tuple[str, ...] = ("products", "product_barcodes", "users", "inventory")
+ChecksumTable = Literal["products", "product_barcodes", "users", "inventory"]
+_MOD = 1 << 64
+
+
+def row_hash(text: str) -> int:
+    """The first 8 bytes of md5(text) as an unsigned 64-bit integer (what PostgreSQL's
+    `('x' || substr(md5(text), 1, 16))::bit(64)` holds)."""
+    return int.from_bytes(hashlib.md5(text.encode()).digest()[:8], "big")
+
+
+def table_checksum(rows: Iterable[str]) -> str:
+    """Sum of `row_hash` modulo 2^64, as 16 hex digits: order-free, so both sides agree."""
+    return format(sum(map(row_hash, rows)) % _MOD, "016x")
+
+
+def format_checksum(total: int) -> str:
+    return format(total % _MOD, "016x")
+
+
+class RefetchRequest(BaseModel):
+    """One page of a table's current rows in the sede's scope, by key, after `after`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sede_id: uuid.UUID
+    table: ChecksumTable
+    after: str | None = Field(default=None, max_length=200)
+    limit: int = Field(default=DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)
+
+
+class RefetchResponse(BaseModel):
+    """Rows as upsert changes (the feed's shape), ordered by key (binary order of its text).
+
+    The page covers the keys in (request.after, upto]; `upto` is None on the last page (no
+    upper bound), so a caja row of that range missing here does not exist in the cloud.
+    """
+
+    table: ChecksumTable
+    changes: list[Change]
+    upto: str | None
+    has_more: bool
 
 
 class CursorError(ValueError):

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.errors import BadRequestError
 from stocky.cloud.sync import repository
+from stocky.cloud.sync.checksums import table_checksums
 from stocky.core.sync import Change, Cursor, CursorError, PullResponse
 
 
@@ -28,7 +29,8 @@ async def pull_changes(
 
     A cursor from another epoch, or ahead of anything this server has issued (the database
     was rolled back), restarts the feed from the beginning with `reset` set, so the caja
-    rebuilds its copy and re-pushes what the cloud no longer has.
+    rebuilds its copy and re-pushes what the cloud no longer has. The last page carries
+    the checksums of the sede's synced tables at its cursor (stocky.cloud.sync.checksums).
     """
     epoch = await repository.server_epoch(session)
     reset = False
@@ -63,6 +65,11 @@ async def pull_changes(
         for row in rows
     ]
     last = _position(epoch, rows[-1]) if rows else cursor
+    checksums = (
+        None
+        if has_more
+        else await table_checksums(session, tenant_id=tenant_id, sede_id=sede_id, cursor=last)
+    )
     return PullResponse(
         changes=changes,
         cursor=last.encode(),
@@ -70,4 +77,5 @@ async def pull_changes(
         epoch=epoch,
         reset=reset,
         server_time=datetime.now(UTC),
+        checksums=checksums,
     )

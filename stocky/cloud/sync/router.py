@@ -8,11 +8,20 @@ from stocky.cloud.auth.deps import CurrentDevice, CurrentUser, DeviceTenantSessi
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.errors import ForbiddenError
 from stocky.cloud.realtime.emit import Realtime
+from stocky.cloud.sync import repository
 from stocky.cloud.sync import status as sync_status_service
+from stocky.cloud.sync.checksums import refetch_page
 from stocky.cloud.sync.pull import pull_changes
 from stocky.cloud.sync.push import push_batch
 from stocky.cloud.sync.schemas import PingIn, PingOut, SyncStatusOut
-from stocky.core.sync import PullRequest, PullResponse, PushRequest, PushResponse
+from stocky.core.sync import (
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    RefetchRequest,
+    RefetchResponse,
+)
 
 router = APIRouter(prefix="/api/sync", tags=["sync"])
 
@@ -56,6 +65,23 @@ async def pull(
         tenant_id=device.tenant_id,
         sede_id=body.sede_id,
         cursor_token=body.cursor,
+        limit=body.limit,
+    )
+
+
+@router.post("/refetch", summary="A synced table's current rows, by key (checksum repair)")
+async def refetch(
+    body: RefetchRequest, device: CurrentDevice, session: DeviceTenantSession
+) -> RefetchResponse:
+    _own_sede(device, body.sede_id)
+    return await refetch_page(
+        session,
+        tenant_id=device.tenant_id,
+        sede_id=body.sede_id,
+        device_id=device.device_id,
+        epoch=await repository.server_epoch(session),
+        table=body.table,
+        after=body.after,
         limit=body.limit,
     )
 

@@ -6,6 +6,7 @@ LAN node report through sync_state keys (see _STATE_KEYS).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,9 @@ _STATE_KEYS = (
     "pull_epoch",
     "clock_offset_ms",
     "clock_drift_warning",
+    "checksum_divergences",
+    "last_divergence_at",
+    "last_divergence_tables",
 )
 
 
@@ -85,6 +89,10 @@ def caja_status(conn: sqlite3.Connection, *, now: datetime | None = None) -> dic
         "clock_offset_ms": state.get("clock_offset_ms"),
         "clock_drift_warning": bool(state.get("clock_drift_warning") or False),
         "refused_ops": refused,
+        # Tables whose copy differed from the cloud's checksums (each one re-fetched).
+        "checksum_divergences": int(state.get("checksum_divergences") or 0),
+        "last_divergence_at": state.get("last_divergence_at"),
+        "last_divergence_tables": json.loads(state.get("last_divergence_tables") or "[]"),
         "lan_peers": peers,
         "shift_open": open_shift is not None,
     }

@@ -13,7 +13,14 @@ import httpx
 from pydantic import BaseModel
 
 from stocky.cloud.sync.schemas import PingOut
-from stocky.core.sync import PullRequest, PullResponse, PushRequest, PushResponse
+from stocky.core.sync import (
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    RefetchRequest,
+    RefetchResponse,
+)
 
 M = TypeVar("M", bound=BaseModel)
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -85,6 +92,9 @@ class CloudClient:
 
     async def pull(self, request: PullRequest) -> PullResponse:
         return await self._post("/api/sync/pull", request, PullResponse)
+
+    async def refetch(self, request: RefetchRequest) -> RefetchResponse:
+        return await self._post("/api/sync/refetch", request, RefetchResponse)
 
     async def ping(self, body: BaseModel) -> PingOut:
         return await self._post("/api/sync/ping", body, PingOut)

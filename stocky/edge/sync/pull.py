@@ -2,6 +2,8 @@
 
 Runs every few minutes, at once after a push applied something, on demand, and when the
 cloud's `sync.changes` event arrives. Each page and its cursor land in ONE store write.
+After the last page it checks the local copy against the page's checksums and re-fetches
+a table that differs (stocky.edge.sync.checksums), then catches up with the feed once more.
 """
 
 from __future__ import annotations
@@ -10,10 +12,15 @@ import asyncio
 import functools
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from stocky.core.sync import DEFAULT_PULL_LIMIT, PullRequest
+from stocky.core.sync import DEFAULT_PULL_LIMIT, PullRequest, PullResponse, RefetchRequest
 from stocky.edge.store import Store, utc_now
+from stocky.edge.sync.checksums import (
+    apply_refetch,
+    diverged_tables,
+    record_divergence,
+)
 from stocky.edge.sync.client import CloudClient, CloudError
 
 log = logging.getLogger(__name__)
@@ -26,6 +33,11 @@ class PullOutcome:
     changes: int = 0
     reset: bool = False
     failed: bool = False
+    # Tables whose checksum differed (each re-fetched), and the local rows that repair took
+    # away because the cloud does not have them.
+    diverged: list[str] = field(default_factory=list)
+    refetched: int = 0
+    removed: int = 0
 
 
 class PullWorker:
@@ -51,30 +63,76 @@ class PullWorker:
 
     async def run_once(self) -> PullOutcome:
         """Pull until the cloud has nothing more (one caller at a time)."""
-        from stocky.edge.sync.apply import apply_page, pull_state
-
         outcome = PullOutcome()
         async with self._lock:
-            while True:
-                cursor, _epoch = await self.store.aread(pull_state)
-                request = PullRequest(
-                    sede_id=uuid.UUID(self.sede_id), cursor=cursor, limit=self.limit
-                )
-                try:
-                    page = await self.client.pull(request)
-                except CloudError as exc:
-                    log.info("pull failed: %s", exc)
-                    outcome.failed = True
+            last = await self._pull_feed(outcome)
+            if last is None or not last.checksums:
+                return outcome
+            diverged = await self.store.aread(
+                functools.partial(diverged_tables, checksums=last.checksums, cursor=last.cursor)
+            )
+            if not diverged:
+                return outcome
+            log.warning("local copy differs from the cloud's checksums: %s", diverged)
+            await self.store.awrite(
+                functools.partial(record_divergence, tables=diverged, now=utc_now())
+            )
+            outcome.diverged = diverged
+            for table in diverged:
+                if not await self._refetch(table, outcome):
                     return outcome
-                await self.store.awrite(
-                    functools.partial(apply_page, page=page, sede_id=self.sede_id, now=utc_now()),
-                    durable=False,
-                )
-                outcome.pages += 1
-                outcome.changes += len(page.changes)
-                outcome.reset = outcome.reset or page.reset
-                if not page.has_more:
-                    return outcome
+            # The re-fetched rows may be newer than the cursor: catch the feed up to them
+            # (compared again at the next pull, never in a loop here).
+            await self._pull_feed(outcome)
+        return outcome
+
+    async def _pull_feed(self, outcome: PullOutcome) -> PullResponse | None:
+        """Apply pages until has_more is false; the last page, or None on failure."""
+        from stocky.edge.sync.apply import apply_page, pull_state
+
+        while True:
+            cursor, _epoch = await self.store.aread(pull_state)
+            request = PullRequest(sede_id=uuid.UUID(self.sede_id), cursor=cursor, limit=self.limit)
+            try:
+                page = await self.client.pull(request)
+            except CloudError as exc:
+                log.info("pull failed: %s", exc)
+                outcome.failed = True
+                return None
+            await self.store.awrite(
+                functools.partial(apply_page, page=page, sede_id=self.sede_id, now=utc_now()),
+                durable=False,
+            )
+            outcome.pages += 1
+            outcome.changes += len(page.changes)
+            outcome.reset = outcome.reset or page.reset
+            if not page.has_more:
+                return page
+
+    async def _refetch(self, table: str, outcome: PullOutcome) -> bool:
+        """Re-fetch one table whole, one store write per page; False if the cloud failed."""
+        after: str | None = None
+        while True:
+            request = RefetchRequest.model_validate(
+                {"sede_id": self.sede_id, "table": table, "after": after, "limit": self.limit}
+            )
+            try:
+                page = await self.client.refetch(request)
+            except CloudError as exc:
+                log.info("re-fetch of %s failed: %s", table, exc)
+                outcome.failed = True
+                return False
+            stats = await self.store.awrite(
+                functools.partial(
+                    apply_refetch, page=page, after=after, sede_id=self.sede_id, now=utc_now()
+                ),
+                durable=False,
+            )
+            outcome.refetched += len(page.changes)
+            outcome.removed += stats.removed
+            if not page.has_more:
+                return True
+            after = page.upto
 
     async def run(self) -> None:
         while True:
