@@ -14,70 +14,38 @@ from typer.testing import CliRunner
 from stocky.edge.auth.tokens import CloudTokenError, verify_cloud_token_in_store
 from stocky.edge.cli import edge_app
 from stocky.edge.config import store_path
+from tests.fixtures.cloud_admin import PASSWORD, CloudAdmin
 
-PASSWORD = "correct horse battery"
 runner = CliRunner()
 
 
 @dataclass
 class Cloud:
     url: str
-    owner: str
+    admin: CloudAdmin
     sede: str
     cashier_email: str
 
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.owner}"}
-
     def code(self) -> str:
-        r = httpx.post(f"{self.url}/api/sedes/{self.sede}/activation-codes", headers=self.headers())
-        assert r.status_code == 201, r.text
-        return str(r.json()["code"])
+        return self.admin.activation_code(self.sede)
 
 
 @pytest.fixture
 def cloud(live_cloud: str) -> Cloud:
-    r = httpx.post(
-        f"{live_cloud}/api/signup",
-        json={"tenant_name": "Tienda", "email": "owner@example.com", "password": PASSWORD},
+    admin = CloudAdmin.signup(live_cloud)
+    sede = admin.sede("Centro")
+    admin.user("cajera@example.com", "Cajera", "cashier", sede)
+    admin.product(
+        sku="ARROZ-1",
+        name="Arroz 1 kg",
+        barcode="7701234567890",
+        barcodes=["7709999999999"],
+        price="4500.50",
+        cost="3000",
+        tax_rate="0.19",
     )
-    assert r.status_code == 201, r.text
-    owner = r.json()["tokens"]["access_token"]
-    h = {"Authorization": f"Bearer {owner}"}
-    sede = httpx.post(f"{live_cloud}/api/sedes", json={"name": "Centro"}, headers=h).json()["id"]
-    r = httpx.post(
-        f"{live_cloud}/api/users",
-        json={
-            "email": "cajera@example.com",
-            "name": "Cajera",
-            "password": PASSWORD,
-            "role": "cashier",
-            "sede_id": sede,
-        },
-        headers=h,
-    )
-    assert r.status_code == 201, r.text
-    r = httpx.post(
-        f"{live_cloud}/api/products",
-        json={
-            "sku": "ARROZ-1",
-            "name": "Arroz 1 kg",
-            "barcode": "7701234567890",
-            "barcodes": ["7709999999999"],
-            "price": "4500.50",
-            "cost": "3000",
-            "tax_rate": "0.19",
-        },
-        headers=h,
-    )
-    assert r.status_code == 201, r.text
-    r = httpx.post(
-        f"{live_cloud}/api/inventory/{sede}/opening",
-        json={"lines": [{"sku": "ARROZ-1", "quantity": "12"}]},
-        headers=h,
-    )
-    assert r.status_code == 200, r.text
-    return Cloud(live_cloud, owner, sede, "cajera@example.com")
+    admin.opening(sede, {"ARROZ-1": "12"})
+    return Cloud(live_cloud, admin, sede, "cajera@example.com")
 
 
 def _activate(cloud_url: str, code: str, data_dir: Path, *extra: str) -> tuple[int, str]:

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import httpx
 import pytest
 
+from tests.fixtures.cloud_admin import PASSWORD, CloudAdmin
 from tests.fixtures.cloud_process import CloudProcess, free_port
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -36,7 +37,6 @@ ARGS = [
     "--no-first-run",
 ]
 SHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
-PASSWORD = "correct horse battery"
 ARROZ, LECHE, QUESO = "7702001000011", "7702001000028", "2000000000015"
 # The caja pings every 15 s and goes offline after 2 failed pings; the outage test pings
 # faster so that it sees "sin conexión" within a second or two.
@@ -73,40 +73,18 @@ class Shop(NamedTuple):
 
 def _seed(url: str) -> Shop:
     """A tenant with a sede, a manager, three products with stock, and an activation code."""
-    r = httpx.post(
-        f"{url}/api/signup",
-        json={"tenant_name": "Mercado La 14", "email": "owner@example.com", "password": PASSWORD},
-    )
-    assert r.status_code == 201, r.text
-    h = {"Authorization": f"Bearer {r.json()['tokens']['access_token']}"}
-    sede = httpx.post(f"{url}/api/sedes", json={"name": "Sede Centro"}, headers=h).json()["id"]
-    r = httpx.post(
-        f"{url}/api/users",
-        json={
-            "email": "ana@example.com",
-            "name": "Ana Gómez",
-            "password": PASSWORD,
-            "role": "manager",
-            "sede_id": sede,
-        },
-        headers=h,
-    )
-    assert r.status_code == 201, r.text
+    admin = CloudAdmin.signup(url, "Mercado La 14")
+    sede = admin.sede("Sede Centro")
+    admin.user("ana@example.com", "Ana Gómez", "manager", sede)
     products = [
         ("ARROZ-1", "Arroz Diana 1 kg", ARROZ, "4500", "0.05", "unit"),
         ("LECHE-1", "Leche entera Alquería 1 L", LECHE, "3900", "0", "unit"),
         ("QUESO-K", "Queso campesino (kg)", QUESO, "24000", "0", "weight"),
     ]
     for sku, name, code, price, tax, unit in products:
-        body = {"sku": sku, "name": name, "barcode": code, "price": price, "tax_rate": tax}
-        r = httpx.post(f"{url}/api/products", json={**body, "unit": unit}, headers=h)
-        assert r.status_code == 201, r.text
-    lines = [{"sku": p[0], "quantity": "20"} for p in products]
-    r = httpx.post(f"{url}/api/inventory/{sede}/opening", json={"lines": lines}, headers=h)
-    assert r.status_code in (200, 201), r.text
-    r = httpx.post(f"{url}/api/sedes/{sede}/activation-codes", headers=h)
-    assert r.status_code == 201, r.text
-    return Shop(str(r.json()["code"]), sede, h)
+        admin.product(sku=sku, name=name, barcode=code, price=price, tax_rate=tax, unit=unit)
+    admin.opening(sede, {p[0]: "20" for p in products})
+    return Shop(admin.activation_code(sede), sede, admin.headers)
 
 
 def _cloud_stock(url: str, shop: Shop) -> dict[str, Decimal]:
