@@ -8,6 +8,12 @@ which the cloud stamps when the batch starts, before its commit: the figures are
 bound of commit-to-event. Modes: all cajas on A (one process); half on A, half on B (two
 processes, the event crosses Redis). Baseline: a bare python-socketio server emitting to one
 of N connected clients in this process.
+
+The client side must not be what is measured: each caja has its own HTTP client (as each
+real caja is its own process). One httpx client shared by 200 cajas keeps 200 pooled
+connections, and httpcore polls every idle one for readability on each request: ~8 ms of
+blocked event loop per request, which queued every event behind the previous pull. The
+client's event-loop lag is reported beside the figures.
 """
 
 from __future__ import annotations
@@ -129,67 +135,152 @@ class Caja:
         )
 
 
-async def run_mode(urls: list[str], infos: list[dict[str, Any]], product: str, pushes: int) -> None:
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
-        cajas = [Caja(info, urls[i % len(urls)], http) for i, info in enumerate(infos)]
+class LoopLag:
+    """How late this process's event loop wakes from a 1 ms sleep: the bench's own overhead."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            t0 = time.perf_counter()
+            await asyncio.sleep(0.001)
+            self.samples.append(time.perf_counter() - t0 - 0.001)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    def stop(self) -> str:
+        if self._task is not None:
+            self._task.cancel()
+        if not self.samples:
+            return "no samples"
+        return f"p99={pct(self.samples, 99):.2f} ms  max={max(self.samples) * 1000:.2f} ms"
+
+
+def entry_op(product: str) -> dict[str, Any]:
+    doc = str(new_id())
+    now = datetime.now(UTC).isoformat()
+    movement = {
+        "id": str(new_id()),
+        "product_id": product,
+        "type": "entry",
+        "quantity": "1",
+        "unit_cost": "1.00",
+    }
+    return {
+        "op_id": str(new_id()),
+        "kind": "transaction.create",
+        "entity_id": doc,
+        "client_ts": now,
+        "payload": {"type": "entry", "document_id": doc, "movements": [movement], "client_ts": now},
+    }
+
+
+def product_op(product: str, version: int) -> dict[str, Any]:
+    """A caja's product edit: catalog, so every sede (all the cajas) hears and pulls."""
+    return {
+        "op_id": str(new_id()),
+        "kind": "product.upsert",
+        "entity_id": product,
+        "base_version": version,
+        "client_ts": datetime.now(UTC).isoformat(),
+        "payload": {"id": product, "sku": "B-1", "name": f"Bench v{version + 1}", "price": "1"},
+    }
+
+
+class Run:
+    """The cajas of one mode and the samples they collect."""
+
+    def __init__(self, urls: list[str], cajas: list[Caja]) -> None:
+        self.urls, self.cajas = urls, cajas
+        self.http = httpx.AsyncClient(timeout=30)  # the pusher's
+        self.by_sede: dict[uuid.UUID, list[Caja]] = {}
+        for c in cajas:
+            self.by_sede.setdefault(c.info["sede_id"], []).append(c)
+        self.position, self.started, self.receivers = "", 0.0, cajas
+
+    async def push(self, op: dict[str, Any], receivers: list[Caja] | None) -> None:
+        """Push `op` through the first process; wait for the receivers' pulls (default: the
+        pusher's sede)."""
+        pusher = random.choice(self.cajas)
+        body = {
+            "sede_id": str(pusher.info["sede_id"]),
+            "device_id": str(pusher.info["device_id"]),
+            "operations": [op],
+        }
+        r = await self.http.post(f"{self.urls[0]}/api/sync/push", json=body, headers=pusher.headers)
+        res = r.json()
+        assert res["results"][0]["status"] == "applied", res
+        self.position = res["results"][0]["position"]
+        self.started = datetime.fromisoformat(res["server_time"]).timestamp()
+        self.receivers = receivers or self.by_sede[pusher.info["sede_id"]]
+        deadline = time.time() + 5
+        while time.time() < deadline and not all(self.position in c.pulled for c in self.receivers):
+            await asyncio.sleep(0.002)
+
+    def collect(self, to_event: list[float], to_pull: list[float]) -> int:
+        missed = 0
+        for c in self.receivers:
+            if self.position in c.heard:
+                to_event.append(c.heard[self.position] - self.started)
+            else:
+                missed += 1
+            if self.position in c.pulled:
+                to_pull.append(c.pulled[self.position] - self.started)
+        return missed
+
+
+async def run_mode(
+    urls: list[str],
+    infos: list[dict[str, Any]],
+    product: str,
+    pushes: int,
+    catalog_pushes: int,
+    version: int,
+) -> int:
+    """One mode's figures; returns the product's version after the catalog edits."""
+    cajas = [
+        Caja(info, urls[i % len(urls)], httpx.AsyncClient(timeout=30))
+        for i, info in enumerate(infos)
+    ]
+    run = Run(urls, cajas)
+    try:
         for i in range(0, len(cajas), 20):
             await asyncio.gather(*(c.connect() for c in cajas[i : i + 20]))
         await asyncio.gather(*(c.pull() for c in cajas))
-        by_sede: dict[uuid.UUID, list[Caja]] = {}
-        for c in cajas:
-            by_sede.setdefault(c.info["sede_id"], []).append(c)
+        label = f"{len(urls)} process{'es' if len(urls) > 1 else ''}, {len(cajas)} cajas"
         to_event: list[float] = []
         to_pull: list[float] = []
+        missed = 0
+        lag = LoopLag()
+        lag.start()
         for _ in range(pushes):
-            pusher = random.choice(cajas)
-            op_doc = str(new_id())
-            body = {
-                "sede_id": str(pusher.info["sede_id"]),
-                "device_id": str(pusher.info["device_id"]),
-                "operations": [
-                    {
-                        "op_id": str(new_id()),
-                        "kind": "transaction.create",
-                        "entity_id": op_doc,
-                        "client_ts": datetime.now(UTC).isoformat(),
-                        "payload": {
-                            "type": "entry",
-                            "document_id": op_doc,
-                            "movements": [
-                                {
-                                    "id": str(new_id()),
-                                    "product_id": product,
-                                    "type": "entry",
-                                    "quantity": "1",
-                                    "unit_cost": "1.00",
-                                }
-                            ],
-                            "client_ts": datetime.now(UTC).isoformat(),
-                        },
-                    }
-                ],
-            }
-            r = await http.post(f"{urls[0]}/api/sync/push", json=body, headers=pusher.headers)
-            res = r.json()
-            position = res["results"][0]["position"]
-            started = datetime.fromisoformat(res["server_time"]).timestamp()
-            receivers = by_sede[pusher.info["sede_id"]]
-            deadline = time.time() + 5
-            while time.time() < deadline and not all(position in c.pulled for c in receivers):
-                await asyncio.sleep(0.002)
-            for c in receivers:
-                if position in c.heard:
-                    to_event.append(c.heard[position] - started)
-                if position in c.pulled:
-                    to_pull.append(c.pulled[position] - started)
-        label = f"{len(urls)} process{'es' if len(urls) > 1 else ''}, {len(cajas)} cajas"
+            await run.push(entry_op(product), None)
+            missed += run.collect(to_event, to_pull)
         report(f"{label}: commit -> sync.changes", to_event)
         report(f"{label}: commit -> pull complete", to_pull)
-        missed = pushes * PER_SEDE - len(to_event)
+        print(f"  (bench client event-loop lag: {lag.stop()})")
+        if catalog_pushes:
+            cat_event: list[float] = []
+            cat_pull: list[float] = []
+            lag = LoopLag()
+            lag.start()
+            for _ in range(catalog_pushes):
+                await run.push(product_op(product, version), cajas)
+                version += 1
+                missed += run.collect(cat_event, cat_pull)
+            report(f"{label}, catalog edit: -> sync.changes", cat_event)
+            report(f"{label}, catalog edit: -> pull complete", cat_pull)
+            print(f"  (all {len(cajas)} cajas hear it and pull at once; client lag: {lag.stop()})")
         if missed > 0:
             print(f"  (events not seen within 5 s: {missed})")
         await asyncio.gather(*(c.sio.disconnect() for c in cajas))
+    finally:
+        await asyncio.gather(*(c.http.aclose() for c in cajas))
+        await run.http.aclose()
+    return version
 
 
 async def baseline(clients: int, emits: int) -> None:
@@ -263,6 +354,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cajas", type=int, default=200)
     parser.add_argument("--pushes", type=int, default=100)
+    parser.add_argument(
+        "--catalog-pushes", type=int, default=10, help="product edits every caja pulls"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="stocky-bench-rt-") as tmp:
         settings = Settings(data_dir=Path(tmp))
@@ -283,8 +377,9 @@ def main() -> None:
                 urls = [f"http://127.0.0.1:{p}" for p in ports]
                 for url in urls:
                     wait_up(url)
-                asyncio.run(run_mode(urls[:1], infos, product, args.pushes))
-                asyncio.run(run_mode(urls, infos, product, args.pushes))
+                n = args.catalog_pushes
+                version = asyncio.run(run_mode(urls[:1], infos, product, args.pushes, n, 1))
+                asyncio.run(run_mode(urls, infos, product, args.pushes, n, version))
                 asyncio.run(baseline(args.cajas, args.pushes))
             finally:
                 for proc in procs:

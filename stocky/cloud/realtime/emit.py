@@ -2,20 +2,25 @@
 
 A client that hears `sync.changes` pulls at once; if the event went out before the commit,
 that pull could miss the very change it was told about. So requests never emit directly:
-`AfterCommit` (a FastAPI dependency) queues the emit as a background task, which Starlette
-runs after the response is sent, and TenantSession / DeviceTenantSession commit before that.
+`AfterCommit` (a FastAPI dependency) hangs the emit on the request's session, and a
+SQLAlchemy `after_commit` hook starts it as a task the moment the COMMIT returns. It does not
+wait for the response to be serialized and sent (a Starlette background task would), and a
+rollback drops it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any
 
 import socketio
 from fastapi import BackgroundTasks, Depends, FastAPI, Request
+from sqlalchemy.event import listens_for
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from stocky.cloud.db import SessionMaker, tenant_transaction
 from stocky.cloud.realtime import repository as repo
@@ -30,6 +35,37 @@ from stocky.cloud.realtime.schemas import (
 )
 
 log = logging.getLogger(__name__)
+
+PENDING_KEY = "stocky.realtime.after_commit"
+# Tasks started by the commit hook: referenced until done so they are not collected mid-run.
+_running: set[asyncio.Task[None]] = set()
+AfterCommitFn = Callable[..., Coroutine[Any, Any, None]]
+
+
+def on_commit(session: AsyncSession, fn: AfterCommitFn, *args: Any) -> None:
+    """Run `fn(*args)` as a task once `session`'s transaction commits; dropped on rollback."""
+    session.info.setdefault(PENDING_KEY, []).append((fn, args))
+
+
+@listens_for(Session, "after_commit")
+def _start_after_commit(session: Session) -> None:
+    pending: list[tuple[AfterCommitFn, tuple[Any, ...]]] = session.info.pop(PENDING_KEY, [])
+    if not pending:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # a sync session outside the app's loop: nobody to emit to
+        log.warning("%d realtime event(s) committed outside an event loop: not sent", len(pending))
+        return
+    for fn, args in pending:
+        task = loop.create_task(fn(*args))
+        _running.add(task)
+        task.add_done_callback(_running.discard)
+
+
+@listens_for(Session, "after_rollback")
+def _drop_after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
 
 
 def _server(app_or_sio: FastAPI | socketio.AsyncServer) -> socketio.AsyncServer:
@@ -55,9 +91,18 @@ async def emit_sync_changes(
             async with tenant_transaction(sm, tenant_id) as session:
                 sede_ids = await repo.tenant_sede_ids(session, tenant_id)
         sio = _server(app)
-        for sede_id in sede_ids:
-            event = SyncChangesEvent(sede_id=sede_id, position=position)
-            await sio.emit(SYNC_CHANGES, event_data(event), to=sede_room(sede_id))
+        # One emit per sede (each payload names its sede); concurrent, so the last sede's
+        # local delivery does not wait for every earlier sede's Redis publish.
+        await asyncio.gather(
+            *(
+                sio.emit(
+                    SYNC_CHANGES,
+                    event_data(SyncChangesEvent(sede_id=sede_id, position=position)),
+                    to=sede_room(sede_id),
+                )
+                for sede_id in sede_ids
+            )
+        )
     except Exception:
         log.exception("could not emit %s for tenant %s", SYNC_CHANGES, tenant_id)
 
@@ -99,7 +144,7 @@ class AfterCommit:
         position = await repo.commit_position(session)
         if position is None:
             return  # nothing was written: nothing to pull
-        self.background.add_task(emit_sync_changes, self.app, tenant_id, sede_ids, position)
+        on_commit(session, emit_sync_changes, self.app, tenant_id, sede_ids, position)
 
     def transfer(
         self,
