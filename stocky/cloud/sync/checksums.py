@@ -11,6 +11,10 @@ cursor that this snapshot can see; a table with such changes is left out of the 
 rows hold something the caja has not been served yet, and the sum could never match). Every
 change at or before the cursor was served (the feed never skips one below xmin), so for the
 other tables the rows this snapshot sees are exactly what the caja has applied.
+
+A sum is kept in memory and reused while its table has no change after it (every write to
+these tables writes a change row), so a quiet catalog is not hashed again for every pull of
+every caja; at most every CACHE_SECONDS it is recomputed anyway.
 """
 
 from __future__ import annotations
@@ -55,37 +59,89 @@ _SCOPE = {
     "users": "t.tenant_id = :tenant_id",
     "inventory": "t.tenant_id = :tenant_id AND t.sede_id = :sede_id",
 }
-_UNSERVED = """
+# A change of the table, in the sede's scope, after a position, that this snapshot sees.
+_CHANGED_AFTER = """
     EXISTS (
         SELECT 1 FROM changes AS c
         WHERE c.tenant_id = :tenant_id AND (c.sede_id IS NULL OR c.sede_id = :sede_id)
-          AND (c.xid, c.id) > (CAST(:xid AS xid8), :id) AND c.entity = '{table}'
+          AND (c.xid, c.id) > (CAST(:{p}_xid AS xid8), :{p}_id) AND c.entity = '{table}'
     )
 """
 
 
 def _checksum_sql() -> str:
-    parts = [
-        f"SELECT '{table}' AS entity, {_UNSERVED.format(table=table)} AS unserved,"
-        f" (SELECT coalesce(sum({_hash(_ROW_TEXT[table])}), 0) FROM {table} AS t"
-        f"  WHERE {_SCOPE[table]} AND NOT {_UNSERVED.format(table=table)}) AS total"
-        for table in CHECKSUM_TABLES
-    ]
+    # Per table: unserved (a change after the cursor), and the sum only when it is needed,
+    # that is when nothing is unserved and there is no cached sum still valid (a cached sum
+    # taken at P holds while no change follows min(P, cursor), parameter `<table>_since`).
+    parts = []
+    for table in CHECKSUM_TABLES:
+        after_cursor = _CHANGED_AFTER.format(p="cursor", table=table)
+        after_cached = _CHANGED_AFTER.format(p=f"{table}_since", table=table)
+        parts.append(
+            f"SELECT '{table}' AS entity, {after_cursor} AS unserved,"
+            f" CASE WHEN NOT {after_cursor}"
+            f"  AND (NOT CAST(:{table}_cached AS boolean) OR {after_cached})"
+            f" THEN (SELECT coalesce(sum({_hash(_ROW_TEXT[table])}), 0)"
+            f"  FROM {table} AS t WHERE {_SCOPE[table]}) END AS total"
+        )
     return "\nUNION ALL\n".join(parts)
 
 
 CHECKSUMS_SQL = text(_checksum_sql())
+
+# Sums already computed, by (epoch, tenant, table[, sede]): (position, sum, monotonic time).
+# A sum is reused while no change of its table follows it (the statement checks) and for
+# at most CACHE_SECONDS, so a write that bypassed the change feed is still caught.
+CACHE_SECONDS = 300.0
+CACHE_MAX = 20_000
+_cache: dict[tuple[str, ...], tuple[Cursor, int, float]] = {}
+
+
+def _cache_key(table: str, tenant_id: uuid.UUID, sede_id: uuid.UUID, epoch: str) -> tuple[str, ...]:
+    if _SCOPE[table].endswith("sede_id"):
+        return (epoch, str(tenant_id), table, str(sede_id))
+    return (epoch, str(tenant_id), table)
+
+
+def clear_cache() -> None:
+    _cache.clear()
 
 
 async def table_checksums(
     session: AsyncSession, *, tenant_id: uuid.UUID, sede_id: uuid.UUID, cursor: Cursor
 ) -> dict[str, str]:
     """The checksum of each synced table at `cursor`, leaving out tables with unserved rows."""
-    rows = await session.execute(
-        CHECKSUMS_SQL,
-        {"tenant_id": tenant_id, "sede_id": sede_id, "xid": str(cursor.xid), "id": cursor.id},
-    )
-    return {row.entity: format_checksum(int(row.total)) for row in rows if not row.unserved}
+    now = time.monotonic()
+    params: dict[str, object] = {
+        "tenant_id": tenant_id,
+        "sede_id": sede_id,
+        "cursor_xid": str(cursor.xid),
+        "cursor_id": cursor.id,
+    }
+    cached: dict[str, tuple[Cursor, int, float] | None] = {}
+    for table in CHECKSUM_TABLES:
+        entry = _cache.get(_cache_key(table, tenant_id, sede_id, cursor.epoch))
+        if entry is not None and now - entry[2] > CACHE_SECONDS:
+            entry = None
+        cached[table] = entry
+        since = cursor if entry is None else min(entry[0], cursor, key=lambda c: (c.xid, c.id))
+        params[f"{table}_cached"] = entry is not None
+        params[f"{table}_since_xid"] = str(since.xid)
+        params[f"{table}_since_id"] = since.id
+    sums: dict[str, str] = {}
+    for row in await session.execute(CHECKSUMS_SQL, params):
+        if row.unserved:
+            continue
+        entry = cached[row.entity]
+        if row.total is None and entry is not None:
+            total = entry[1]
+        else:
+            total = int(row.total)
+            if len(_cache) >= CACHE_MAX:
+                _cache.clear()
+            _cache[_cache_key(row.entity, tenant_id, sede_id, cursor.epoch)] = (cursor, total, now)
+        sums[row.entity] = format_checksum(total)
+    return sums
 
 
 # Re-fetch ----------------------------------------------------------------------------------

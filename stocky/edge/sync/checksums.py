@@ -2,7 +2,7 @@
 
 The last page of a pull carries the checksum of each synced table at its cursor (see
 stocky.core.sync.CHECKSUM_TABLES for what each row contributes). Right after that page is
-applied, `diverged_tables` computes the same sums over the local copy, in one read snapshot,
+applied, `compare_tables` computes the same sums over the local copy, in one read snapshot,
 for the tables whose local rows should equal the cloud's: a table with pending local edits
 or pulled rows held back for them (the write checkpoint) legitimately differs and is not
 compared. A table that differs is re-fetched whole, page by page (`apply_refetch`, one store
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from stocky.core.sync import CHECKSUM_TABLES, RefetchResponse, table_checksum
 from stocky.edge.sync.entities import EDIT_KINDS, HANDLERS, RUN_HANDLERS, Ctx, Outcome
@@ -56,24 +56,33 @@ def _held_back(conn: sqlite3.Connection, table: str) -> bool:
     return pending is not None or deferred is not None
 
 
-def diverged_tables(
+@dataclass
+class Comparison:
+    """The tables compared (the copy at the sums' cursor, no local edits) and which differ."""
+
+    compared: list[str] = field(default_factory=list)
+    diverged: list[str] = field(default_factory=list)
+
+
+def compare_tables(
     conn: sqlite3.Connection, *, checksums: dict[str, str], cursor: str
-) -> list[str]:
-    """The tables whose local sum differs from the cloud's at `cursor` (in repair order).
+) -> Comparison:
+    """Compare the local sums of these tables with the cloud's at `cursor` (repair order).
 
     Compares nothing unless the stored cursor is still `cursor` (the copy is at the point
     the sums describe).
     """
+    result = Comparison()
     stored = conn.execute("SELECT value FROM sync_state WHERE key = 'pull_cursor'").fetchone()
     if stored is None or stored[0] != cursor:
-        return []
-    return [
-        table
-        for table in CHECKSUM_TABLES
-        if table in checksums
-        and not _held_back(conn, table)
-        and local_checksum(conn, table) != checksums[table]
-    ]
+        return result
+    for table in CHECKSUM_TABLES:
+        if table not in checksums or _held_back(conn, table):
+            continue
+        result.compared.append(table)
+        if local_checksum(conn, table) != checksums[table]:
+            result.diverged.append(table)
+    return result
 
 
 def record_divergence(conn: sqlite3.Connection, tables: list[str], now: str) -> int:

@@ -11,9 +11,9 @@ import pytest
 
 from stocky.cloud.db import SessionMaker, tenant_transaction
 from stocky.cloud.services import libpq_url
-from stocky.cloud.sync.checksums import refetch_page
+from stocky.cloud.sync.checksums import refetch_page, table_checksums
 from stocky.cloud.sync.pull import pull_changes
-from stocky.core.sync import CHECKSUM_TABLES, PullResponse, table_checksum
+from stocky.core.sync import CHECKSUM_TABLES, Cursor, PullResponse, table_checksum
 from tests.fixtures.database import DatabaseUrls
 
 pytestmark = pytest.mark.asyncio
@@ -229,3 +229,44 @@ class TestRefetch:
         assert logged == (1,), "one divergence logged per re-fetch, not per page"
         counts = {"products": 11, "product_barcodes": 11, "users": 1, "inventory": 11}
         assert len(keys) == counts[table]
+
+
+class TestCache:
+    async def test_a_change_after_a_cached_sum_is_summed_again(
+        self, app_sessionmaker: SessionMaker, database: DatabaseUrls, shop: Shop
+    ) -> None:
+        first = (await pull_to_end(app_sessionmaker, shop))[-1]
+        again = (await pull_to_end(app_sessionmaker, shop, first.cursor))[-1]
+        assert again.checksums == first.checksums, "nothing changed: the cached sums"
+        with shop.connect() as conn:
+            conn.execute("UPDATE products SET version = version + 1 WHERE sku = 'S3'")
+            conn.execute(
+                "UPDATE inventory SET quantity = quantity - 1 WHERE sede_id = %s", (shop.sede,)
+            )
+        later = (await pull_to_end(app_sessionmaker, shop, again.cursor))[-1]
+        assert later.checksums == expected(database.owner_url, shop.tenant, shop.sede)
+        assert later.checksums is not None
+        assert first.checksums is not None
+        assert later.checksums["products"] != first.checksums["products"]
+        assert later.checksums["users"] == first.checksums["users"]
+
+    async def test_a_caja_behind_a_cached_sum_gets_no_stale_one(
+        self, app_sessionmaker: SessionMaker, database: DatabaseUrls, shop: Shop
+    ) -> None:
+        """A sum cached at a later position is not handed to a caja that has not been
+        served the changes in between."""
+        early = (await pull_to_end(app_sessionmaker, shop, limit=500))[-1]
+        with shop.connect() as conn:
+            shop.product(conn, "LATE", stock="3")
+        late = (await pull_to_end(app_sessionmaker, shop, early.cursor))[-1]
+        assert late.checksums == expected(database.owner_url, shop.tenant, shop.sede)
+        async with tenant_transaction(app_sessionmaker, shop.tenant) as session:
+            behind = await table_checksums(
+                session,
+                tenant_id=shop.tenant,
+                sede_id=shop.sede,
+                cursor=Cursor.decode(early.cursor),
+            )
+        assert "products" not in behind
+        assert "inventory" not in behind
+        assert behind["users"] == late.checksums["users"]  # type: ignore[index]

@@ -407,3 +407,34 @@ def test_any_corruption_heals_in_one_pull(caja: Caja, damages: list[tuple[str, i
     caja.pull()
     assert caja.local_checksums() == caja.cloud_checksums()
     assert caja.pull().diverged == []
+
+
+class TestVerifyInterval:
+    def test_unchanged_sums_are_rechecked_only_when_due(self, caja: Caja) -> None:
+        """Between full comparisons, only a table whose cloud sum moved is hashed again."""
+
+        async def run() -> tuple[list[str], list[str], list[str]]:
+            client = CloudClient(caja.shop.url, caja.credential)
+            try:
+                worker = PullWorker(caja.store, client, sede_id=caja.shop.sede)
+                assert (await worker.run_once()).diverged == []  # full: everything matched
+                caja.corrupt(lambda c: c.execute("UPDATE users SET version = 77"))
+                quiet = (await worker.run_once()).diverged
+                caja.cloud(
+                    "UPDATE users SET name = 'Otra', version = version + 1"
+                    " WHERE tenant_id = %s AND role = 'cashier'",
+                    caja.tenant,
+                )
+                moved = (await worker.run_once()).diverged
+                caja.corrupt(lambda c: c.execute("UPDATE products SET version = 77"))
+                worker.verify_seconds = 0
+                due = (await worker.run_once()).diverged
+                return quiet, moved, due
+            finally:
+                await client.aclose()
+
+        quiet, moved, due = asyncio.run(run())
+        assert quiet == [], "users' cloud sum had not moved: not hashed again yet"
+        assert moved == ["users"], "the cloud's users changed: compared, found, repaired"
+        assert due == ["products"]
+        assert caja.local_checksums() == caja.cloud_checksums()
