@@ -20,6 +20,7 @@ from stocky.cloud.auth.deps import (
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.deps import RedisDep, SessionMakerDep, SettingsDep
 from stocky.cloud.errors import NotFoundError
+from stocky.cloud.realtime.emit import Realtime
 
 router = APIRouter(prefix="/api", tags=["activation"])
 Admin = Annotated[Principal, Depends(require_role("admin"))]
@@ -80,5 +81,9 @@ async def device_me(device: CurrentDevice, session: DeviceTenantSession) -> Devi
 
 
 @router.post("/devices/{device_id}/revoke", summary="Revoke a caja's credential (admin)")
-async def revoke_device(device_id: uuid.UUID, actor: Admin, session: TenantSession) -> DeviceOut:
-    return DeviceOut.model_validate(await service.revoke_device(session, actor, device_id))
+async def revoke_device(
+    device_id: uuid.UUID, actor: Admin, session: TenantSession, realtime: Realtime
+) -> DeviceOut:
+    device = await service.revoke_device(session, actor, device_id)
+    realtime.drop_device(session, device.id)  # its open sockets go once this commits
+    return DeviceOut.model_validate(device)

@@ -127,6 +127,19 @@ async def emit_transfer(
     await _server(app_or_sio).emit(event, payload, to=rooms)
 
 
+async def drop_sockets(app: FastAPI, kind: str, entity_id: uuid.UUID) -> None:
+    """Disconnect a revoked caja's (`kind="device"`) or a changed user's sockets, everywhere.
+
+    Call only after the commit (a reconnect racing an uncommitted change would pass). Failures
+    are logged: the presence job's recheck drops the socket a little later anyway.
+    """
+    try:
+        gateway = app.state.gateway
+        await (gateway.drop_device if kind == "device" else gateway.drop_user)(entity_id)
+    except Exception:
+        log.exception("could not disconnect the sockets of %s %s", kind, entity_id)
+
+
 class AfterCommit:
     """Events a request raises, sent once its transaction has committed."""
 
@@ -145,6 +158,14 @@ class AfterCommit:
         if position is None:
             return  # nothing was written: nothing to pull
         on_commit(session, emit_sync_changes, self.app, tenant_id, sede_ids, position)
+
+    def drop_device(self, session: AsyncSession, device_id: uuid.UUID) -> None:
+        """Disconnect the caja's sockets once `session` commits its revocation."""
+        on_commit(session, drop_sockets, self.app, "device", device_id)
+
+    def drop_user(self, session: AsyncSession, user_id: uuid.UUID) -> None:
+        """Disconnect the user's sockets once `session` commits (disabled, role, sede...)."""
+        on_commit(session, drop_sockets, self.app, "user", user_id)
 
     def transfer(
         self,

@@ -3,6 +3,8 @@
 A periodic task of the API process (started in the app lifespan), not a side effect of a
 request: a sede whose cajas all went silent has nobody left to make a request for it.
 Every process runs one; the guarded UPDATE lets exactly one of them announce a change.
+Each tick also re-checks the credentials behind this process's sockets (`Gateway.recheck`),
+the safety net behind the drops that revocation and user changes send at once.
 """
 
 from __future__ import annotations
@@ -64,6 +66,12 @@ class PresenceMonitor:
                 raise
             except Exception:
                 log.exception("presence job failed; retrying next tick")
+            try:
+                await self.gateway.recheck()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("socket credential recheck failed; retrying next tick")
 
     def start(self) -> None:
         if self._task is None:

@@ -1,4 +1,5 @@
-"""Every query of the realtime feature: sede presence and the tenant's sede ids."""
+"""Every query of the realtime feature: sede presence, the tenant's sede ids, and whether
+the credentials behind open sockets still stand."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.models import Sede
+from stocky.cloud.auth.tokens import Principal
+from stocky.cloud.models import Device, Sede, User
 
 
 async def tenant_sede_ids(session: AsyncSession, tenant_id: uuid.UUID) -> list[uuid.UUID]:
@@ -73,3 +75,38 @@ async def mark_offline(
         .returning(Sede.id, Sede.last_ping_at)
     )
     return [(sede_id, last) for sede_id, last in rows]
+
+
+async def unusable_devices(
+    session: AsyncSession, tenant_id: uuid.UUID, device_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of `device_ids` that are revoked or gone."""
+    if not device_ids:
+        return set()
+    ids = set(device_ids)
+    rows = await session.execute(
+        select(Device.id).where(
+            Device.tenant_id == tenant_id, Device.id.in_(ids), Device.status == "active"
+        )
+    )
+    return ids - set(rows.scalars())
+
+
+async def stale_users(
+    session: AsyncSession, tenant_id: uuid.UUID, principals: Collection[Principal]
+) -> set[uuid.UUID]:
+    """Users whose token no longer matches them: disabled, gone, or another role or sede."""
+    wanted = {p.user_id: p for p in principals if p.user_id is not None}
+    if not wanted:
+        return set()
+    rows = await session.execute(
+        select(User.id, User.active, User.role, User.sede_id).where(
+            User.tenant_id == tenant_id, User.id.in_(list(wanted))
+        )
+    )
+    good = {
+        user_id
+        for user_id, active, role, sede_id in rows
+        if active and role == wanted[user_id].role and sede_id == wanted[user_id].sede_id
+    }
+    return set(wanted) - good

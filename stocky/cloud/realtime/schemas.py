@@ -20,6 +20,16 @@ def sede_room(sede_id: uuid.UUID) -> str:
     return f"sede:{sede_id}"
 
 
+def device_room(device_id: uuid.UUID) -> str:
+    """One caja's sockets: nothing is emitted to it, it is how they are disconnected."""
+    return f"device:{device_id}"
+
+
+def user_room(user_id: uuid.UUID) -> str:
+    """One user's sockets: nothing is emitted to it, it is how they are disconnected."""
+    return f"user:{user_id}"
+
+
 class SyncChangesEvent(BaseModel):
     """Something the sede pulls has committed; `position` is the commit's feed position."""
 

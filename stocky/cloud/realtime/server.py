@@ -5,6 +5,14 @@ device credential (`dc_...`). Anything else is refused. The server puts the conn
 its rooms (`tenant:{id}` for users, `sede:{id}` for cajas and for managers of that sede);
 there is no event a client can send to join a room. With Redis (always, embedded or not)
 the AsyncRedisManager relays every emit to the clients of every API process.
+
+A socket does not outlive its credential. Each connection also joins `device:{id}` or
+`user:{id}`; revoking a caja or disabling (re-roling, re-keying) a user disconnects that room
+in every process (`drop_device` / `drop_user`, after the commit), a user's socket is
+disconnected when its JWT expires, and the presence job re-checks the credentials of the
+sockets it holds (`recheck`) in case a drop was missed (a change made outside the API, a
+Redis hiccup). A user's connect also checks the user row: disabled, or a token whose role or
+sede is no longer the user's, is refused.
 """
 
 from __future__ import annotations
@@ -12,11 +20,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import jwt
 import socketio
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,7 +38,13 @@ from stocky.cloud.db import SessionMaker, tenant_transaction
 from stocky.cloud.errors import StockyError
 from stocky.cloud.realtime import repository as repo
 from stocky.cloud.realtime.emit import emit_sede_presence
-from stocky.cloud.realtime.schemas import SedePresenceEvent, sede_room, tenant_room
+from stocky.cloud.realtime.schemas import (
+    SedePresenceEvent,
+    device_room,
+    sede_room,
+    tenant_room,
+    user_room,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +55,45 @@ Refused = socketio.exceptions.ConnectionRefusedError
 SOCKETIO_PATH = "socket.io"
 REDIS_CHANNEL = "stocky-socketio"
 DEVICE_CREDENTIAL_PREFIX = "dc_"
+# Rides the manager's channel like an emit, but no client ever receives it: every process
+# that gets it disconnects its own sockets in the room instead.
+DROP_EVENT = "stocky.internal.drop"
+NAMESPACE = "/"
 
 
 def rooms_for(principal: Principal) -> list[str]:
     """The rooms a connection joins; the only way into a room."""
     if principal.is_device:
         assert principal.sede_id is not None
-        return [sede_room(principal.sede_id)]
-    rooms = [tenant_room(principal.tenant_id)]
+        assert principal.device_id is not None
+        return [sede_room(principal.sede_id), device_room(principal.device_id)]
+    assert principal.user_id is not None
+    rooms = [tenant_room(principal.tenant_id), user_room(principal.user_id)]
     if principal.role == "manager" and principal.sede_id is not None:
         rooms.append(sede_room(principal.sede_id))
     return rooms
+
+
+async def _drop_here(manager: socketio.AsyncManager, namespace: str, room: str) -> None:
+    """Disconnect this process's sockets in `room` (the server tells each client why not)."""
+    for sid, _eio_sid in list(manager.get_participants(namespace, room)):
+        await manager.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+
+
+class DroppingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+    """The Redis manager, plus DROP_EVENT: a room disconnected in every process."""
+
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        if message.get("event") == DROP_EVENT:
+            await _drop_here(self, message.get("namespace") or NAMESPACE, message["room"])
+            return
+        await super()._handle_emit(message)
+
+
+@dataclass(frozen=True)
+class Connection:
+    principal: Principal
+    expires_at: float | None  # a user token's exp (epoch seconds); cajas' credentials don't
 
 
 class Gateway:
@@ -56,43 +101,65 @@ class Gateway:
 
     def __init__(self, app: FastAPI, redis_url: str | None) -> None:
         self.app = app
-        manager = (
-            socketio.AsyncRedisManager(redis_url, channel=REDIS_CHANNEL) if redis_url else None
-        )
+        manager = DroppingRedisManager(redis_url, channel=REDIS_CHANNEL) if redis_url else None
         # Same-origin CORS (the default): the web admin is served by this API; cajas and
         # scripts send no Origin header, and credentials travel in `auth`, not cookies.
         self.sio = socketio.AsyncServer(async_mode="asgi", client_manager=manager)
         # (tenant, sede) -> caja connections to this process, refreshed by the presence job.
         self.local_sedes: Counter[tuple[uuid.UUID, uuid.UUID]] = Counter()
+        # sid -> who, for the sockets of this process (recheck reads it).
+        self.connections: dict[str, Connection] = {}
+        self._expiry: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
 
-    async def _authenticate(self, auth: Any) -> Principal:
+    async def _authenticate(self, auth: Any) -> Connection:
         token = auth.get("token") if isinstance(auth, dict) else None
         if not isinstance(token, str) or not token:
             raise Refused("auth.token: a user token or a caja credential is needed")
+        sm: SessionMaker = self.app.state.sessionmaker
         if token.startswith(DEVICE_CREDENTIAL_PREFIX):
-            sm: SessionMaker = self.app.state.sessionmaker
             try:
-                return await authenticate_device(sm, token)
+                return Connection(await authenticate_device(sm, token), None)
             except StockyError as exc:
                 raise Refused(f"auth.token: {exc.message}") from exc
         try:
-            return verify_access_token(self.app.state.keys, token)
+            principal = verify_access_token(self.app.state.keys, token)
         except InvalidTokenError as exc:
             raise Refused(f"auth.token: the access token was refused ({exc})") from exc
+        # Verified just above; read exp for the timer that ends the socket with the token.
+        exp = jwt.decode(token, options={"verify_signature": False}).get("exp")
+        async with tenant_transaction(sm, principal.tenant_id) as session:
+            stale = await repo.stale_users(session, principal.tenant_id, [principal])
+        if stale:
+            raise Refused(
+                "auth.token: this user was disabled or changed since the token was issued;"
+                " sign in again"
+            )
+        return Connection(principal, float(exp) if isinstance(exp, int | float) else None)
 
     async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        principal = await self._authenticate(auth)
+        connection = await self._authenticate(auth)
+        principal = connection.principal
         await self.sio.save_session(sid, {"principal": principal})
         for room in rooms_for(principal):
             await self.sio.enter_room(sid, room)
+        self.connections[sid] = connection
+        if connection.expires_at is not None:
+            delay = max(0.0, connection.expires_at - time.time())
+            loop = asyncio.get_running_loop()
+            self._expiry[sid] = loop.call_later(delay, self._spawn_expire, sid)
         if principal.is_device and principal.sede_id is not None:
             key = (principal.tenant_id, principal.sede_id)
             self.local_sedes[key] += 1
             await self.touch_sedes(principal.tenant_id, [principal.sede_id])
 
     async def _on_disconnect(self, sid: str, *args: Any) -> None:
+        self.connections.pop(sid, None)
+        timer = self._expiry.pop(sid, None)
+        if timer is not None:
+            timer.cancel()
         try:
             session = await self.sio.get_session(sid)
         except KeyError:
@@ -106,6 +173,57 @@ class Gateway:
             del self.local_sedes[key]
         # The socket was alive until now; the presence job decides when silence is offline.
         await self.touch_sedes(principal.tenant_id, [principal.sede_id])
+
+    def _spawn_expire(self, sid: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._expire(sid))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _expire(self, sid: str) -> None:
+        self._expiry.pop(sid, None)
+        if sid in self.connections:
+            log.info("socket %s: its access token expired; disconnecting", sid)
+            await self.sio.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+
+    async def drop_room(self, room: str) -> None:
+        """Disconnect every socket in `room`, in every API process (through Redis)."""
+        if isinstance(self.sio.manager, DroppingRedisManager):
+            await self.sio.emit(DROP_EVENT, None, to=room, namespace=NAMESPACE)
+        else:
+            await _drop_here(self.sio.manager, NAMESPACE, room)
+
+    async def drop_device(self, device_id: uuid.UUID) -> None:
+        """A revoked caja: its sockets go now (call after the revocation committed)."""
+        await self.drop_room(device_room(device_id))
+
+    async def drop_user(self, user_id: uuid.UUID) -> None:
+        """A disabled, re-roled or re-keyed user: its sockets go now (after the commit)."""
+        await self.drop_room(user_room(user_id))
+
+    async def recheck(self) -> list[str]:
+        """Disconnect this process's sockets whose credential no longer stands; return them.
+
+        The safety net behind drop_device / drop_user: one query per tenant and kind.
+        """
+        by_tenant: dict[uuid.UUID, list[tuple[str, Principal]]] = {}
+        for sid, connection in list(self.connections.items()):
+            by_tenant.setdefault(connection.principal.tenant_id, []).append(
+                (sid, connection.principal)
+            )
+        sm: SessionMaker = self.app.state.sessionmaker
+        dropped: list[str] = []
+        for tenant_id, held in by_tenant.items():
+            devices = [p.device_id for _, p in held if p.is_device and p.device_id is not None]
+            users = [p for _, p in held if not p.is_device]
+            async with tenant_transaction(sm, tenant_id) as session:
+                bad_devices = await repo.unusable_devices(session, tenant_id, devices)
+                bad_users = await repo.stale_users(session, tenant_id, users)
+            for sid, p in held:
+                if p.device_id in bad_devices or (not p.is_device and p.user_id in bad_users):
+                    log.info("socket %s: its credential no longer stands; disconnecting", sid)
+                    await self.sio.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+                    dropped.append(sid)
+        return dropped
 
     async def touch_sedes(self, tenant_id: uuid.UUID, sede_ids: list[uuid.UUID]) -> None:
         """Record a sign of life of the sedes; announce those that just came online."""
@@ -140,6 +258,9 @@ class Gateway:
             await asyncio.sleep(0.01)
 
     async def shutdown(self) -> None:
+        for timer in self._expiry.values():
+            timer.cancel()
+        self._expiry.clear()
         await self.sio.shutdown()
         listener = getattr(self.sio.manager, "thread", None)
         if listener is not None:

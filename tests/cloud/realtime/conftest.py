@@ -1,23 +1,30 @@
-"""A real cloud server (uvicorn in a thread) with its app, and a Socket.IO test listener."""
+"""Real cloud servers (uvicorn in a thread; two `stocky cloud serve` processes) and a
+Socket.IO test listener."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import socketio
 import uvicorn
 from fastapi import FastAPI
 
 from stocky.cloud.app import create_app
+from stocky.cloud.auth.keys import KeyRing
 from stocky.cloud.config import Settings
 from stocky.cloud.services import Services
-from tests.fixtures.database import DatabaseUrls
+from tests.fixtures.database import APP_PASSWORD, DatabaseUrls
 from tests.fixtures.live import _free_port
 
 
@@ -66,7 +73,12 @@ class Listener:
         self.events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self.sio.on("*", self._any)
         self.sio.on("connect_error", self._refused)
+        self.sio.on("disconnect", self._disconnected)
         self.refusal: Any = None
+        self.gone = asyncio.Event()  # set when the server (or the link) ends the socket
+
+    async def _disconnected(self, *args: Any) -> None:
+        self.gone.set()
 
     async def _refused(self, data: Any = None) -> None:
         self.refusal = data
@@ -100,3 +112,61 @@ class Listener:
 
 def bearer(headers: dict[str, str]) -> str:
     return headers["Authorization"].removeprefix("Bearer ")
+
+
+def _serve(
+    data_dir: Path, database: DatabaseUrls, redis_url: str, port: int
+) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "STOCKY_DATA_DIR": str(data_dir),
+        "STOCKY_DATABASE_URL": database.owner_url,
+        "STOCKY_APP_DATABASE_URL": database.app_url,
+        "STOCKY_APP_DB_PASSWORD": APP_PASSWORD,
+        "STOCKY_REDIS_URL": redis_url,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "stocky", "cloud", "serve", "--no-migrate", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(
+                f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+            )
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not start")
+
+
+@pytest.fixture
+def two_servers(settings: Settings, database: DatabaseUrls) -> Iterator[tuple[str, str]]:
+    """Two API processes over one PostgreSQL and one Redis, sharing `settings`' key ring."""
+    data_dir = settings.data_dir
+    # One key ring for both, created before they start (they would race to create it).
+    KeyRing.load_or_create(data_dir / "keys")
+    ports = [_free_port(), _free_port()]
+    procs = [_serve(data_dir, database, str(settings.redis_url), p) for p in ports]
+    try:
+        urls = [f"http://127.0.0.1:{p}" for p in ports]
+        for url, proc in zip(urls, procs, strict=True):
+            _wait_healthy(url, proc)
+        yield urls[0], urls[1]
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -32,6 +32,7 @@ class RealtimeWorld:
     owner: dict[str, str]
     manager: dict[str, str]  # manager of centro
     rice: Product
+    manager_id: uuid.UUID
 
 
 async def build_world(app: FastAPI, sm: SessionMaker, name: str = "Tienda") -> RealtimeWorld:
@@ -51,6 +52,7 @@ async def build_world(app: FastAPI, sm: SessionMaker, name: str = "Tienda") -> R
         token_for(app, owner),
         token_for(app, manager),
         rice,
+        manager.user_id,
     )
 
 
