@@ -11,14 +11,22 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sqlite3
 import time
 import uuid
 from dataclasses import dataclass, field
 
-from stocky.core.sync import DEFAULT_PULL_LIMIT, PullRequest, PullResponse, RefetchRequest
+from stocky.core.sync import (
+    CHECKSUM_TABLES,
+    DEFAULT_PULL_LIMIT,
+    PullRequest,
+    PullResponse,
+    RefetchRequest,
+)
 from stocky.edge.store import Store, utc_now
 from stocky.edge.sync.checksums import apply_refetch, compare_tables, record_divergence
 from stocky.edge.sync.client import CloudClient, CloudError
+from stocky.edge.sync.entities import ApplyError
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 300.0
@@ -101,7 +109,7 @@ class PullWorker:
         wanted = {
             table: value
             for table, value in last.checksums.items()
-            if due or self._matched.get(table) != value
+            if table in CHECKSUM_TABLES and (due or self._matched.get(table) != value)
         }
         if not wanted:
             return []
@@ -153,12 +161,19 @@ class PullWorker:
                 log.info("re-fetch of %s failed: %s", table, exc)
                 outcome.failed = True
                 return False
-            stats = await self.store.awrite(
-                functools.partial(
-                    apply_refetch, page=page, after=after, sede_id=self.sede_id, now=utc_now()
-                ),
-                durable=False,
-            )
+            try:
+                stats = await self.store.awrite(
+                    functools.partial(
+                        apply_refetch, page=page, after=after, sede_id=self.sede_id, now=utc_now()
+                    ),
+                    durable=False,
+                )
+            except (sqlite3.Error, ApplyError) as exc:
+                # e.g. stock rows of a product the caja lacks while its products wait on a
+                # pending edit: the page rolled back; the next comparison tries again.
+                log.warning("re-fetch of %s could not be applied: %s", table, exc)
+                outcome.failed = True
+                return False
             outcome.refetched += len(page.changes)
             outcome.removed += stats.removed
             if not page.has_more:

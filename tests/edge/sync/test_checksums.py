@@ -438,3 +438,24 @@ class TestVerifyInterval:
         assert moved == ["users"], "the cloud's users changed: compared, found, repaired"
         assert due == ["products"]
         assert caja.local_checksums() == caja.cloud_checksums()
+
+
+def test_a_repair_that_cannot_apply_yet_fails_quietly_and_heals_later(caja: Caja) -> None:
+    """Products wait on a pending edit while a product's barcodes and stock are repaired:
+    they name a product the caja lacks, so that page rolls back; the pull does not raise,
+    and once the edit is acknowledged everything heals."""
+    _edit_locally(caja, caja.products[0], 555)
+    caja.corrupt(lambda c: c.execute("DELETE FROM products WHERE id = ?", (caja.products[1],)))
+    outcome = caja.pull()
+    assert outcome.failed
+    assert outcome.diverged == ["product_barcodes", "inventory"]
+    price = caja.store.read(
+        lambda c: c.execute(
+            "SELECT price_cents FROM products WHERE id = ?", (caja.products[0],)
+        ).fetchone()[0]
+    )
+    assert price == 555
+    caja.store.write(lambda c: c.execute("UPDATE sync_queue SET status = 'synced'"))
+    outcome = caja.pull()
+    assert not outcome.failed
+    assert caja.local_checksums() == caja.cloud_checksums()
