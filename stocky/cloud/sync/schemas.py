@@ -122,6 +122,9 @@ class SedeSyncStatus(BaseModel):
     ops_last_24h: dict[str, int]
     last_errors: list[dict[str, Any]]
     devices: list[dict[str, Any]]
+    # Synced tables a caja of the sede found different from the cloud's checksums (each
+    # one re-fetched and healed), per the sync log.
+    divergences_last_24h: int = 0
 
 
 class SyncStatusOut(BaseModel):

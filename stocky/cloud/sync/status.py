@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.models import Device, Sede, SyncOp
+from stocky.cloud.models import Device, Sede, SyncLog, SyncOp
 from stocky.cloud.sync.push import clock_offset_ms
 from stocky.cloud.sync.schemas import PingOut, SedeSyncStatus, SyncStatusOut
 
@@ -51,6 +51,16 @@ async def sync_status(session: AsyncSession, actor: Principal) -> SyncStatusOut:
         .group_by(SyncOp.sede_id, SyncOp.status)
     ):
         counts.setdefault(sede_id, {})[status] = n
+    rows = await session.execute(
+        select(SyncLog.sede_id, func.count())
+        .where(
+            SyncLog.tenant_id == actor.tenant_id,
+            SyncLog.created_at >= since,
+            SyncLog.status == "diverged",
+        )
+        .group_by(SyncLog.sede_id)
+    )
+    divergences: dict[uuid.UUID, int] = {row[0]: row[1] for row in rows}
     out = []
     for sede in sedes:
         problems = await session.execute(
@@ -94,6 +104,7 @@ async def sync_status(session: AsyncSession, actor: Principal) -> SyncStatusOut:
                     }
                     for d in devices.scalars()
                 ],
+                divergences_last_24h=divergences.get(sede.id, 0),
             )
         )
     return SyncStatusOut(sedes=out)

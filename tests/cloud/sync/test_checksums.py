@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+import httpx
 import psycopg
 import pytest
 
@@ -13,7 +14,14 @@ from stocky.cloud.db import SessionMaker, tenant_transaction
 from stocky.cloud.services import libpq_url
 from stocky.cloud.sync.checksums import refetch_page, table_checksums
 from stocky.cloud.sync.pull import pull_changes
-from stocky.core.sync import CHECKSUM_TABLES, Cursor, PullResponse, table_checksum
+from stocky.core.sync import (
+    CHECKSUM_TABLES,
+    Cursor,
+    PullResponse,
+    RefetchResponse,
+    table_checksum,
+)
+from tests.cloud.sync.conftest import SyncWorld
 from tests.fixtures.database import DatabaseUrls
 
 pytestmark = pytest.mark.asyncio
@@ -270,3 +278,32 @@ class TestCache:
         assert "products" not in behind
         assert "inventory" not in behind
         assert behind["users"] == late.checksums["users"]  # type: ignore[index]
+
+
+class TestRefetchApi:
+    async def test_a_caja_refetches_its_sede_and_the_admin_sees_the_divergence(
+        self, client: httpx.AsyncClient, world: SyncWorld
+    ) -> None:
+        body = {"sede_id": str(world.shop.sede_id), "table": "products", "limit": 1}
+        r = await client.post("/api/sync/refetch", json=body, headers=world.caja.headers)
+        assert r.status_code == 200, r.text
+        page = RefetchResponse.model_validate(r.json())
+        assert page.has_more
+        assert page.upto == page.changes[0].entity_id
+        assert page.changes[0].data is not None
+        assert page.changes[0].data["sku"] in {"ARZ-500", "QSO-KG"}
+        r = await client.post(
+            "/api/sync/refetch", json={**body, "after": page.upto}, headers=world.caja.headers
+        )
+        assert RefetchResponse.model_validate(r.json()).upto is None
+
+        other = {**body, "sede_id": str(uuid.uuid4())}
+        r = await client.post("/api/sync/refetch", json=other, headers=world.caja.headers)
+        assert r.status_code == 403
+        r = await client.post(
+            "/api/sync/refetch", json={**body, "table": "sales"}, headers=world.caja.headers
+        )
+        assert r.status_code == 422
+
+        status = (await client.get("/api/sync/status", headers=world.shop.owner)).json()
+        assert [s["divergences_last_24h"] for s in status["sedes"]] == [1]
