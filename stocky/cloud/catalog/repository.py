@@ -70,6 +70,22 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def product_matches(q: str) -> Any:
+    """Name or SKU containing `q` (LIKE wildcards in it taken literally), or any barcode `q`."""
+    pattern = f"%{_escape_like(q)}%"
+    return or_(
+        Product.name.ilike(pattern),
+        Product.sku.ilike(pattern),
+        # Barcodes are scanned whole: exact match keeps it on the unique indexes.
+        Product.barcode == q,
+        exists().where(
+            ProductBarcode.tenant_id == Product.tenant_id,
+            ProductBarcode.product_id == Product.id,
+            ProductBarcode.barcode == q,
+        ),
+    )
+
+
 async def list_products(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -83,20 +99,7 @@ async def list_products(
     """A page ordered by (name, id): keyset pagination stays fast and stable under edits."""
     stmt = select(Product).where(Product.tenant_id == tenant_id)
     if q:
-        pattern = f"%{_escape_like(q)}%"
-        stmt = stmt.where(
-            or_(
-                Product.name.ilike(pattern),
-                Product.sku.ilike(pattern),
-                # Barcodes are scanned whole: exact match keeps it on the unique indexes.
-                Product.barcode == q,
-                exists().where(
-                    ProductBarcode.tenant_id == Product.tenant_id,
-                    ProductBarcode.product_id == Product.id,
-                    ProductBarcode.barcode == q,
-                ),
-            )
-        )
+        stmt = stmt.where(product_matches(q))
     if category is not None:
         stmt = stmt.where(Product.category == category)
     if active is not None:

@@ -23,7 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.catalog.repository import texts, uuids
+from stocky.cloud.catalog.repository import product_matches, texts, uuids
+from stocky.cloud.inventory.schemas import SedeName
 from stocky.cloud.models import Inventory, Product, Sede, Transaction
 
 
@@ -209,10 +210,7 @@ async def stock_page(
         or_(Product.active.is_(true()), Inventory.product_id.is_not(None))
     )
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(
-            or_(Product.name.ilike(pattern), Product.sku.ilike(pattern), Product.barcode == q)
-        )
+        stmt = stmt.where(product_matches(q))
     quantity = func.coalesce(Inventory.quantity, 0)
     if status == "low":
         stmt = stmt.where(Inventory.min_stock > 0, quantity <= Inventory.min_stock)
@@ -233,3 +231,48 @@ async def stock_item(
     stmt = stmt.execution_options(populate_existing=True)
     row = (await session.execute(stmt)).first()
     return None if row is None else (row[0], row[1])
+
+
+async def sede_names(session: AsyncSession, tenant_id: uuid.UUID) -> list[SedeName]:
+    stmt = select(Sede.id, Sede.name).where(Sede.tenant_id == tenant_id).order_by(Sede.name)
+    return [SedeName(id=i, name=n) for i, n in (await session.execute(stmt)).all()]
+
+
+async def product_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    q: str | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> list[Product]:
+    """Active products, and inactive ones still stocked somewhere, by name."""
+    stocked = exists().where(
+        Inventory.tenant_id == Product.tenant_id,
+        Inventory.product_id == Product.id,
+        Inventory.quantity != 0,
+    )
+    stmt = select(Product).where(Product.tenant_id == tenant_id, or_(Product.active, stocked))
+    if q:
+        stmt = stmt.where(product_matches(q))
+    if after is not None:
+        stmt = stmt.where(tuple_(Product.name, Product.id) > tuple_(*after))
+    stmt = stmt.order_by(Product.name, Product.id).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def stock_of_products(
+    session: AsyncSession, tenant_id: uuid.UUID, product_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Inventory]]:
+    """Each product's stock rows, one per sede that has one."""
+    if not product_ids:
+        return {}
+    stmt = (
+        select(Inventory)
+        .where(Inventory.tenant_id == tenant_id, Inventory.product_id == uuids(product_ids))
+        .order_by(Inventory.product_id, Inventory.sede_id)
+    )
+    by_product: dict[uuid.UUID, list[Inventory]] = {}
+    for row in (await session.execute(stmt)).scalars():
+        by_product.setdefault(row.product_id, []).append(row)
+    return by_product

@@ -9,14 +9,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from stocky.cloud.auth.deps import CurrentUser, TenantSession, require_role
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.catalog.pagination import DEFAULT_PAGE, MAX_PAGE
 from stocky.cloud.catalog.uploads import read_upload
+from stocky.cloud.deps import RedisDep
 from stocky.cloud.inventory import opening, service
+from stocky.cloud.inventory.consolidated import consolidated_stock
 from stocky.cloud.inventory.schemas import (
+    ConsolidatedPage,
     InventoryItem,
     InventoryPage,
     OpeningReport,
@@ -43,6 +46,24 @@ async def list_inventory(
     return await service.list_stock(
         session, user, sede_id, q=q, status=status, cursor=cursor, limit=limit
     )
+
+
+@router.get(
+    "/consolidated",
+    summary="Stock of every product at every sede and in total (cached in Redis)",
+)
+async def consolidated(
+    user: CurrentUser,
+    session: TenantSession,
+    redis: RedisDep,
+    response: Response,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+) -> ConsolidatedPage:
+    page, hit = await consolidated_stock(session, redis, user, q=q, cursor=cursor, limit=limit)
+    response.headers["X-Cache"] = "hit" if hit else "miss"
+    return page
 
 
 @router.put("/{sede_id}/{product_id}/thresholds", summary="Set min and max stock")

@@ -34,6 +34,39 @@ class InventoryPage(BaseModel):
     next_cursor: str | None
 
 
+class SedeStock(BaseModel):
+    sede_id: uuid.UUID
+    quantity: Decimal
+    low: bool
+    negative: bool
+
+
+class ConsolidatedItem(BaseModel):
+    product_id: uuid.UUID
+    sku: str
+    name: str
+    unit: str
+    total: Decimal
+    # Only the sedes that hold a stock row for the product.
+    sedes: list[SedeStock]
+
+
+class ConsolidatedItems(BaseModel):
+    """The cached part of a consolidated page."""
+
+    items: list[ConsolidatedItem]
+    next_cursor: str | None
+
+
+class SedeName(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class ConsolidatedPage(ConsolidatedItems):
+    sedes: list[SedeName]
+
+
 class ThresholdsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

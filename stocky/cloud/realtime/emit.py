@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from stocky.cloud.db import SessionMaker, tenant_transaction
+from stocky.cloud.inventory.consolidated import stock_changed
 from stocky.cloud.realtime import repository as repo
 from stocky.cloud.realtime.schemas import (
     SEDE_PRESENCE,
@@ -157,6 +158,8 @@ class AfterCommit:
         position = await repo.commit_position(session)
         if position is None:
             return  # nothing was written: nothing to pull
+        # What the sedes are told to pull is also what cached stock views no longer show.
+        on_commit(session, stock_changed, self.app.state.redis, tenant_id)
         on_commit(session, emit_sync_changes, self.app, tenant_id, sede_ids, position)
 
     def drop_device(self, session: AsyncSession, device_id: uuid.UUID) -> None:
