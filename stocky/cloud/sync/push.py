@@ -163,6 +163,7 @@ async def push_batch(
     await repository.record_results(
         session,
         tenant_id,
+        owned,
         [
             {
                 "op_id": op_id,

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import String, Table, func, select, text
+from sqlalchemy import String, Table, func, literal_column, select, text
 from sqlalchemy import cast as cast_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -106,15 +106,20 @@ _CLAIM = (
     pg_insert(SYNC_OPS)
     .from_select(CLAIM_COLUMNS, rows_from_json(SYNC_OPS, CLAIM_COLUMNS))
     .on_conflict_do_nothing()
-    .returning(SYNC_OPS.c.op_id, cast_(func.pg_current_xact_id(), String))
+    .returning(
+        SYNC_OPS.c.op_id,
+        cast_(func.pg_current_xact_id(), String),
+        cast_(literal_column("ctid"), String),
+    )
 )
 
 
 async def claim_ops(
     session: AsyncSession, rows: list[dict[str, Any]]
-) -> tuple[set[uuid.UUID], str | None]:
-    """Insert the batch's sync_ops rows if absent: the op_ids this delivery owns, and this
-    transaction's id (its position in the change feed) if it claimed any.
+) -> tuple[dict[uuid.UUID, str], str | None]:
+    """Insert the batch's sync_ops rows if absent: the op_ids this delivery owns (with each
+    row's ctid, for `record_results`), and this transaction's id (its position in the change
+    feed) if it claimed any.
 
     Rows are claimed in op_id order, so two deliveries sharing ops lock them in the same
     order. A row another open transaction holds makes this wait for it (the first delivery
@@ -122,7 +127,7 @@ async def claim_ops(
     """
     rows = sorted(rows, key=lambda row: row["op_id"])
     claimed = (await session.execute(_CLAIM, {"rows": rows})).all()
-    return {op_id for op_id, _ in claimed}, (claimed[0][1] if claimed else None)
+    return {op_id: tid for op_id, _, tid in claimed}, (claimed[0][1] if claimed else None)
 
 
 async def sync_ops_by_id(
@@ -155,20 +160,30 @@ async def known_products(
     return set(rows.scalars())
 
 
+# The rows are found by the ctids their claim returned (this transaction inserted them and
+# nothing updates them in between): a TID scan whatever the statistics say. Joined by
+# tenant and op_id alone, a fresh tenant's stale statistics chose a hash join over all of
+# its sync_ops (1.3 ms a batch at 2,000 ops, 2.5 ms at 5,000, growing with the backlog).
 RECORD_RESULTS_SQL = text(
     """
     UPDATE sync_ops AS s SET status = v.status, result = v.result
     FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(op_id uuid, status text, result jsonb)
-    WHERE s.tenant_id = :tenant_id AND s.op_id = v.op_id
+    WHERE s.ctid = ANY(CAST(:tids AS tid[])) AND s.tenant_id = :tenant_id AND s.op_id = v.op_id
     """
 )
 
 
 async def record_results(
-    session: AsyncSession, tenant_id: uuid.UUID, results: Sequence[dict[str, Any]]
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    claimed: dict[uuid.UUID, str],
+    results: Sequence[dict[str, Any]],
 ) -> None:
     """Store each claimed op's result (`{op_id, status, result}` as JSON), one statement."""
-    if results:
-        await session.execute(
-            RECORD_RESULTS_SQL, {"tenant_id": tenant_id, "rows": json_dumps(list(results))}
-        )
+    if not results:
+        return
+    tids = [claimed[row["op_id"]] for row in results]
+    params = {"tenant_id": tenant_id, "tids": tids, "rows": json_dumps(list(results))}
+    updated = await session.execute(RECORD_RESULTS_SQL, params)
+    if updated.rowcount != len(results):  # type: ignore[attr-defined]
+        raise RuntimeError(f"recorded {updated.rowcount} of {len(results)} results")  # type: ignore[attr-defined]
