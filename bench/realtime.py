@@ -9,17 +9,23 @@ bound of commit-to-event. Modes: all cajas on A (one process); half on A, half o
 processes, the event crosses Redis). Baseline: a bare python-socketio server emitting to one
 of N connected clients in this process.
 
-The client side must not be what is measured: each caja has its own HTTP client (as each
-real caja is its own process). One httpx client shared by 200 cajas keeps 200 pooled
-connections, and httpcore polls every idle one for readability on each request: ~8 ms of
-blocked event loop per request, which queued every event behind the previous pull. The
-client's event-loop lag is reported beside the figures.
+A third figure per mode: a caja's product edit (catalog), which every caja hears and pulls
+at once.
+
+The client side must not be what is measured. Each caja has its own HTTP client (as each
+real caja is its own process): one httpx client shared by 200 cajas keeps 200 pooled
+connections, and httpcore polls every idle one for readability on each request, ~8 ms of
+blocked event loop per request that queued every event behind the previous pull. The cajas
+are spread over `--client-procs` processes (a sede's cajas in different ones), which stamp
+what they hear with the shared wall clock and report it to this process over a pipe; their
+worst event-loop lag is printed beside the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import random
 import statistics
@@ -28,7 +34,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -99,28 +107,41 @@ async def seed(settings: Settings, services: Any, cajas: int) -> tuple[list[dict
     return out, str(product_id)
 
 
+Report = Callable[[str, int, str, float], None]  # position, caja index, "heard"/"pulled", t
+
+
 class Caja:
-    def __init__(self, info: dict[str, Any], url: str, http: httpx.AsyncClient) -> None:
-        self.info, self.url, self.http = info, url, http
+    def __init__(self, index: int, info: dict[str, Any], url: str, report: Report) -> None:
+        self.index, self.info, self.url, self.report = index, info, url, report
+        self.http = httpx.AsyncClient(timeout=30)
         self.headers = {"Authorization": f"Bearer {info['credential']}"}
         self.cursor: str | None = None
         self.sio = socketio.AsyncClient(reconnection=False)
         self.sio.on("sync.changes", self._on_changes)
-        self.heard: dict[str, float] = {}
-        self.pulled: dict[str, float] = {}
 
     async def _on_changes(self, data: dict[str, Any]) -> None:
-        self.heard[data["position"]] = time.time()
+        self.report(data["position"], self.index, "heard", time.time())
         await self.pull()
-        self.pulled[data["position"]] = time.time()
+        self.report(data["position"], self.index, "pulled", time.time())
+
+    async def _post_pull(self) -> httpx.Response:
+        for attempt in range(3):
+            try:
+                return await self.http.post(
+                    f"{self.url}/api/sync/pull",
+                    json={"sede_id": str(self.info["sede_id"]), "cursor": self.cursor},
+                    headers=self.headers,
+                )
+            except httpx.TransportError:
+                # uvicorn closes a connection idle for 5 s; reusing it just then can fail.
+                # A caja retries (as its pull worker would); the retry's time is counted.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     async def pull(self) -> None:
         while True:
-            r = await self.http.post(
-                f"{self.url}/api/sync/pull",
-                json={"sede_id": str(self.info["sede_id"]), "cursor": self.cursor},
-                headers=self.headers,
-            )
+            r = await self._post_pull()
             body = r.json()
             self.cursor = body["cursor"]
             if not body["has_more"]:
@@ -151,12 +172,107 @@ class LoopLag:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
 
-    def stop(self) -> str:
+    def stop(self) -> tuple[float, float]:
+        """(p99, max) in ms."""
         if self._task is not None:
             self._task.cancel()
         if not self.samples:
-            return "no samples"
-        return f"p99={pct(self.samples, 99):.2f} ms  max={max(self.samples) * 1000:.2f} ms"
+            return (0.0, 0.0)
+        return (pct(self.samples, 99), max(self.samples) * 1000)
+
+
+def client_process(urls: list[str], cajas: list[tuple[int, dict[str, Any]]], conn: Any) -> None:
+    """A process holding some of the cajas: connects them, then reports what they hear."""
+    asyncio.run(_client_process(urls, cajas, conn))
+
+
+async def _client_process(
+    urls: list[str], infos: list[tuple[int, dict[str, Any]]], conn: Connection
+) -> None:
+    loop = asyncio.get_running_loop()
+    commands: asyncio.Queue[str] = asyncio.Queue()
+
+    def on_command() -> None:
+        while conn.poll():
+            commands.put_nowait(conn.recv())
+
+    loop.add_reader(conn.fileno(), on_command)
+
+    def report(position: str, index: int, kind: str, t: float) -> None:
+        conn.send(("event", position, index, kind, t))
+
+    cajas = [Caja(i, info, urls[i % len(urls)], report) for i, info in infos]
+    for i in range(0, len(cajas), 20):
+        await asyncio.gather(*(c.connect() for c in cajas[i : i + 20]))
+    await asyncio.gather(*(c.pull() for c in cajas))
+    conn.send(("ready",))
+    lag = LoopLag()
+    lag.start()
+    while (command := await commands.get()) != "stop":
+        if command == "lag":  # report the lag since the last report, start over
+            conn.send(("lag", lag.stop()))
+            lag = LoopLag()
+            lag.start()
+    lag.stop()
+    await asyncio.gather(*(c.sio.disconnect() for c in cajas))
+    await asyncio.gather(*(c.http.aclose() for c in cajas))
+    loop.remove_reader(conn.fileno())
+    conn.send(("done",))
+
+
+class Clients:
+    """The cajas, spread over processes; `seen[position][caja index][kind]` = wall time."""
+
+    def __init__(self, urls: list[str], infos: list[dict[str, Any]], procs: int) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conns: list[Connection] = []
+        self.procs: list[Any] = []
+        for k in range(procs):
+            mine = [(i, info) for i, info in enumerate(infos) if i % procs == k]
+            here, there = ctx.Pipe()
+            proc = ctx.Process(target=client_process, args=(urls, mine, there), daemon=True)
+            proc.start()
+            self.conns.append(here)
+            self.procs.append(proc)
+        self.seen: dict[str, dict[int, dict[str, float]]] = {}
+        self._replies: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+
+    def _read(self, conn: Connection) -> None:
+        while conn.poll():
+            message = conn.recv()
+            if message[0] == "event":
+                _, position, index, kind, t = message
+                self.seen.setdefault(position, {}).setdefault(index, {})[kind] = t
+            else:
+                self._replies.put_nowait(message)
+
+    async def _all(self) -> list[tuple[Any, ...]]:
+        """One reply from each process (they answer every command in order)."""
+        return [await self._replies.get() for _ in self.conns]
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        for conn in self.conns:
+            loop.add_reader(conn.fileno(), self._read, conn)
+        await self._all()
+
+    async def lag(self) -> str:
+        for conn in self.conns:
+            conn.send("lag")
+        lags = [reply[1] for reply in await self._all()]
+        worst_p99 = max(p99 for p99, _ in lags)
+        worst = max(m for _, m in lags)
+        return f"p99={worst_p99:.2f} ms  max={worst:.2f} ms (worst of {len(lags)} processes)"
+
+    async def stop(self) -> None:
+        for conn in self.conns:
+            conn.send("stop")
+        await self._all()
+        loop = asyncio.get_running_loop()
+        for conn in self.conns:
+            loop.remove_reader(conn.fileno())
+        for proc in self.procs:
+            proc.join(timeout=10)
 
 
 def entry_op(product: str) -> dict[str, Any]:
@@ -191,44 +307,53 @@ def product_op(product: str, version: int) -> dict[str, Any]:
 
 
 class Run:
-    """The cajas of one mode and the samples they collect."""
+    """Pushes through the first process and collects what the cajas report."""
 
-    def __init__(self, urls: list[str], cajas: list[Caja]) -> None:
-        self.urls, self.cajas = urls, cajas
+    def __init__(self, urls: list[str], infos: list[dict[str, Any]], clients: Clients) -> None:
+        self.urls, self.infos, self.clients = urls, infos, clients
         self.http = httpx.AsyncClient(timeout=30)  # the pusher's
-        self.by_sede: dict[uuid.UUID, list[Caja]] = {}
-        for c in cajas:
-            self.by_sede.setdefault(c.info["sede_id"], []).append(c)
-        self.position, self.started, self.receivers = "", 0.0, cajas
+        self.by_sede: dict[uuid.UUID, list[int]] = {}
+        for i, info in enumerate(infos):
+            self.by_sede.setdefault(info["sede_id"], []).append(i)
+        self.position, self.started, self.receivers = "", 0.0, list(range(len(infos)))
 
-    async def push(self, op: dict[str, Any], receivers: list[Caja] | None) -> None:
-        """Push `op` through the first process; wait for the receivers' pulls (default: the
-        pusher's sede)."""
-        pusher = random.choice(self.cajas)
+    async def push(self, op: dict[str, Any], everyone: bool) -> None:
+        """Push `op`; wait for the receivers' pulls (the pusher's sede, or every caja)."""
+        index = random.randrange(len(self.infos))
+        pusher = self.infos[index]
         body = {
-            "sede_id": str(pusher.info["sede_id"]),
-            "device_id": str(pusher.info["device_id"]),
+            "sede_id": str(pusher["sede_id"]),
+            "device_id": str(pusher["device_id"]),
             "operations": [op],
         }
-        r = await self.http.post(f"{self.urls[0]}/api/sync/push", json=body, headers=pusher.headers)
+        headers = {"Authorization": f"Bearer {pusher['credential']}"}
+        r = await self.http.post(f"{self.urls[0]}/api/sync/push", json=body, headers=headers)
         res = r.json()
         assert res["results"][0]["status"] == "applied", res
         self.position = res["results"][0]["position"]
         self.started = datetime.fromisoformat(res["server_time"]).timestamp()
-        self.receivers = receivers or self.by_sede[pusher.info["sede_id"]]
+        self.receivers = (
+            list(range(len(self.infos))) if everyone else self.by_sede[pusher["sede_id"]]
+        )
         deadline = time.time() + 5
-        while time.time() < deadline and not all(self.position in c.pulled for c in self.receivers):
+        while time.time() < deadline and not self._all_pulled():
             await asyncio.sleep(0.002)
 
+    def _all_pulled(self) -> bool:
+        seen = self.clients.seen.get(self.position, {})
+        return all("pulled" in seen.get(i, {}) for i in self.receivers)
+
     def collect(self, to_event: list[float], to_pull: list[float]) -> int:
+        seen = self.clients.seen.get(self.position, {})
         missed = 0
-        for c in self.receivers:
-            if self.position in c.heard:
-                to_event.append(c.heard[self.position] - self.started)
+        for i in self.receivers:
+            got = seen.get(i, {})
+            if "heard" in got:
+                to_event.append(got["heard"] - self.started)
             else:
                 missed += 1
-            if self.position in c.pulled:
-                to_pull.append(c.pulled[self.position] - self.started)
+            if "pulled" in got:
+                to_pull.append(got["pulled"] - self.started)
         return missed
 
 
@@ -236,49 +361,41 @@ async def run_mode(
     urls: list[str],
     infos: list[dict[str, Any]],
     product: str,
-    pushes: int,
-    catalog_pushes: int,
+    args: argparse.Namespace,
     version: int,
 ) -> int:
     """One mode's figures; returns the product's version after the catalog edits."""
-    cajas = [
-        Caja(info, urls[i % len(urls)], httpx.AsyncClient(timeout=30))
-        for i, info in enumerate(infos)
-    ]
-    run = Run(urls, cajas)
+    clients = Clients(urls, infos, args.client_procs)
+    await clients.start()
+    run = Run(urls, infos, clients)
     try:
-        for i in range(0, len(cajas), 20):
-            await asyncio.gather(*(c.connect() for c in cajas[i : i + 20]))
-        await asyncio.gather(*(c.pull() for c in cajas))
-        label = f"{len(urls)} process{'es' if len(urls) > 1 else ''}, {len(cajas)} cajas"
+        label = f"{len(urls)} process{'es' if len(urls) > 1 else ''}, {len(infos)} cajas"
         to_event: list[float] = []
         to_pull: list[float] = []
         missed = 0
-        lag = LoopLag()
-        lag.start()
-        for _ in range(pushes):
-            await run.push(entry_op(product), None)
+        await clients.lag()  # start the lag count here
+        for _ in range(args.pushes):
+            await run.push(entry_op(product), everyone=False)
             missed += run.collect(to_event, to_pull)
         report(f"{label}: commit -> sync.changes", to_event)
         report(f"{label}: commit -> pull complete", to_pull)
-        print(f"  (bench client event-loop lag: {lag.stop()})")
-        if catalog_pushes:
+        print(f"  (bench clients' event-loop lag: {await clients.lag()})")
+        if args.catalog_pushes:
             cat_event: list[float] = []
             cat_pull: list[float] = []
-            lag = LoopLag()
-            lag.start()
-            for _ in range(catalog_pushes):
-                await run.push(product_op(product, version), cajas)
+            for _ in range(args.catalog_pushes):
+                await run.push(product_op(product, version), everyone=True)
                 version += 1
                 missed += run.collect(cat_event, cat_pull)
             report(f"{label}, catalog edit: -> sync.changes", cat_event)
             report(f"{label}, catalog edit: -> pull complete", cat_pull)
-            print(f"  (all {len(cajas)} cajas hear it and pull at once; client lag: {lag.stop()})")
+            print(
+                f"  (all {len(infos)} cajas hear it and pull at once; lag: {await clients.lag()})"
+            )
         if missed > 0:
             print(f"  (events not seen within 5 s: {missed})")
-        await asyncio.gather(*(c.sio.disconnect() for c in cajas))
     finally:
-        await asyncio.gather(*(c.http.aclose() for c in cajas))
+        await clients.stop()
         await run.http.aclose()
     return version
 
@@ -357,6 +474,7 @@ def main() -> None:
     parser.add_argument(
         "--catalog-pushes", type=int, default=10, help="product edits every caja pulls"
     )
+    parser.add_argument("--client-procs", type=int, default=4, help="processes holding cajas")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="stocky-bench-rt-") as tmp:
         settings = Settings(data_dir=Path(tmp))
@@ -377,9 +495,8 @@ def main() -> None:
                 urls = [f"http://127.0.0.1:{p}" for p in ports]
                 for url in urls:
                     wait_up(url)
-                n = args.catalog_pushes
-                version = asyncio.run(run_mode(urls[:1], infos, product, args.pushes, n, 1))
-                asyncio.run(run_mode(urls, infos, product, args.pushes, n, version))
+                version = asyncio.run(run_mode(urls[:1], infos, product, args, 1))
+                asyncio.run(run_mode(urls, infos, product, args, version))
                 asyncio.run(baseline(args.cajas, args.pushes))
             finally:
                 for proc in procs:

@@ -91,18 +91,16 @@ async def emit_sync_changes(
             sm: SessionMaker = app.state.sessionmaker
             async with tenant_transaction(sm, tenant_id) as session:
                 sede_ids = await repo.tenant_sede_ids(session, tenant_id)
-        sio = _server(app)
-        # One emit per sede (each payload names its sede); concurrent, so the last sede's
-        # local delivery does not wait for every earlier sede's Redis publish.
-        await asyncio.gather(
-            *(
-                sio.emit(
+        # One emit per sede (each payload names its sede), all in one Redis message.
+        await app.state.gateway.emit_many(
+            [
+                (
                     SYNC_CHANGES,
                     event_data(SyncChangesEvent(sede_id=sede_id, position=position)),
-                    to=sede_room(sede_id),
+                    sede_room(sede_id),
                 )
                 for sede_id in sede_ids
-            )
+            ]
         )
     except Exception:
         log.exception("could not emit %s for tenant %s", SYNC_CHANGES, tenant_id)

@@ -3,6 +3,7 @@ process A reaches a client connected to process B (python-socketio's Redis manag
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from stocky.cloud.config import Settings
@@ -32,3 +33,32 @@ async def test_push_through_a_reaches_a_client_of_b(
     finally:
         for listener in (at_a, at_b, manager_at_b):
             await listener.close()
+
+
+async def test_a_catalog_edit_through_a_reaches_every_sede_on_b(
+    two_servers: tuple[str, str], cloud_app, app_sessionmaker: SessionMaker
+) -> None:
+    """A tenant-wide nudge travels as one batch message; B delivers each sede its own event."""
+    url_a, url_b = two_servers
+    world = await build_world(cloud_app, app_sessionmaker)
+    centro, norte = Listener(), Listener()
+    await centro.connect(url_b, bearer(world.caja.headers))
+    await norte.connect(url_b, bearer(world.caja_norte.headers))
+    try:
+        async with httpx.AsyncClient(base_url=url_a, timeout=10) as http:
+            response = await http.patch(
+                f"/api/products/{world.rice.id}",
+                json={"name": "Arroz Diana 500 g", "version": world.rice.version},
+                headers=world.manager,
+            )
+        assert response.status_code == 200, response.text
+        heard_centro = await centro.next("sync.changes")
+        heard_norte = await norte.next("sync.changes")
+        assert heard_centro["sede_id"] == str(world.centro)
+        assert heard_norte["sede_id"] == str(world.norte)
+        assert heard_centro["position"] == heard_norte["position"]
+        # The internal batch message itself never reaches a client.
+        await centro.nothing("stocky.internal.batch", wait=0.3)
+    finally:
+        await centro.close()
+        await norte.close()
