@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.audit.recorder import AuditContext, attach, clean_address
 from stocky.cloud.auth.keys import KeyRing
-from stocky.cloud.auth.service import authenticate_device
+from stocky.cloud.auth.service import authenticate_device_in
 from stocky.cloud.auth.tokens import InvalidTokenError, Principal, verify_access_token
 from stocky.cloud.db import set_tenant
 from stocky.cloud.deps import SessionMakerDep
@@ -94,31 +94,39 @@ def request_audit_context(request: Request, principal: Principal | None) -> Audi
 TenantSession = Annotated[AsyncSession, Depends(get_tenant_session, scope="function")]
 
 
-async def get_current_device(
-    credentials: BearerDep, sessionmaker: SessionMakerDep, request: Request
-) -> Principal:
-    """A caja, authenticated by the credential its activation returned."""
+def _device_credential(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UnauthorizedError(
             "This needs the caja's device credential as a bearer token.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    principal = await authenticate_device(sessionmaker, credentials.credentials)
-    request.state.principal = principal
-    return principal
-
-
-CurrentDevice = Annotated[Principal, Depends(get_current_device)]
+    return credentials.credentials
 
 
 async def get_device_tenant_session(
-    device: CurrentDevice, request: Request, sessionmaker: SessionMakerDep
+    credentials: BearerDep, request: Request, sessionmaker: SessionMakerDep
 ) -> AsyncIterator[AsyncSession]:
-    """The request's one transaction for a caja (sync, LAN), scoped to its tenant."""
+    """The request's one transaction for a caja (sync, LAN), scoped to its tenant.
+
+    The device credential is checked inside it: one pooled connection and one transaction
+    per request, not a second one just for the lookup (a push drain sends thousands).
+    """
+    credential = _device_credential(credentials)
     async with sessionmaker() as session, session.begin():
-        await set_tenant(session, device.tenant_id)
-        attach(session, request_audit_context(request, device))
+        principal = await authenticate_device_in(session, credential)
+        request.state.principal = principal
+        attach(session, request_audit_context(request, principal))
         yield session
 
 
 DeviceTenantSession = Annotated[AsyncSession, Depends(get_device_tenant_session, scope="function")]
+
+
+async def get_current_device(_session: DeviceTenantSession, request: Request) -> Principal:
+    """A caja, authenticated by the credential its activation returned (in the request's
+    transaction, by `get_device_tenant_session`)."""
+    principal: Principal = request.state.principal
+    return principal
+
+
+CurrentDevice = Annotated[Principal, Depends(get_current_device)]

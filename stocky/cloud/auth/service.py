@@ -183,19 +183,23 @@ async def revoke_user_sessions(session: AsyncSession, user: User) -> None:
 
 async def authenticate_device(sessionmaker: SessionMaker, credential: str) -> Principal:
     """The caja behind a device credential; revoked or unknown credentials are refused."""
+    async with sessionmaker() as session, session.begin():
+        return await authenticate_device_in(session, credential)
+
+
+async def authenticate_device_in(session: AsyncSession, credential: str) -> Principal:
+    """`authenticate_device` in the caller's transaction, which it scopes to the caja's
+    tenant: a caja's request checks its credential and does its work in one transaction."""
     ids = device_credential_ids(credential)
     if ids is None:
         raise UnauthorizedError("The device credential is not valid.")
     tenant_id, device_id = ids
-    async with sessionmaker() as session, session.begin():
-        await set_tenant(session, tenant_id)
-        device: Device | None = await repo.get_device(session, tenant_id, device_id)
-        if device is None or not hmac.compare_digest(
-            device.credential_hash, sha256_hex(credential)
-        ):
-            raise UnauthorizedError("The device credential is not valid.")
-        if device.status != "active":
-            raise UnauthorizedError("This caja was revoked; activate it again with a new code.")
-        return Principal(
-            tenant_id=tenant_id, role="cashier", sede_id=device.sede_id, device_id=device.id
-        )
+    await set_tenant(session, tenant_id)
+    device: Device | None = await repo.get_device(session, tenant_id, device_id)
+    if device is None or not hmac.compare_digest(device.credential_hash, sha256_hex(credential)):
+        raise UnauthorizedError("The device credential is not valid.")
+    if device.status != "active":
+        raise UnauthorizedError("This caja was revoked; activate it again with a new code.")
+    return Principal(
+        tenant_id=tenant_id, role="cashier", sede_id=device.sede_id, device_id=device.id
+    )
