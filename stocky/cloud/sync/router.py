@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from stocky.cloud.auth.deps import CurrentDevice, CurrentUser, DeviceTenantSession, TenantSession
+from stocky.cloud.auth.deps import (
+    CurrentDevice,
+    CurrentUser,
+    DeviceTenantSession,
+    KeyRingDep,
+    TenantSession,
+)
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.errors import ForbiddenError
 from stocky.cloud.realtime.emit import Realtime
@@ -87,8 +93,11 @@ async def refetch(
 
 
 @router.post("/ping", summary="Heartbeat: marks the sede online, measures clock offset")
-async def ping(body: PingIn, device: CurrentDevice, session: DeviceTenantSession) -> PingOut:
-    return await sync_status_service.ping(session, device, body.client_now)
+async def ping(
+    body: PingIn, device: CurrentDevice, session: DeviceTenantSession, keys: KeyRingDep
+) -> PingOut:
+    answer = await sync_status_service.ping(session, device, body.client_now)
+    return answer.model_copy(update={"signing_keys": [k.kid for k in keys.keys]})
 
 
 @router.get("/status", summary="Sync health per sede (below admin: only your own)")

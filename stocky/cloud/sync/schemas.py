@@ -111,6 +111,9 @@ class PingIn(BaseModel):
 class PingOut(BaseModel):
     server_time: datetime
     clock_offset_ms: int | None
+    # The JWKS's key ids: a caja whose stored JWKS differs fetches /api/auth/jwks, so a
+    # key rotation reaches every caja within one ping.
+    signing_keys: list[str] = []
 
 
 class SedeSyncStatus(BaseModel):

@@ -109,3 +109,23 @@ def verify_cloud_token_in_store(
     if row is None:
         raise CloudTokenError("this caja is not activated")
     return verify_cloud_token(token, json.loads(row[2]), tenant_id=row[0], sede_id=row[1], now=now)
+
+
+def stored_key_ids(conn: sqlite3.Connection) -> set[str]:
+    """The key ids of the JWKS this caja holds."""
+    row = conn.execute("SELECT jwks FROM sede_info WHERE id = 1").fetchone()
+    if row is None:
+        return set()
+    return {str(k.get("kid")) for k in json.loads(row[0]).get("keys", []) if isinstance(k, dict)}
+
+
+def replace_jwks(conn: sqlite3.Connection, jwks: dict[str, Any]) -> None:
+    """Store a fresh JWKS (inside a write), refusing one with a key we could not verify with."""
+    keys = jwks.get("keys")
+    if not isinstance(keys, list) or not keys:
+        raise CloudTokenError("the cloud sent a JWKS without keys")
+    for jwk in keys:
+        if not isinstance(jwk, dict) or not jwk.get("kid"):
+            raise CloudTokenError("the cloud sent a key without an id")
+        _public_key({"keys": [jwk]}, str(jwk["kid"]))  # raises on a key we cannot use
+    conn.execute("UPDATE sede_info SET jwks = ? WHERE id = 1", (json.dumps({"keys": keys}),))

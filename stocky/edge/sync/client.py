@@ -98,3 +98,14 @@ class CloudClient:
 
     async def ping(self, body: BaseModel) -> PingOut:
         return await self._post("/api/sync/ping", body, PingOut)
+
+    async def jwks(self) -> dict[str, Any]:
+        """The cloud's public signing keys (GET /api/auth/jwks)."""
+        try:
+            response = await self._http.get("/api/auth/jwks")
+        except httpx.HTTPError as exc:
+            raise CloudUnavailableError(f"/api/auth/jwks: {type(exc).__name__}: {exc}") from exc
+        body = self._decode("/api/auth/jwks", response)
+        if not isinstance(body, dict):
+            raise CloudRefusedError("/api/auth/jwks: not a JWKS")
+        return body

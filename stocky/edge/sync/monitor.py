@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stocky.cloud.sync.schemas import PingIn
+from stocky.edge.auth.tokens import CloudTokenError, replace_jwks, stored_key_ids
 from stocky.edge.store import Store
 from stocky.edge.store.timestamps import to_iso
 from stocky.edge.sync.client import CloudClient, CloudError
@@ -57,9 +58,29 @@ class NetworkMonitor:
         self.failures = 0
         came_back = self.online is not True
         await self._record(True, self.clock_offset_ms)
+        await self._follow_key_rotation(answer.signing_keys)
         if came_back and self.on_online is not None:
             await self.on_online()
         return True
+
+    async def _follow_key_rotation(self, announced: list[str]) -> None:
+        """Fetch the JWKS when the cloud signs with keys this caja does not hold (or drops one).
+
+        Cloud tokens are verified offline against the stored JWKS, so a rotation would
+        otherwise lock out every token signed with the new key until re-activation.
+        """
+        if not announced:  # an older cloud that does not announce its keys
+            return
+        held = await self.store.aread(stored_key_ids)
+        if held == set(announced):
+            return
+        try:
+            jwks = await self.client.jwks()
+            await self.store.awrite(lambda conn: replace_jwks(conn, jwks))
+        except (CloudError, CloudTokenError) as exc:
+            log.warning("could not refresh the cloud's signing keys: %s", exc)
+            return
+        log.info("cloud signing keys refreshed: %s", ", ".join(sorted(announced)))
 
     async def _record(self, online: bool, offset: int | None) -> None:
         self.online = online
