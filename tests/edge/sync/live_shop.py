@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from stocky.edge.activation.service import activate
 from stocky.edge.config import store_path
 from stocky.edge.pos.schemas import SaleCreate
 from stocky.edge.pos.service import record_sale
 from stocky.edge.store import Store, utc_now
+from tests.fixtures.cloud_admin import PASSWORD, CloudAdmin
 
-PASSWORD = "correct horse battery"
+__all__ = ["PASSWORD", "Shop", "open_store", "seed_shop", "sell"]
 
 
 @dataclass
@@ -32,33 +31,14 @@ class Shop:
 
 def seed_shop(url: str, *data_dirs: Path) -> Shop:
     """Signup, one sede, a cashier, one product; each data dir activated as a caja."""
-    r = httpx.post(
-        f"{url}/api/signup",
-        json={"tenant_name": "Tienda", "email": "owner@example.com", "password": PASSWORD},
-    )
-    assert r.status_code == 201, r.text
-    owner = {"Authorization": f"Bearer {r.json()['tokens']['access_token']}"}
-    sede = httpx.post(f"{url}/api/sedes", json={"name": "Centro"}, headers=owner).json()["id"]
-    cashier = httpx.post(
-        f"{url}/api/users",
-        json={
-            "email": "caja@example.com",
-            "name": "Cajera",
-            "password": PASSWORD,
-            "role": "cashier",
-            "sede_id": sede,
-        },
-        headers=owner,
-    ).json()["id"]
-    product = httpx.post(
-        f"{url}/api/products",
-        json={"sku": "ARZ", "name": "Arroz 1 kg", "price": "4500.00"},
-        headers=owner,
-    ).json()["id"]
+    admin = CloudAdmin.signup(url)
+    sede = admin.sede("Centro")
+    cashier = admin.user("caja@example.com", "Cajera", "cashier", sede)
+    product = admin.product(sku="ARZ", name="Arroz 1 kg", price="4500.00")
     for n, data_dir in enumerate(data_dirs, start=1):
-        code = httpx.post(f"{url}/api/sedes/{sede}/activation-codes", headers=owner).json()["code"]
+        code = admin.activation_code(sede)
         activate(cloud_url=url, code=code, data_dir=data_dir, device_name=f"Caja {n}")
-    return Shop(url, sede, product, cashier, owner, list(data_dirs))
+    return Shop(url, sede, product, cashier, admin.headers, list(data_dirs))
 
 
 def sell(store: Store, shop: Shop, quantity: str = "1") -> str:
