@@ -170,3 +170,5 @@ def two_servers(settings: Settings, database: DatabaseUrls) -> Iterator[tuple[st
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+            if proc.stderr is not None:
+                proc.stderr.close()

@@ -174,7 +174,7 @@ async def test_a_drop_reaches_the_other_process(
     url_a, url_b = two_servers
     # cloud_app shares the servers' data dir, so its key ring signs tokens they accept.
     world = await build_world(cloud_app, app_sessionmaker)
-    caja_at_b, manager_at_b = Listener(), Listener()
+    caja_at_b, manager_at_b, again = Listener(), Listener(), Listener()
     await caja_at_b.connect(url_b, bearer(world.caja.headers))
     await manager_at_b.connect(url_b, bearer(world.manager))
     try:
@@ -184,7 +184,7 @@ async def test_a_drop_reaches_the_other_process(
         await api(url_a, "DELETE", f"/api/users/{world.manager_id}", world.owner)
         await dropped(manager_at_b)
         with pytest.raises(socketio.exceptions.ConnectionError, match="revoked"):
-            await Listener().connect(url_b, bearer(world.caja.headers))
+            await again.connect(url_b, bearer(world.caja.headers))
     finally:
-        await caja_at_b.close()
-        await manager_at_b.close()
+        for listener in (caja_at_b, manager_at_b, again):
+            await listener.close()
