@@ -81,7 +81,7 @@ def rooms_for(principal: Principal) -> list[str]:
 
 
 async def _drop_here(manager: socketio.AsyncManager, namespace: str, room: str) -> None:
-    """Disconnect this process's sockets in `room` (the server tells each client why not)."""
+    """Disconnect this process's sockets in `room` (each client gets a disconnect packet)."""
     for sid, _eio_sid in list(manager.get_participants(namespace, room)):
         await manager.server.disconnect(sid, namespace=namespace, ignore_queue=True)
 
