@@ -188,6 +188,7 @@ class TestTokenTampering:
         forged = f"{header}.{_b64({**claims, 'tenant_id': other.id})}.{sig}"
         assert (await client.get("/api/me", headers=bearer(forged))).status_code == 401
 
+
 class TestBadInput:
     async def test_validation_names_field(self, client: httpx.AsyncClient) -> None:
         r = await client.post(
