@@ -27,6 +27,11 @@ class EdgeSettings(BaseSettings):
     )
     ping_seconds: float = Field(default=15.0, gt=0, description="Cloud heartbeat interval")
     pull_poll_seconds: float = Field(default=300.0, gt=0, description="Pull at least this often")
+    checksum_verify_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="Compare every synced table with the cloud's checksums at least this often",
+    )
 
     @property
     def store_path(self) -> Path:

@@ -20,7 +20,7 @@ from stocky.edge.outbox import outbox_stats
 from stocky.edge.store import Store
 from stocky.edge.sync.client import CloudClient
 from stocky.edge.sync.monitor import NetworkMonitor
-from stocky.edge.sync.pull import PullWorker
+from stocky.edge.sync.pull import VERIFY_SECONDS, PullWorker
 from stocky.edge.sync.push import PushWorker
 from stocky.edge.sync.realtime import SedeSubscription
 
@@ -46,12 +46,19 @@ class SyncEngine:
         device_id: str,
         ping_seconds: float = 15.0,
         poll_seconds: float = 300.0,
+        verify_seconds: float = VERIFY_SECONDS,
         subscription: SedeSubscription | None = None,
     ) -> None:
         self.store = store
         self.client = client
         self.subscription = subscription
-        self.pull = PullWorker(store, client, sede_id=sede_id, poll_seconds=poll_seconds)
+        self.pull = PullWorker(
+            store,
+            client,
+            sede_id=sede_id,
+            poll_seconds=poll_seconds,
+            verify_seconds=verify_seconds,
+        )
         self.push = PushWorker(
             store, client, sede_id=sede_id, device_id=device_id, on_applied=self._pull_soon
         )
@@ -62,7 +69,12 @@ class SyncEngine:
 
     @classmethod
     def for_store(
-        cls, store: Store, *, ping_seconds: float = 15.0, poll_seconds: float = 300.0
+        cls,
+        store: Store,
+        *,
+        ping_seconds: float = 15.0,
+        poll_seconds: float = 300.0,
+        verify_seconds: float = VERIFY_SECONDS,
     ) -> SyncEngine:
         """The engine of an activated caja, subscribed to its sede's real-time room."""
         cloud_url, credential, sede_id, device_id = store.read(_credentials)
@@ -74,6 +86,7 @@ class SyncEngine:
             device_id=device_id,
             ping_seconds=ping_seconds,
             poll_seconds=poll_seconds,
+            verify_seconds=verify_seconds,
         )
         engine.subscription = SedeSubscription(cloud_url, credential, engine._changes_announced)
         return engine
@@ -126,7 +139,10 @@ class SyncEngine:
 @asynccontextmanager
 async def sync_component(store: Store, settings: EdgeSettings, app: FastAPI) -> AsyncIterator[None]:
     engine = SyncEngine.for_store(
-        store, ping_seconds=settings.ping_seconds, poll_seconds=settings.pull_poll_seconds
+        store,
+        ping_seconds=settings.ping_seconds,
+        poll_seconds=settings.pull_poll_seconds,
+        verify_seconds=settings.checksum_verify_seconds,
     )
     app.state.sync_engine = engine
 
