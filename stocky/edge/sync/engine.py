@@ -22,7 +22,7 @@ from stocky.edge.sync.client import CloudClient
 from stocky.edge.sync.monitor import NetworkMonitor
 from stocky.edge.sync.pull import VERIFY_SECONDS, PullWorker
 from stocky.edge.sync.push import PushWorker
-from stocky.edge.sync.realtime import SedeSubscription
+from stocky.edge.sync.realtime import SedeSubscription, cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +119,7 @@ class SyncEngine:
             await self.subscription.stop()
         with contextlib.suppress(ValueError):
             self.store.remove_commit_listener(self.push.notify_threadsafe)
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         self._tasks = []
         await self.client.aclose()
 

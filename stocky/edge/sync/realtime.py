@@ -123,8 +123,7 @@ class SedeSubscription:
             finally:
                 self._up.clear()
                 self._sio = None
-                with contextlib.suppress(Exception):
-                    await sio.disconnect()
+                await _close(sio)
             if not self._stopping:
                 await asyncio.sleep(self.retry_delay(0))
 
@@ -145,11 +144,38 @@ class SedeSubscription:
         self._stopping = True
         sio = self._sio
         if sio is not None:
-            with contextlib.suppress(Exception):
-                await sio.disconnect()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await _close(sio)
+        await cancel_and_wait(self._tasks)
         self._tasks = []
+
+
+CLOSE_TIMEOUT_S = 5.0
+
+
+async def _close(sio: socketio.AsyncClient) -> None:
+    """Disconnect politely, but never wait on a peer that stopped answering."""
+    try:
+        async with asyncio.timeout(CLOSE_TIMEOUT_S):
+            await sio.disconnect()
+    except Exception as exc:  # a dead link or a slow peer: drop the transport instead
+        log.info("socket close did not complete (%s): aborting it", type(exc).__name__)
+        with contextlib.suppress(Exception):
+            await sio.eio.disconnect(abort=True)
+
+
+async def cancel_and_wait(
+    tasks: list[asyncio.Task[None]], timeout: float = CLOSE_TIMEOUT_S
+) -> None:
+    """Cancel `tasks` and wait for them; a task still running after `timeout` is logged with
+    its stack (a shutdown must end, and the stack says what held it)."""
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    done, stuck = await asyncio.wait(tasks, timeout=timeout)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("task %s had failed", task.get_name(), exc_info=task.exception())
+    for task in stuck:
+        frames = "".join(f"\n  {f.f_code.co_filename}:{f.f_lineno}" for f in task.get_stack())
+        log.error("task %s did not stop within %.0f s, at:%s", task.get_name(), timeout, frames)
