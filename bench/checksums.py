@@ -27,15 +27,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 
-from bench.sync import _ok, activate, catalog_csv
-from stocky.cloud.app import create_app
-from stocky.cloud.cli import migrate_schema
-from stocky.cloud.config import Settings
+from bench.sync import activate, seeded_cloud
 from stocky.cloud.db import tenant_transaction
-from stocky.cloud.services import libpq_url, running_services
+from stocky.cloud.services import libpq_url
 from stocky.cloud.sync.checksums import clear_cache, table_checksums
 from stocky.core.sync import Cursor
 from stocky.edge.activation.store import save_activation
@@ -44,8 +40,6 @@ from stocky.edge.sync.apply import pull_state
 from stocky.edge.sync.checksums import compare_tables, local_checksum
 from stocky.edge.sync.client import CloudClient
 from stocky.edge.sync.pull import PullWorker
-
-PASSWORD = "bench-password-1"
 
 
 async def median_ms(fn: Callable[[], Awaitable[Any]], repeat: int) -> float:
@@ -74,46 +68,26 @@ def seed_stock(owner_url: str, tenant: str, sede: str) -> None:
 
 
 async def run(products: int, repeat: int, data_dir: Path) -> None:
-    settings = Settings(data_dir=data_dir / "cloud")
-    with running_services(settings) as services:
-        migrate_schema(settings, services)
-        app = create_app(settings, services)
-        async with app.router.lifespan_context(app):
-            asgi = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=asgi, base_url="http://cloud") as client:
-                signup = _ok(
-                    await client.post(
-                        "/api/signup",
-                        json={"tenant_name": "Bench", "email": "o@bench.co", "password": PASSWORD},
-                    )
-                )
-                owner = {"Authorization": f"Bearer {signup['tokens']['access_token']}"}
-                _ok(
-                    await client.post(
-                        "/api/products/import",
-                        content=catalog_csv(products),
-                        headers={**owner, "Content-Type": "text/csv"},
-                    )
-                )
-                answer = await activate(client, owner, "Caja")
-            tenant, sede = answer["tenant"]["id"], answer["sede"]["id"]
-            seed_stock(services.database_url, tenant, sede)
-            store = Store.open(data_dir / "caja.db")
-            cloud = CloudClient("http://cloud", answer["device_credential"], transport=asgi)
-            try:
-                store.write(lambda conn: save_activation(conn, answer))
-                worker = PullWorker(store, cloud, sede_id=sede)
-                started = time.perf_counter()
-                first = await worker.run_once()
-                print(
-                    f"seed: {products} products, barcodes and stock rows; the caja pulled "
-                    f"{first.changes} changes in {time.perf_counter() - started:.1f} s "
-                    f"(diverged: {first.diverged or 'none'})"
-                )
-                await measure(app, store, worker, tenant, sede, repeat)
-            finally:
-                await cloud.aclose()
-                store.close()
+    async with seeded_cloud(data_dir, products) as cloud:
+        answer = await activate(cloud.client, cloud.owner, "Caja")
+        tenant, sede = answer["tenant"]["id"], answer["sede"]["id"]
+        seed_stock(cloud.owner_url, tenant, sede)
+        store = Store.open(data_dir / "caja.db")
+        client = CloudClient("http://cloud", answer["device_credential"], transport=cloud.asgi)
+        try:
+            store.write(lambda conn: save_activation(conn, answer))
+            worker = PullWorker(store, client, sede_id=sede)
+            started = time.perf_counter()
+            first = await worker.run_once()
+            print(
+                f"seed: {products} products, barcodes and stock rows; the caja pulled "
+                f"{first.changes} changes in {time.perf_counter() - started:.1f} s "
+                f"(diverged: {first.diverged or 'none'})"
+            )
+            await measure(cloud.app, store, worker, tenant, sede, repeat)
+        finally:
+            await client.aclose()
+            store.close()
 
 
 async def measure(

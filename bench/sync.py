@@ -23,13 +23,15 @@ import io
 import json
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
+from fastapi import FastAPI
 
 from stocky.cloud.app import create_app
 from stocky.cloud.cli import migrate_schema
@@ -151,7 +153,18 @@ def report(label: str, count: int, unit: str, seconds: float, baseline: float) -
     )
 
 
-async def run(ops: int, products: int, data_dir: Path) -> None:
+@dataclass
+class BenchCloud:
+    app: FastAPI
+    asgi: httpx.ASGITransport
+    client: httpx.AsyncClient
+    owner: dict[str, str]
+    owner_url: str
+
+
+@asynccontextmanager
+async def seeded_cloud(data_dir: Path, products: int) -> AsyncIterator[BenchCloud]:
+    """The cloud app in this process on embedded services, a tenant, `products` imported."""
     settings = Settings(data_dir=data_dir / "cloud")
     with running_services(settings) as services:
         migrate_schema(settings, services)
@@ -177,10 +190,15 @@ async def run(ops: int, products: int, data_dir: Path) -> None:
                 print(
                     f"seed: {products} products imported in {time.perf_counter() - started:.1f} s"
                 )
-                busy = await activate(client, owner, "Busy")
-                fresh = await activate(client, owner, "Fresh")
-            await drain(busy, asgi, data_dir, ops, services.database_url)
-            await pull(fresh, asgi, data_dir, products, services.database_url)
+                yield BenchCloud(app, asgi, client, owner, services.database_url)
+
+
+async def run(ops: int, products: int, data_dir: Path) -> None:
+    async with seeded_cloud(data_dir, products) as cloud:
+        busy = await activate(cloud.client, cloud.owner, "Busy")
+        fresh = await activate(cloud.client, cloud.owner, "Fresh")
+        await drain(busy, cloud.asgi, data_dir, ops, cloud.owner_url)
+        await pull(fresh, cloud.asgi, data_dir, products, cloud.owner_url)
 
 
 async def drain(
