@@ -9,13 +9,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 import socketio
 import uvicorn
 from fastapi import FastAPI
@@ -23,7 +24,9 @@ from fastapi import FastAPI
 from stocky.cloud.app import create_app
 from stocky.cloud.auth.keys import KeyRing
 from stocky.cloud.config import Settings
+from stocky.cloud.db import SessionMaker
 from stocky.cloud.services import Services
+from tests.cloud.realtime.world import RealtimeWorld, build_world
 from tests.fixtures.database import APP_PASSWORD, DatabaseUrls
 from tests.fixtures.live import _free_port
 
@@ -172,3 +175,23 @@ def two_servers(settings: Settings, database: DatabaseUrls) -> Iterator[tuple[st
                 proc.kill()
             if proc.stderr is not None:
                 proc.stderr.close()
+
+
+@pytest_asyncio.fixture
+async def world(live: Live, app_sessionmaker: SessionMaker) -> RealtimeWorld:
+    """A tenant with two sedes, users of each role and a caja, on the live server."""
+    return await build_world(live.app, app_sessionmaker)
+
+
+@pytest_asyncio.fixture
+async def listeners() -> AsyncIterator[Callable[[], Listener]]:
+    """Make Socket.IO listeners; each is closed when the test ends."""
+    made: list[Listener] = []
+
+    def make() -> Listener:
+        made.append(Listener())
+        return made[-1]
+
+    yield make
+    for listener in made:
+        await listener.close()

@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-import pytest_asyncio
 
-from stocky.cloud.db import SessionMaker
 from stocky.edge.sync.realtime import SedeSubscription
 from tests.cloud.realtime.conftest import Live, bearer
-from tests.cloud.realtime.world import RealtimeWorld, build_world, pull, push_entry
+from tests.cloud.realtime.world import RealtimeWorld, pull, push_entry
 
 pytestmark = pytest.mark.asyncio
 
@@ -34,11 +32,6 @@ class Puller:
         if changes:
             self.entities += [c["entity"] for c in changes]
             self.changed.set()
-
-
-@pytest_asyncio.fixture
-async def world(live: Live, app_sessionmaker: SessionMaker) -> RealtimeWorld:
-    return await build_world(live.app, app_sessionmaker)
 
 
 async def _settled(puller: Puller) -> None:

@@ -7,34 +7,15 @@ from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 import socketio
 from sqlalchemy import update
 
 from stocky.cloud.db import SessionMaker, tenant_transaction
 from stocky.cloud.models import Device
-from tests.cloud.realtime.conftest import Listener, Live, bearer
+from tests.cloud.realtime.conftest import Live, bearer
 from tests.cloud.realtime.world import RealtimeWorld, build_world, pull, push_entry
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest_asyncio.fixture
-async def world(live: Live, app_sessionmaker: SessionMaker) -> RealtimeWorld:
-    return await build_world(live.app, app_sessionmaker)
-
-
-@pytest_asyncio.fixture
-async def listeners() -> Any:
-    made: list[Listener] = []
-
-    def make() -> Listener:
-        made.append(Listener())
-        return made[-1]
-
-    yield make
-    for listener in made:
-        await listener.close()
 
 
 class TestConnect:

@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from stocky.cloud.db import SessionMaker
 from tests.cloud.realtime.conftest import Live, bearer
-from tests.cloud.realtime.world import RealtimeWorld, build_world, push_entry
+from tests.cloud.realtime.world import RealtimeWorld, push_entry
 
 pytestmark = pytest.mark.asyncio
 
@@ -58,11 +56,6 @@ class NodeClient:
         if self.proc.returncode is None:
             self.proc.kill()
         await self.proc.wait()
-
-
-@pytest_asyncio.fixture
-async def world(live: Live, app_sessionmaker: SessionMaker) -> RealtimeWorld:
-    return await build_world(live.app, app_sessionmaker)
 
 
 async def test_js_client_with_a_user_jwt_hears_sync_changes(

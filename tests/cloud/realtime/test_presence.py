@@ -6,13 +6,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import select, update
 
 from stocky.cloud.db import SessionMaker, tenant_transaction
 from stocky.cloud.models import Sede
 from tests.cloud.realtime.conftest import Listener, Live, bearer
-from tests.cloud.realtime.world import RealtimeWorld, build_world
+from tests.cloud.realtime.world import RealtimeWorld
 
 pytestmark = pytest.mark.asyncio
 
@@ -20,11 +19,6 @@ pytestmark = pytest.mark.asyncio
 @pytest.fixture
 def live_overrides() -> dict[str, Any]:
     return {"presence_timeout_s": 1.0, "presence_interval_s": 0.2}
-
-
-@pytest_asyncio.fixture
-async def world(live: Live, app_sessionmaker: SessionMaker) -> RealtimeWorld:
-    return await build_world(live.app, app_sessionmaker)
 
 
 async def _sede(sm: SessionMaker, world: RealtimeWorld, sede_id: Any) -> Sede:

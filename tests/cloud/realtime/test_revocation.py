@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-import pytest_asyncio
 import socketio
 from sqlalchemy import update
 
@@ -31,24 +30,6 @@ def live_overrides() -> dict[str, Any]:
     # The presence job's recheck would also drop these sockets; keep it out of the way so
     # the tests prove the immediate path. TestRecheck turns it back on.
     return {"presence_interval_s": 600.0}
-
-
-@pytest_asyncio.fixture
-async def world(live: Live, app_sessionmaker: SessionMaker) -> RealtimeWorld:
-    return await build_world(live.app, app_sessionmaker)
-
-
-@pytest_asyncio.fixture
-async def listeners() -> Any:
-    made: list[Listener] = []
-
-    def make() -> Listener:
-        made.append(Listener())
-        return made[-1]
-
-    yield make
-    for listener in made:
-        await listener.close()
 
 
 async def api(url: str, method: str, path: str, headers: dict[str, str], **kw: Any) -> Any:
