@@ -271,7 +271,9 @@ async def pull(
     mb = sum(timed.sizes) / 1e6
     print(
         f"        {outcome.pages} pages ({mb:.1f} MB JSON); cloud {timed.seconds:.2f} s, "
-        f"caja apply {seconds - timed.seconds:.2f} s; {got} products at the caja"
+        f"caja apply not overlapped by a page request {seconds - timed.seconds:.2f} s "
+        f"(the next page is fetched while one applies; here both share one process and its "
+        f"GIL); {got} products at the caja"
     )
 
 

@@ -9,6 +9,7 @@ a table that differs (stocky.edge.sync.checksums), then catches up with the feed
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import sqlite3
@@ -126,27 +127,41 @@ class PullWorker:
         return result.diverged
 
     async def _pull_feed(self, outcome: PullOutcome) -> PullResponse | None:
-        """Apply pages until has_more is false; the last page, or None on failure."""
+        """Apply pages until has_more is false; the last page, or None on failure.
+
+        The next page is requested while this one is applied (the cloud's query and the
+        caja's apply take about as long). Its cursor is this page's, which is exactly what
+        applying this page stores; if the apply fails, the early request is dropped.
+        """
         from stocky.edge.sync.apply import apply_page, pull_state
 
-        while True:
-            cursor, _epoch = await self.store.aread(pull_state)
-            request = PullRequest(sede_id=uuid.UUID(self.sede_id), cursor=cursor, limit=self.limit)
-            try:
-                page = await self.client.pull(request)
-            except CloudError as exc:
-                log.info("pull failed: %s", exc)
-                outcome.failed = True
-                return None
-            await self.store.awrite(
-                functools.partial(apply_page, page=page, sede_id=self.sede_id, now=utc_now()),
-                durable=False,
-            )
-            outcome.pages += 1
-            outcome.changes += len(page.changes)
-            outcome.reset = outcome.reset or page.reset
-            if not page.has_more:
-                return page
+        cursor, _epoch = await self.store.aread(pull_state)
+        fetch = asyncio.create_task(self._fetch(cursor))
+        try:
+            while True:
+                try:
+                    page = await fetch
+                except CloudError as exc:
+                    log.info("pull failed: %s", exc)
+                    outcome.failed = True
+                    return None
+                if page.has_more:
+                    fetch = asyncio.create_task(self._fetch(page.cursor))
+                await self.store.awrite(
+                    functools.partial(apply_page, page=page, sede_id=self.sede_id, now=utc_now()),
+                    durable=False,
+                )
+                outcome.pages += 1
+                outcome.changes += len(page.changes)
+                outcome.reset = outcome.reset or page.reset
+                if not page.has_more:
+                    return page
+        finally:
+            await _drop(fetch)
+
+    async def _fetch(self, cursor: str | None) -> PullResponse:
+        request = PullRequest(sede_id=uuid.UUID(self.sede_id), cursor=cursor, limit=self.limit)
+        return await self.client.pull(request)
 
     async def _refetch(self, table: str, outcome: PullOutcome) -> bool:
         """Re-fetch one table whole, one store write per page; False if the cloud failed."""
@@ -191,3 +206,11 @@ class PullWorker:
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
             except TimeoutError:
                 pass
+
+
+async def _drop(task: asyncio.Task[PullResponse]) -> None:
+    """Cancel a page request nobody will apply, and collect its outcome either way."""
+    if not task.done():
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
