@@ -38,10 +38,14 @@ def z_report(report: ZReport, currency: str, locale: str, timezone: str) -> None
                 ui.label(money(value)).classes("stocky-num font-medium")
         ui.separator()
         ui.label(t("shift.by_method")).classes("font-semibold")
+        # Cash as kept, net of the change handed back, so the methods add up to the sales.
+        taken = {**report.payments, "cash": report.cash_in}
         for method in ("cash", "card", "transfer"):
             with ui.row().classes("w-full justify-between"):
                 ui.label(t(f"pay.{method}"))
-                ui.label(money(report.payments.get(method, Decimal(0)))).classes("stocky-num")
+                ui.label(money(taken.get(method, Decimal(0)))).classes("stocky-num").props(
+                    f'data-testid="z-{method}"'
+                )
         ui.separator()
         for label, value, testid in (
             (t("shift.float"), report.opening_float, "z-float"),

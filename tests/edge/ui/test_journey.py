@@ -291,6 +291,8 @@ def test_a_shift_at_the_caja(live_cloud: str, caja_url: str, page: Any) -> None:
     expect(table.locator("tr", has_text="Leche").locator("td").nth(3)).to_have_text("31")
 
     _close_shift(page, "124900")
+    # Cash by method is what the drawer kept (50.000 handed over, 25.100 given back).
+    expect(tid("z-cash")).to_have_text("$ 24.900")
     expect(tid("z-expected")).to_have_text("$ 124.900")
     expect(tid("z-difference")).to_have_text("$ 0")
     _shot(page, "10-z-report.png")

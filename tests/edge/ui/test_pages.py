@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
+from nicegui.testing.user_interaction import UserInteraction
 
 from stocky.edge.shifts.service import current_shift
 from stocky.edge.ui.runtime import CajaRuntime
@@ -32,6 +33,12 @@ class TestLogin:
         await user.should_see("Escanee un producto para empezar la venta")
 
 
+async def scan_field(user: User) -> UserInteraction[ui.input]:
+    # Log-in redirects to the point of sale; wait for it to render before typing.
+    await user.should_see(kind=ui.input, content="Escanee o escriba", retries=50)
+    return user.find(kind=ui.input, content="Escanee o escriba")
+
+
 class TestSelling:
     @pytest.mark.asyncio
     async def test_scan_twice_adds_quantity_and_pays_cash(
@@ -39,7 +46,7 @@ class TestSelling:
     ) -> None:
         await log_in(user)
         code = caja.products[0]["barcode"]
-        scan = user.find(kind=ui.input, content="Escanee o escriba")
+        scan = await scan_field(user)
         scan.type(code).trigger("keydown.enter")
         await user.should_see("Producto 0")
         scan.type(code).trigger("keydown.enter")
@@ -54,9 +61,7 @@ class TestSelling:
     @pytest.mark.asyncio
     async def test_unknown_barcode_warns(self, user: User) -> None:
         await log_in(user)
-        user.find(kind=ui.input, content="Escanee o escriba").type("999999").trigger(
-            "keydown.enter"
-        )
+        (await scan_field(user)).type("999999").trigger("keydown.enter")
         await user.should_see("No hay producto con el código 999999")
 
 
