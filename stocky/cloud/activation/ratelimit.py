@@ -44,20 +44,29 @@ def _key(scope: str, value: str) -> str:
 
 async def check(redis: RedisClient, scope: str, value: str) -> None:
     """Refuse (429 with Retry-After) once `value` has failed too often in this window."""
-    key = _key(scope, value)
-    everywhere = (scope, value) == EVERYWHERE
+    await _refuse_past(redis, _key(scope, value), MAX_FAILURES, "Too many wrong activation codes.")
+
+
+async def check_everywhere(redis: RedisClient) -> None:
+    """Refuse every activation while the system-wide budget of wrong codes is spent."""
+    await _refuse_past(
+        redis,
+        _key(*EVERYWHERE),
+        MAX_FAILURES_EVERYWHERE,
+        "Activation is paused after too many wrong codes.",
+    )
+
+
+async def _refuse_past(redis: RedisClient, key: str, limit: int, reason: str) -> None:
     raw = await redis.get(key)
-    if raw is not None and int(raw) >= (MAX_FAILURES_EVERYWHERE if everywhere else MAX_FAILURES):
-        ttl = await redis.ttl(key)
-        retry = max(int(ttl), 1)
-        minutes = (retry + 59) // 60
-        raise RateLimitedError(
-            f"Activation is paused after too many wrong codes. Try again in {minutes} minutes."
-            if everywhere
-            else f"Too many wrong activation codes. Try again in {minutes} minutes.",
-            headers={"Retry-After": str(retry)},
-            retry_after=retry,
-        )
+    if raw is None or int(raw) < limit:
+        return
+    retry = max(int(await redis.ttl(key)), 1)
+    raise RateLimitedError(
+        f"{reason} Try again in {(retry + 59) // 60} minutes.",
+        headers={"Retry-After": str(retry)},
+        retry_after=retry,
+    )
 
 
 async def fail(redis: RedisClient, scope: str, value: str) -> None:

@@ -87,7 +87,7 @@ async def activate(
 ) -> ActivateOut:
     """Bind a new caja to the code's sede and hand it everything it needs to start."""
     client = ratelimit.address_bucket(client_address)
-    await ratelimit.check(redis, *ratelimit.EVERYWHERE)
+    await ratelimit.check_everywhere(redis)
     await ratelimit.check(redis, "ip", client)
     async with tenant_transaction(sessionmaker, None) as session:
         match = await repo.find_code(session, code_hash(code))

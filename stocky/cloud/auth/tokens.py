@@ -34,6 +34,8 @@ class Principal:
     user_id: uuid.UUID | None = None
     sede_id: uuid.UUID | None = None
     device_id: uuid.UUID | None = None
+    # A user token's exp (epoch seconds); a caja's credential does not expire.
+    expires_at: int | None = None
 
     @property
     def is_device(self) -> bool:
@@ -100,6 +102,7 @@ def verify_access_token(keys: KeyRing, token: str) -> Principal:
             user_id=uuid.UUID(claims["sub"]),
             sede_id=uuid.UUID(claims["sede_id"]) if claims.get("sede_id") else None,
             role=claims["role"],
+            expires_at=int(claims["exp"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidTokenError("invalid token claims") from exc

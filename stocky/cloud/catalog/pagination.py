@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from typing import Any
 
 from stocky.cloud.errors import StockyError
@@ -44,3 +45,14 @@ def decode_cursor(cursor: str, size: int) -> list[str]:
     ):
         raise InvalidFieldError("cursor", "not a cursor this API issued")
     return parts
+
+
+def decode_name_cursor(cursor: str | None) -> tuple[str, uuid.UUID] | None:
+    """The (name, id) after which a by-name page starts; None for the first page."""
+    if not cursor:
+        return None
+    name, raw_id = decode_cursor(cursor, 2)
+    try:
+        return name, uuid.UUID(raw_id)
+    except ValueError as exc:
+        raise InvalidFieldError("cursor", "not a cursor this API issued") from exc

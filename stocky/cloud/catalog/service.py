@@ -16,7 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.catalog import repository as repo
-from stocky.cloud.catalog.pagination import InvalidFieldError, decode_cursor, encode_cursor
+from stocky.cloud.catalog.pagination import (
+    decode_name_cursor,
+    encode_cursor,
+)
 from stocky.cloud.catalog.schemas import ProductCreate, ProductOut, ProductPage, ProductUpdate
 from stocky.cloud.errors import ConflictError, NotFoundError, StockyError
 from stocky.cloud.models import Product
@@ -127,13 +130,7 @@ async def list_products(
     cursor: str | None,
     limit: int,
 ) -> ProductPage:
-    after = None
-    if cursor:
-        name, raw_id = decode_cursor(cursor, 2)
-        try:
-            after = (name, uuid.UUID(raw_id))
-        except ValueError as exc:
-            raise InvalidFieldError("cursor", "not a cursor this API issued") from exc
+    after = decode_name_cursor(cursor)
     rows = await repo.list_products(
         session,
         user.tenant_id,

@@ -19,7 +19,10 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.catalog.pagination import InvalidFieldError, decode_cursor, encode_cursor
+from stocky.cloud.catalog.pagination import (
+    decode_name_cursor,
+    encode_cursor,
+)
 from stocky.cloud.inventory import repository as repo
 from stocky.cloud.inventory.schemas import (
     ConsolidatedItem,
@@ -65,7 +68,7 @@ async def consolidated_stock(
     limit: int,
 ) -> tuple[ConsolidatedPage, bool]:
     """One page of products with their stock per sede and in total; True if from cache."""
-    after = _after(cursor)
+    after = decode_name_cursor(cursor)
     # Before any query of this request: see the module docstring.
     key = await _cache_key(redis, user.tenant_id, f"{q or ''}\x00{cursor or ''}\x00{limit}")
     sedes = await repo.sede_names(session, user.tenant_id)
@@ -75,16 +78,6 @@ async def consolidated_stock(
         items = await _compute(session, user.tenant_id, q=q, after=after, limit=limit)
         await _store(redis, key, items)
     return ConsolidatedPage(sedes=sedes, **items.model_dump()), hit
-
-
-def _after(cursor: str | None) -> tuple[str, uuid.UUID] | None:
-    if not cursor:
-        return None
-    name, raw_id = decode_cursor(cursor, 2)
-    try:
-        return name, uuid.UUID(raw_id)
-    except ValueError as exc:
-        raise InvalidFieldError("cursor", "not a cursor this API issued") from exc
 
 
 async def _cached_items(redis: RedisClient, key: str | None) -> ConsolidatedItems | None:

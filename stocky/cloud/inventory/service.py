@@ -16,7 +16,11 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.catalog.pagination import InvalidFieldError, decode_cursor, encode_cursor
+from stocky.cloud.catalog.pagination import (
+    InvalidFieldError,
+    decode_name_cursor,
+    encode_cursor,
+)
 from stocky.cloud.errors import ForbiddenError, NotFoundError
 from stocky.cloud.inventory import repository as repo
 from stocky.cloud.inventory.schemas import InventoryItem, InventoryPage, ThresholdsIn
@@ -197,13 +201,7 @@ async def list_stock(
     limit: int,
 ) -> InventoryPage:
     await require_sede(session, user, sede_id)
-    after = None
-    if cursor:
-        name, raw_id = decode_cursor(cursor, 2)
-        try:
-            after = (name, uuid.UUID(raw_id))
-        except ValueError as exc:
-            raise InvalidFieldError("cursor", "not a cursor this API issued") from exc
+    after = decode_name_cursor(cursor)
     rows = await repo.stock_page(
         session, user.tenant_id, sede_id, q=q, status=status, after=after, limit=limit + 1
     )

@@ -23,11 +23,9 @@ import logging
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import jwt
 import socketio
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -115,12 +113,6 @@ class DroppingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             await super()._handle_emit(message)
 
 
-@dataclass(frozen=True)
-class Connection:
-    principal: Principal
-    expires_at: float | None  # a user token's exp (epoch seconds); cajas' credentials don't
-
-
 class Gateway:
     """The socket server of one API process and the cajas connected to it."""
 
@@ -133,28 +125,26 @@ class Gateway:
         # (tenant, sede) -> caja connections to this process, refreshed by the presence job.
         self.local_sedes: Counter[tuple[uuid.UUID, uuid.UUID]] = Counter()
         # sid -> who, for the sockets of this process (recheck reads it).
-        self.connections: dict[str, Connection] = {}
+        self.connections: dict[str, Principal] = {}
         self._expiry: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
 
-    async def _authenticate(self, auth: Any) -> Connection:
+    async def _authenticate(self, auth: Any) -> Principal:
         token = auth.get("token") if isinstance(auth, dict) else None
         if not isinstance(token, str) or not token:
             raise Refused("auth.token: a user token or a caja credential is needed")
         sm: SessionMaker = self.app.state.sessionmaker
         if token.startswith(DEVICE_CREDENTIAL_PREFIX):
             try:
-                return Connection(await authenticate_device(sm, token), None)
+                return await authenticate_device(sm, token)
             except StockyError as exc:
                 raise Refused(f"auth.token: {exc.message}") from exc
         try:
             principal = verify_access_token(self.app.state.keys, token)
         except InvalidTokenError as exc:
             raise Refused(f"auth.token: the access token was refused ({exc})") from exc
-        # Verified just above; read exp for the timer that ends the socket with the token.
-        exp = jwt.decode(token, options={"verify_signature": False}).get("exp")
         async with tenant_transaction(sm, principal.tenant_id) as session:
             stale = await repo.stale_users(session, principal.tenant_id, [principal])
         if stale:
@@ -162,17 +152,16 @@ class Gateway:
                 "auth.token: this user was disabled or changed since the token was issued;"
                 " sign in again"
             )
-        return Connection(principal, float(exp) if isinstance(exp, int | float) else None)
+        return principal
 
     async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        connection = await self._authenticate(auth)
-        principal = connection.principal
+        principal = await self._authenticate(auth)
         await self.sio.save_session(sid, {"principal": principal})
         for room in rooms_for(principal):
             await self.sio.enter_room(sid, room)
-        self.connections[sid] = connection
-        if connection.expires_at is not None:
-            delay = max(0.0, connection.expires_at - time.time())
+        self.connections[sid] = principal
+        if principal.expires_at is not None:  # the socket ends with the user's token
+            delay = max(0.0, principal.expires_at - time.time())
             loop = asyncio.get_running_loop()
             self._expiry[sid] = loop.call_later(delay, self._spawn_expire, sid)
         if principal.is_device and principal.sede_id is not None:
@@ -244,10 +233,8 @@ class Gateway:
         The safety net behind drop_device / drop_user: one query per tenant and kind.
         """
         by_tenant: dict[uuid.UUID, list[tuple[str, Principal]]] = {}
-        for sid, connection in list(self.connections.items()):
-            by_tenant.setdefault(connection.principal.tenant_id, []).append(
-                (sid, connection.principal)
-            )
+        for sid, principal in list(self.connections.items()):
+            by_tenant.setdefault(principal.tenant_id, []).append((sid, principal))
         sm: SessionMaker = self.app.state.sessionmaker
         dropped: list[str] = []
         for tenant_id, held in by_tenant.items():
