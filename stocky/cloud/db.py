@@ -8,10 +8,12 @@ leak to the next user of a pooled connection.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
+import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,12 +23,14 @@ import orjson
 from psycopg.types.json import set_json_loads
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.event import listens_for
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 from stocky.cloud.config import Settings
 
@@ -125,3 +129,39 @@ async def tenant_transaction(
         if tenant_id is not None:
             await set_tenant(session, tenant_id)
         yield session
+
+
+log = logging.getLogger(__name__)
+
+# After-commit work (realtime nudges, cache invalidation): started as a task the moment the
+# request's COMMIT returns, never before it, and dropped by a rollback.
+PENDING_KEY = "stocky.after_commit"
+# Tasks started by the commit hook: referenced until done so they are not collected mid-run.
+_running: set[asyncio.Task[None]] = set()
+AfterCommitFn = Callable[..., Coroutine[Any, Any, None]]
+
+
+def on_commit(session: AsyncSession, fn: AfterCommitFn, *args: Any) -> None:
+    """Run `fn(*args)` as a task once `session`'s transaction commits; dropped on rollback."""
+    session.info.setdefault(PENDING_KEY, []).append((fn, args))
+
+
+@listens_for(Session, "after_commit")
+def _start_after_commit(session: Session) -> None:
+    pending: list[tuple[AfterCommitFn, tuple[Any, ...]]] = session.info.pop(PENDING_KEY, [])
+    if not pending:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # a sync session outside the app's loop
+        log.warning("%d after-commit task(s) outside an event loop: not run", len(pending))
+        return
+    for fn, args in pending:
+        task = loop.create_task(fn(*args))
+        _running.add(task)
+        task.add_done_callback(_running.discard)
+
+
+@listens_for(Session, "after_rollback")
+def _drop_after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)

@@ -2,27 +2,24 @@
 
 A client that hears `sync.changes` pulls at once; if the event went out before the commit,
 that pull could miss the very change it was told about. So requests never emit directly:
-`AfterCommit` (a FastAPI dependency) hangs the emit on the request's session, and a
-SQLAlchemy `after_commit` hook starts it as a task the moment the COMMIT returns. It does not
-wait for the response to be serialized and sent (a Starlette background task would), and a
-rollback drops it.
+`AfterCommit` (a FastAPI dependency) hangs the emit on the request's session with
+`stocky.cloud.db.on_commit`, which starts it as a task the moment the COMMIT returns. It does
+not wait for the response to be serialized and sent (a Starlette background task would), and
+a rollback drops it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import socketio
 from fastapi import BackgroundTasks, Depends, FastAPI, Request
-from sqlalchemy.event import listens_for
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
-from stocky.cloud.db import SessionMaker, tenant_transaction
+from stocky.cloud.db import SessionMaker, on_commit, tenant_transaction
 from stocky.cloud.inventory.consolidated import stock_changed
 from stocky.cloud.realtime import repository as repo
 from stocky.cloud.realtime.schemas import (
@@ -36,37 +33,6 @@ from stocky.cloud.realtime.schemas import (
 )
 
 log = logging.getLogger(__name__)
-
-PENDING_KEY = "stocky.realtime.after_commit"
-# Tasks started by the commit hook: referenced until done so they are not collected mid-run.
-_running: set[asyncio.Task[None]] = set()
-AfterCommitFn = Callable[..., Coroutine[Any, Any, None]]
-
-
-def on_commit(session: AsyncSession, fn: AfterCommitFn, *args: Any) -> None:
-    """Run `fn(*args)` as a task once `session`'s transaction commits; dropped on rollback."""
-    session.info.setdefault(PENDING_KEY, []).append((fn, args))
-
-
-@listens_for(Session, "after_commit")
-def _start_after_commit(session: Session) -> None:
-    pending: list[tuple[AfterCommitFn, tuple[Any, ...]]] = session.info.pop(PENDING_KEY, [])
-    if not pending:
-        return
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:  # a sync session outside the app's loop: nobody to emit to
-        log.warning("%d realtime event(s) committed outside an event loop: not sent", len(pending))
-        return
-    for fn, args in pending:
-        task = loop.create_task(fn(*args))
-        _running.add(task)
-        task.add_done_callback(_running.discard)
-
-
-@listens_for(Session, "after_rollback")
-def _drop_after_rollback(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
 
 
 def _server(app_or_sio: FastAPI | socketio.AsyncServer) -> socketio.AsyncServer:
