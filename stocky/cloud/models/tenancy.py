@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKeyConstraint,
@@ -89,7 +90,7 @@ class Device(Base):
     status: Mapped[str] = mapped_column(String(20), server_default="active")
     lan_rank: Mapped[int] = mapped_column(Integer, server_default="0")
     last_seen_at: Mapped[datetime | None]
-    clock_offset_ms: Mapped[int | None] = mapped_column(Integer)
+    clock_offset_ms: Mapped[int | None] = mapped_column(BigInteger)
     app_version: Mapped[str | None] = mapped_column(String(40))
     activated_at: Mapped[CreatedAt]
     revoked_at: Mapped[datetime | None]
