@@ -37,16 +37,16 @@ _ES: Final[dict[str, str]] = {
     "error.invalid_number": "Escriba un número válido en «{field}»",
     "error.forbidden": "Esta acción la hace un administrador de sede",
     "activation.title": "Activar esta caja",
-    "activation.help": "Pida al administrador un código de activación de 6 dígitos para esta sede.",
+    "activation.help": (
+        "Pida al administrador un código de activación (como ABCD-EFGH-JKMN) para esta sede."
+    ),
     "activation.cloud": "Dirección del servidor",
     "activation.code": "Código de activación",
     "activation.name": "Nombre de la caja",
     "activation.submit": "Activar caja",
     "activation.done": "Caja activada: {sede} · {tenant}",
-    "activation.err.code_format": "El código tiene 6 dígitos.",
-    "activation.err.wrong_code": (
-        "Ese código no es válido. Revise los 6 dígitos e intente de nuevo."
-    ),
+    "activation.err.code_format": "El código tiene 12 letras y números, como ABCD-EFGH-JKMN.",
+    "activation.err.wrong_code": "Ese código no es válido. Revíselo e intente de nuevo.",
     "activation.err.expired": "El código ya venció. Pida uno nuevo al administrador.",
     "activation.err.used": "Ese código ya fue usado. Pida uno nuevo al administrador.",
     "activation.err.offline": "No hay conexión con el servidor. Revise internet y la dirección.",
@@ -202,14 +202,16 @@ _EN: Final[dict[str, str]] = {
     "error.invalid_number": "Type a valid number in “{field}”",
     "error.forbidden": "A store manager does this",
     "activation.title": "Activate this till",
-    "activation.help": "Ask your admin for a 6-digit activation code for this store.",
+    "activation.help": (
+        "Ask your admin for an activation code (like ABCD-EFGH-JKMN) for this store."
+    ),
     "activation.cloud": "Server address",
     "activation.code": "Activation code",
     "activation.name": "Till name",
     "activation.submit": "Activate till",
     "activation.done": "Till activated: {sede} · {tenant}",
-    "activation.err.code_format": "The code has 6 digits.",
-    "activation.err.wrong_code": "That code is not valid. Check the 6 digits and try again.",
+    "activation.err.code_format": "The code has 12 letters and digits, like ABCD-EFGH-JKMN.",
+    "activation.err.wrong_code": "That code is not valid. Check it and try again.",
     "activation.err.expired": "The code has expired. Ask your admin for a new one.",
     "activation.err.used": "That code was already used. Ask your admin for a new one.",
     "activation.err.offline": "No connection to the server. Check the internet and the address.",

@@ -1,1 +1,1 @@
-"""Binding cajas to a sede with 6-digit codes; device credentials and revocation."""
+"""Binding cajas to a sede with single-use codes; device credentials and revocation."""

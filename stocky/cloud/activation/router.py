@@ -30,7 +30,7 @@ Manager = Annotated[Principal, Depends(require_role("manager"))]
 @router.post(
     "/sedes/{sede_id}/activation-codes",
     status_code=status.HTTP_201_CREATED,
-    summary="A 6-digit, single-use code that activates one caja in this sede",
+    summary="A single-use code (ABCD-EFGH-JKMN) that activates one caja in this sede",
 )
 async def create_code(
     sede_id: uuid.UUID,

@@ -7,7 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from stocky.cloud.activation import codes
 
 
 class CodeCreate(BaseModel):
@@ -25,8 +27,21 @@ class CodeOut(BaseModel):
 class ActivateIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    code: str = Field(pattern=r"^\d{6}$", description="The 6-digit activation code")
+    code: str = Field(
+        min_length=1,
+        max_length=40,
+        description=f"The activation code, like {codes.EXAMPLE} (case, dashes and spaces"
+        " do not matter)",
+    )
     device_name: str = Field(min_length=1, max_length=120)
+
+    @field_validator("code")
+    @classmethod
+    def _canonical(cls, value: str) -> str:
+        canonical = codes.normalize(value)
+        if canonical is None:
+            raise ValueError(codes.FORMAT_HINT)
+        return canonical
 
 
 class TenantInfo(BaseModel):

@@ -1,16 +1,20 @@
-"""Issuing activation codes, activating cajas, and revoking them. Services never commit."""
+"""Issuing activation codes, activating cajas, and revoking them. Services never commit.
+
+Codes are 12 characters of an unambiguous alphabet (stocky.cloud.activation.codes, with
+the numbers on guessing them); attempts are counted before a code is looked up
+(stocky.cloud.activation.ratelimit).
+"""
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.activation import ratelimit
+from stocky.cloud.activation import codes, ratelimit
 from stocky.cloud.activation import repository as repo
 from stocky.cloud.activation.schemas import (
     ActivateOut,
@@ -29,16 +33,23 @@ from stocky.cloud.auth.repository import get_tenant
 from stocky.cloud.auth.service import new_device_credential, sha256_hex
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.db import SessionMaker, tenant_transaction
-from stocky.cloud.errors import ConflictError, ForbiddenError, GoneError, NotFoundError
+from stocky.cloud.errors import (
+    ConflictError,
+    ForbiddenError,
+    GoneError,
+    NotFoundError,
+    RateLimitedError,
+)
 from stocky.cloud.models import ActivationCode, Device
 from stocky.cloud.redis import RedisClient
 from stocky.cloud.sedes.service import get_sede
 from stocky.core.ids import new_id
 
-WRONG_CODE = "That activation code is not valid. Check the 6 digits and try again."
+WRONG_CODE = "That activation code is not valid. Check the code and try again."
 
 
 def code_hash(code: str) -> str:
+    """The stored hash of a code in canonical form (codes.normalize)."""
     return hashlib.sha256(f"stocky-activation:{code}".encode()).hexdigest()
 
 
@@ -56,8 +67,8 @@ async def issue_code(
     if not sede.active:
         raise ConflictError("This sede is closed; reopen it before activating cajas.")
     while True:
-        code = f"{secrets.randbelow(1_000_000):06d}"
-        # Two live codes must never share digits, in any tenant.
+        code = codes.new_code()
+        # Two live codes must never be the same, in any tenant (at 2^60, a formality).
         if await repo.find_code(session, code_hash(code)) is None:
             break
     expires = datetime.now(UTC) + ttl
@@ -72,7 +83,7 @@ async def issue_code(
         )
     )
     await session.flush()
-    return IssuedCode(code, sede.id, expires)
+    return IssuedCode(codes.display(code), sede.id, expires)
 
 
 async def activate(
@@ -87,38 +98,56 @@ async def activate(
 ) -> ActivateOut:
     """Bind a new caja to the code's sede and hand it everything it needs to start."""
     client = ratelimit.address_bucket(client_address)
-    await ratelimit.check_everywhere(redis)
-    await ratelimit.check(redis, "ip", client)
-    async with tenant_transaction(sessionmaker, None) as session:
-        match = await repo.find_code(session, code_hash(code))
+    # Counted before the lookup: a burst of concurrent guesses cannot all see a low count.
+    slots = [await ratelimit.take(redis, "ip", client)]
+    canonical = codes.normalize(code)
+    match = None
+    if canonical is not None:
+        async with tenant_transaction(sessionmaker, None) as session:
+            match = await repo.find_code(session, code_hash(canonical))
     if match is None:
-        await ratelimit.fail(redis, "ip", client)
-        await ratelimit.fail(redis, *ratelimit.EVERYWHERE)
         raise NotFoundError(WRONG_CODE)
-    await ratelimit.check(redis, "sede", str(match.sede_id))
+    try:
+        slots.append(await ratelimit.take(redis, "sede", str(match.sede_id)))
+    except RateLimitedError:
+        await ratelimit.give_back(redis, *slots)  # this address did not guess wrong
+        raise
+    try:
+        outcome = await _use_code(sessionmaker, keys, match, device_name, client_address, cloud_url)
+    except BaseException:
+        await ratelimit.give_back(redis, *slots)  # not the client's guess that failed
+        raise
+    if not isinstance(outcome, ActivateOut):
+        raise outcome  # a used or expired code: its slots stay counted
+    await ratelimit.give_back(redis, *slots)
+    return outcome
+
+
+Refusal = NotFoundError | ConflictError | GoneError
+
+
+async def _use_code(
+    sessionmaker: SessionMaker,
+    keys: KeyRing,
+    match: repo.CodeMatch,
+    device_name: str,
+    client_address: str,
+    cloud_url: str,
+) -> ActivateOut | Refusal:
+    """The activation, or why this code cannot be used (committed with its failed attempt)."""
     now = datetime.now(UTC)
     async with tenant_transaction(sessionmaker, match.tenant_id) as session:
         row = await repo.lock_code(session, match.tenant_id, match.code_id)
         if row is None:  # deleted between the lookup and the lock
-            raise NotFoundError(WRONG_CODE)
-        if row.used_at is not None or row.expires_at <= now:
-            error: ConflictError | GoneError = (
-                ConflictError("This activation code was already used. Ask for a new one.")
-                if row.used_at is not None
-                else GoneError("This activation code has expired. Ask for a new one.")
-            )
-            row.failed_attempts = row.failed_attempts + 1
-            failure = error
-        else:
-            failure = None
-            result = await _register_device(
+            return NotFoundError(WRONG_CODE)
+        if row.used_at is None and row.expires_at > now:
+            return await _register_device(
                 session, keys, row, device_name, client_address, cloud_url, now
             )
-    if failure is not None:
-        await ratelimit.fail(redis, "ip", client)
-        await ratelimit.fail(redis, "sede", str(match.sede_id))
-        raise failure
-    return result
+        row.failed_attempts = row.failed_attempts + 1
+        if row.used_at is not None:
+            return ConflictError("This activation code was already used. Ask for a new one.")
+        return GoneError("This activation code has expired. Ask for a new one.")
 
 
 async def _register_device(

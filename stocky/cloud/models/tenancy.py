@@ -97,7 +97,7 @@ class Device(Base):
 
 
 class ActivationCode(Base):
-    """A 6-digit single-use code; only its hash is stored."""
+    """A single-use code (stocky.cloud.activation.codes); only its hash is stored."""
 
     __tablename__ = "activation_codes"
     __table_args__ = (

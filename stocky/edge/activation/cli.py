@@ -15,7 +15,9 @@ from stocky.edge.store.store import StoreError
 
 def activate_command(
     cloud: Annotated[str, typer.Option("--cloud", help="The cloud's URL")],
-    code: Annotated[str, typer.Option("--code", help="The 6-digit activation code")],
+    code: Annotated[
+        str, typer.Option("--code", help="The activation code from the admin, like ABCD-EFGH-JKMN")
+    ],
     data_dir: Annotated[Path, typer.Option("--data-dir", help="This caja's data folder")],
     name: Annotated[
         str | None, typer.Option("--name", help="A name for this caja (default: host name)")

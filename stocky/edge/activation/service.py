@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from stocky.cloud.activation import codes
 from stocky.edge.activation.store import pending_ops, save_activation
 from stocky.edge.config import store_path
 from stocky.edge.store.sede import is_activated, load_sede_info
@@ -55,7 +56,7 @@ def _cloud_message(response: httpx.Response) -> str:
         body = None
     message = body.get("message") if isinstance(body, dict) else None
     if response.status_code == 404:
-        return "That activation code is not valid. Check the 6 digits and try again."
+        return "That activation code is not valid. Check the code and try again."
     if response.status_code == 429:
         retry = response.headers.get("Retry-After")
         wait = f" Try again in {retry} seconds." if retry else ""
@@ -88,9 +89,10 @@ def activate(
     transport: httpx.BaseTransport | None = None,
 ) -> Activated:
     """Register this caja with the cloud and write its identity, users and catalog."""
-    code = code.strip()
-    if len(code) != 6 or not code.isdigit():
-        raise ActivationError("The activation code is 6 digits.")
+    canonical = codes.normalize(code)
+    if canonical is None:
+        raise ActivationError(codes.FORMAT_HINT)
+    code = codes.display(canonical)
     path = store_path(data_dir)
     with Store.open(path) as store:
         _refuse_if_activated(store, force)

@@ -16,7 +16,7 @@ def cashier_message(error: ActivationError) -> str:
     text = str(error).lower()
     for needle, key in (
         ("not valid", "activation.err.wrong_code"),
-        ("6 digits", "activation.err.code_format"),
+        ("letters and digits", "activation.err.code_format"),
         ("cannot reach", "activation.err.offline"),
         ("expired", "activation.err.expired"),
         ("already used", "activation.err.used"),
@@ -51,7 +51,7 @@ async def page() -> None:
         )
         cloud.classes("w-full")
         code = ui.input(t("activation.code")).props(
-            'outlined maxlength=6 inputmode=numeric data-testid="activation-code"'
+            'outlined maxlength=20 autocapitalize=characters data-testid="activation-code"'
         )
         code.classes("w-full text-2xl tracking-widest")
         name = ui.input(t("activation.name"), value=socket.gethostname()[:120]).props("outlined")

@@ -227,7 +227,7 @@ def test_a_shift_at_the_caja(live_cloud: str, caja_url: str, page: Any) -> None:
     page.goto(f"{caja_url}/")
     page.wait_for_url("**/activar")
     tid("activation-cloud").fill(live_cloud)
-    tid("activation-code").fill("123456")
+    tid("activation-code").fill("ABCD-EFGH-JKMN")  # well formed, not issued
     _shot(page, "01-activation.png")
     tid("activation-submit").click()
     expect(tid("activation-error")).to_contain_text("no es válido")
