@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from stocky.cloud.auth.keys import KeyRing
 from stocky.cloud.config import Settings
 from stocky.cloud.db import create_app_engine, make_sessionmaker
-from stocky.cloud.errors import install_error_handlers
+from stocky.cloud.errors import install_error_handlers, refuse_nul
 from stocky.cloud.limits import BodyLimitMiddleware
 from stocky.cloud.realtime.presence import PresenceMonitor
 from stocky.cloud.realtime.server import Gateway, SocketIOMiddleware
@@ -56,6 +56,8 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         description="Multi-tenant source of truth for Stocky's stores and cajas.",
+        # Before any route's own dependencies (authentication included): NUL is never data.
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.settings = settings
     app.state.keys = load_key_ring(settings)

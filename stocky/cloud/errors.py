@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -70,9 +74,191 @@ class ServiceUnavailableError(StockyError):
     code = "unavailable"
 
 
+class FieldError(StockyError):
+    """A well-formed request that breaks a rule on one field (422, the field named)."""
+
+    status_code = 422
+    code = "validation_error"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", fields=[{"field": field, "message": message}])
+        self.field = field
+
+    @classmethod
+    def many(cls, faults: list[tuple[str, str]]) -> FieldError:
+        """One error naming several fields (the message names the first)."""
+        error = cls(*faults[0])
+        error.extra["fields"] = [{"field": f, "message": m} for f, m in faults]
+        return error
+
+
+class FieldOut(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: a stable code, a sentence for a person, the fields at fault."""
+
+    error: str
+    message: str
+    fields: list[FieldOut] | None = None
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the errors an operation can answer, all in the ErrorOut shape."""
+    return {
+        status: {"model": ErrorOut, "description": _DESCRIPTIONS[status]} for status in statuses
+    }
+
+
+_DESCRIPTIONS = {
+    400: "Bad request (malformed JSON, a body that cannot be read)",
+    401: "Not logged in, or the token or credential is invalid or expired",
+    403: "Logged in, but this role or scope may not do this",
+    404: "No such resource in your tenant",
+    409: "Conflicts with the current state (a duplicate, a stale version)",
+    410: "No longer available (an expired or used code)",
+    413: "The request body or a field is too large",
+    421: "The Host header names another server",
+    422: "A field is invalid; `fields` names each one",
+    429: "Too many attempts; see Retry-After",
+    503: "A transient failure (database or Redis); nothing was changed, retry after Retry-After",
+}
+
+# What any operation can answer: a bad field, an oversized body, a transient outage.
+COMMON_RESPONSES = error_responses(400, 413, 422, 503)
+# ... and an operation behind a user's token or a device credential.
+AUTH_RESPONSES = error_responses(401, 403)
+NOT_FOUND = error_responses(404)
+CONFLICT = error_responses(409)
+
+
 def _field_path(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
+
+
+NUL_MESSAGE = "must not contain NUL characters"
+
+
+def _nul_paths(value: Any, path: str) -> Iterator[str]:
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                yield child
+            yield from _nul_paths(item, child)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_paths(item, f"{path}.{index}" if path else str(index))
+
+
+def _is_json(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+async def refuse_nul(request: Request) -> None:
+    """App-wide dependency: a NUL character in any parameter or JSON string is a 422.
+
+    PostgreSQL text cannot hold NUL, so such a value would only fail later, deep in a query;
+    here it fails first, before authentication, with the field named.
+    """
+    found = [*_nul_paths(dict(request.path_params), "")]
+    found += [k for k, v in request.query_params.multi_items() if "\x00" in k + v]
+    found += [f"header.{k}" for k, v in request.headers.items() if "\x00" in v]
+    if _is_json(request):
+        body = await request.body()
+        if b"\\u0000" in body or b"\x00" in body:
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                parsed = None  # FastAPI answers malformed JSON itself
+            found += _nul_paths(parsed, "")
+    if found:
+        raise FieldError.many([(field or "body", NUL_MESSAGE) for field in found])
+
+
+# SQLSTATEs of failures that pass: a retry of the same request can succeed.
+_TRANSIENT_STATES = {"40001", "40P01", "55P03", "53300", "53000", "57014", "57P01", "57P02"}
+_TRANSIENT_CLASSES = {"08"}
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    state = getattr(exc.orig, "sqlstate", None)
+    return state if isinstance(state, str) else None
+
+
+def _db_primary_message(exc: DBAPIError) -> str:
+    diag = getattr(exc.orig, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    return str(primary or exc.orig or exc).strip().splitlines()[0]
+
+
+def _is_data_error(exc: DBAPIError) -> bool:
+    state = _sqlstate(exc)
+    return (state is not None and state.startswith("22")) or isinstance(exc.orig, psycopg.DataError)
+
+
+def _is_integrity_error(exc: DBAPIError) -> bool:
+    state = _sqlstate(exc)
+    return (state is not None and state.startswith("23")) or isinstance(exc, IntegrityError)
+
+
+def _is_transient(exc: DBAPIError) -> bool:
+    state = _sqlstate(exc)
+    if state is None:
+        # No SQLSTATE: the client lost or never got a connection (refused, reset, closed).
+        return exc.connection_invalidated or isinstance(
+            exc.orig, psycopg.OperationalError | psycopg.InterfaceError
+        )
+    return state in _TRANSIENT_STATES or state[:2] in _TRANSIENT_CLASSES
+
+
+def database_error_response(exc: DBAPIError) -> JSONResponse:
+    """A data or integrity error is the request's fault; only a transient failure is a 503."""
+    state = _sqlstate(exc)
+    if _is_data_error(exc):
+        log.warning("database refused a value (%s): %s", state, _db_primary_message(exc))
+        return JSONResponse(
+            {
+                "error": "invalid_value",
+                "message": "The database refused a value of this request: "
+                f"{_db_primary_message(exc)}. Nothing was changed.",
+            },
+            status_code=422,
+        )
+    if _is_integrity_error(exc):
+        log.warning("integrity error (%s): %s", state, _db_primary_message(exc))
+        return JSONResponse(
+            {
+                "error": "conflict",
+                "message": "The request conflicts with existing data: "
+                f"{_db_primary_message(exc)}. Nothing was changed.",
+            },
+            status_code=409,
+        )
+    if _is_transient(exc):
+        # The request's transaction has rolled back: nothing was applied, retrying is safe.
+        log.error("transient database error (%s): %s", state, exc.orig or exc)
+        return JSONResponse(
+            {
+                "error": "unavailable",
+                "message": "The database could not complete the request; nothing was "
+                "changed. Try again shortly.",
+            },
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
+    log.error("database error (%s)", state, exc_info=exc)
+    return JSONResponse(
+        {"error": "internal_error", "message": "The server failed; nothing was changed."},
+        status_code=500,
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -107,17 +293,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database_error(_: Request, exc: DBAPIError) -> JSONResponse:
-        # The request's transaction has rolled back: nothing was applied, retrying is safe.
-        log.error("database error: %s", exc.orig or exc)
-        return JSONResponse(
-            {
-                "error": "unavailable",
-                "message": "The database could not complete the request; nothing was "
-                "changed. Try again shortly.",
-            },
-            status_code=503,
-            headers={"Retry-After": "2"},
-        )
+        return database_error_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -8,7 +8,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodyTooLargeError(Exception):
-    pass
+    """Raised into the app when the body outgrows the limit (the 413 is already sent)."""
 
 
 class BodyLimitMiddleware:
@@ -26,18 +26,26 @@ class BodyLimitMiddleware:
             return
         seen = 0
         started = False
+        rejected = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, rejected
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    # A chunked body has no Content-Length: answer 413 here, because the app
+                    # may catch the exception below and turn it into its own 400.
+                    if not started and not rejected:
+                        rejected = True
+                        await self._reject(send)
                     raise BodyTooLargeError
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if rejected:
+                return  # the 413 went out; whatever the app answers after it is dropped
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
@@ -45,7 +53,7 @@ class BodyLimitMiddleware:
         try:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLargeError:
-            if not started:
+            if not started and not rejected:
                 await self._reject(send)
 
     async def _reject(self, send: Send) -> None:

@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+# Every caja of the sede receives its config on activation and on every pull: keep it small.
+CONFIG_MAX_BYTES = 16 * 1024
+CONFIG_MAX_DEPTH = 8
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def _bounded_config(config: dict[str, Any]) -> dict[str, Any]:
+    size = len(json.dumps(config, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > CONFIG_MAX_BYTES:
+        raise ValueError(f"is {size} bytes as JSON; at most {CONFIG_MAX_BYTES} are allowed")
+    if _depth(config) > CONFIG_MAX_DEPTH:
+        raise ValueError(f"nests deeper than {CONFIG_MAX_DEPTH} levels")
+    return config
+
+
+SedeConfig = Annotated[dict[str, Any], AfterValidator(_bounded_config)]
 
 
 class SedeCreate(BaseModel):
@@ -15,7 +40,7 @@ class SedeCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     address: str | None = Field(default=None, max_length=500)
     timezone: str | None = Field(default=None, max_length=60)
-    config: dict[str, Any] = Field(default_factory=dict)
+    config: SedeConfig = Field(default_factory=dict)
 
 
 class SedeUpdate(BaseModel):
@@ -24,7 +49,7 @@ class SedeUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     address: str | None = Field(default=None, max_length=500)
     timezone: str | None = Field(default=None, max_length=60)
-    config: dict[str, Any] | None = None
+    config: SedeConfig | None = None
     active: bool | None = None
 
 

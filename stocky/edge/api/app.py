@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
+from stocky.cloud.errors import refuse_nul
 from stocky.cloud.limits import BodyLimitMiddleware
 from stocky.edge.api.deps import ShiftCloseHook
 from stocky.edge.api.routes import router as caja_router
@@ -25,6 +26,8 @@ def create_local_app(store: Store, settings: EdgeSettings) -> FastAPI:
         version="0.1.0",
         docs_url=f"{PREFIX}/docs",
         openapi_url=f"{PREFIX}/openapi.json",
+        # The same rule as the cloud's: the caja never keeps text the cloud could not store.
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.store = store
     app.state.settings = settings
