@@ -11,6 +11,8 @@ import io
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from stocky.cloud.catalog.csv_io import escape_cell
+
 IVA = Decimal("0.19")
 REDUCED = Decimal("0.05")
 EXEMPT = Decimal("0")
@@ -373,5 +375,6 @@ def catalog_csv(products: list[DemoProduct]) -> str:
     writer = csv.writer(out)
     writer.writerow(["sku", "name", "category", "barcode", "price", "cost", "tax_rate", "unit"])
     for p in products:
-        writer.writerow([p.sku, p.name, p.category, p.barcode, p.price, p.cost, p.tax_rate, "unit"])
+        text = [escape_cell(t) for t in (p.sku, p.name, p.category, p.barcode)]
+        writer.writerow([*text, p.price, p.cost, p.tax_rate, "unit"])
     return out.getvalue()

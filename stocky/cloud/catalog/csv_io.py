@@ -4,6 +4,12 @@ Reading accepts UTF-8 with or without a BOM, `,` `;` or tab separators, and head
 English or Spanish. Files separated by `;` come from Spanish-locale spreadsheets, which
 write decimal commas and dots as thousands separators ("1.234,50"); both are understood.
 Nothing here touches the database: parsing yields rows and per-line errors.
+
+Formula injection: a spreadsheet runs a cell that starts with = + - @ (or a tab or CR) as a
+formula, so every text cell written starts with a single quote when it would start with
+one of those, or with a quote itself (OWASP's advice); numbers are written as they are, so
+"-5" stays a number. Reading takes that one quote off again, so an exported file imports
+back unchanged: `'=x` reads as `=x`, `''x` as `'x`, and `'x` (no formula after) stays `'x`.
 """
 
 from __future__ import annotations
@@ -47,6 +53,22 @@ UNIT_WORDS = {
 PACKAGE_SIZES = ("g", "gr", "grs", "gramos", "ml", "cc", "l", "lt", "lts", "litro", "litros")
 TRUE_WORDS = ("true", "1", "si", "yes", "y", "s", "activo", "x")
 FALSE_WORDS = ("false", "0", "no", "n", "inactivo")
+
+
+# What a spreadsheet would read as the start of a formula, and the quote that protects it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_QUOTED_STARTS = (*FORMULA_STARTS, "'")
+TEXT_COLUMNS = frozenset({"sku", "name", "category", "barcode", "barcodes", "image_url"})
+
+
+def escape_cell(text: str) -> str:
+    """A text cell no spreadsheet runs as a formula (a leading quote when needed)."""
+    return "'" + text if text.startswith(_QUOTED_STARTS) else text
+
+
+def unescape_cell(text: str) -> str:
+    """The inverse of escape_cell: the protective quote it added comes off."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(_QUOTED_STARTS) else text
 
 
 class CsvFileError(ValueError):
@@ -184,6 +206,8 @@ def _text(text: str, limit: int) -> str:
 
 
 def _parse_cell(column: str, raw: str, decimal_comma: bool) -> Any:
+    if column in TEXT_COLUMNS:
+        raw = unescape_cell(raw.strip())
     if column == "sku":
         return _text(raw, 64)
     if column == "name":
@@ -321,7 +345,9 @@ def export_catalog(rows: Iterable[dict[str, Any]], *, excel: bool = False) -> st
             elif isinstance(value, Decimal):
                 cells.append(_format_decimal(value, excel))
             elif isinstance(value, list):
-                cells.append("|".join(value))
+                cells.append(escape_cell("|".join(value)))
+            elif column in TEXT_COLUMNS:
+                cells.append(escape_cell(str(value)))
             else:
                 cells.append(str(value))
         writer.writerow(cells)

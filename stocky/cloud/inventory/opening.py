@@ -24,6 +24,7 @@ from stocky.cloud.catalog.csv_io import (
     normalize_header,
     parse_decimal,
     sniff_separator,
+    unescape_cell,
 )
 from stocky.cloud.catalog.pagination import InvalidFieldError
 from stocky.cloud.inventory import repository as repo
@@ -153,7 +154,7 @@ def parse_opening_csv(data: bytes) -> tuple[list[_Line], list[OpeningError]]:
         def cell(index: int | None, cells: list[str] = cells) -> str:
             return cells[index].strip() if index is not None and index < len(cells) else ""
 
-        sku = cell(sku_col)
+        sku = unescape_cell(cell(sku_col))  # as the catalog export wrote it
         if not sku:
             errors.append(OpeningError(line=start, field="sku", message="required"))
             continue
