@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from stocky.cloud.errors import refuse_nul
 from stocky.cloud.limits import BodyLimitMiddleware
 from stocky.edge.api.deps import ShiftCloseHook
+from stocky.edge.api.hosts import HostCheckMiddleware, allowed_hosts
 from stocky.edge.api.routes import router as caja_router
 from stocky.edge.config import EdgeSettings
 from stocky.edge.errors import install_error_handlers
@@ -35,6 +36,8 @@ def create_local_app(store: Store, settings: EdgeSettings) -> FastAPI:
     app.state.before_shift_close = hooks
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    # Outermost: a request addressed to another host name (DNS rebinding) gets nothing.
+    app.add_middleware(HostCheckMiddleware, allowed=allowed_hosts(settings.host))
     api = APIRouter(prefix=PREFIX)
     for router in (caja_router, pos_router, inventory_router, shifts_router):
         api.include_router(router)

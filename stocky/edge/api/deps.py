@@ -45,6 +45,9 @@ ShiftCloseHooks = Annotated[list[ShiftCloseHook], Depends(get_shift_close_hooks)
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
+# SQLite's integers are 64-bit: a LIMIT or OFFSET past this overflows inside the query.
+SQLITE_MAX_INT = 2**63 - 1
+
 
 def idle_timeout(settings: EdgeSettings) -> timedelta:
     return timedelta(hours=settings.session_idle_hours)

@@ -11,7 +11,14 @@ from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
 
 from stocky.core.money import cents_to_money, milli_to_quantity
-from stocky.edge.api.deps import CurrentUser, SettingsDep, StoreDep, bearer_token, idle_timeout
+from stocky.edge.api.deps import (
+    SQLITE_MAX_INT,
+    CurrentUser,
+    SettingsDep,
+    StoreDep,
+    bearer_token,
+    idle_timeout,
+)
 from stocky.edge.api.status import caja_status
 from stocky.edge.auth.session import check_password, create_session, end_session, hash_token
 from stocky.edge.errors import NotFoundError, UnauthorizedError
@@ -122,7 +129,7 @@ async def products(
     q: Annotated[str | None, Query(max_length=200)] = None,
     barcode: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=SQLITE_MAX_INT)] = 0,
 ) -> ProductPage:
     """By barcode (404 when unknown), by text (FTS5, every word as a prefix), or by name."""
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Query
 
-from stocky.edge.api.deps import CurrentUser, ManagerUser, StoreDep
+from stocky.edge.api.deps import SQLITE_MAX_INT, CurrentUser, ManagerUser, StoreDep
 from stocky.edge.inventory import service
 from stocky.edge.inventory.schemas import (
     AdjustmentCreate,
@@ -52,7 +52,7 @@ async def get_inventory(
     store: StoreDep,
     status: Literal["all", "low", "negative"] = "all",
     limit: int = Query(default=100, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=SQLITE_MAX_INT),
 ) -> InventoryPage:
     return await store.aread(
         lambda conn: service.inventory_page(conn, status=status, limit=limit, offset=offset)

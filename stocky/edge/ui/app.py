@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stocky.edge.api.app import PREFIX
+from stocky.edge.api.hosts import HostCheckMiddleware, allowed_hosts
 from stocky.edge.config import EdgeSettings
 from stocky.edge.ui.routes import root
 from stocky.edge.ui.runtime import CajaRuntime, set_runtime
@@ -76,6 +77,8 @@ def create_ui_app(settings: EdgeSettings) -> FastAPI:
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(LocalApiDispatch, runtime=runtime)
+    # The screens too (their websocket included), before any page or the local API runs.
+    app.add_middleware(HostCheckMiddleware, allowed=allowed_hosts(settings.host))
     ui.run_with(
         app,
         root=root,
