@@ -2,12 +2,14 @@
 
 `TenantSession` is the request's one transaction: opened scoped to the caller's tenant
 (RLS), committed when the endpoint returns, before the response is sent, and rolled back
-if it raises. Services never commit.
+if it raises. Services never commit. `CurrentUser` is read from the user's row inside it,
+so role checks use the role the user has now, not the one its token was issued with.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.audit.recorder import AuditContext, attach, clean_address
 from stocky.cloud.auth.keys import KeyRing
+from stocky.cloud.auth.repository import user_standing
 from stocky.cloud.auth.service import authenticate_device_in
 from stocky.cloud.auth.tokens import InvalidTokenError, Principal, verify_access_token
 from stocky.cloud.db import set_tenant
@@ -34,47 +37,54 @@ def get_key_ring(request: Request) -> KeyRing:
 KeyRingDep = Annotated[KeyRing, Depends(get_key_ring)]
 
 
-def get_current_user(credentials: BearerDep, keys: KeyRingDep, request: Request) -> Principal:
+def get_token(credentials: BearerDep, keys: KeyRingDep) -> Principal:
+    """The caller as its access token says: signature and expiry checked, nothing more."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UnauthorizedError(
             "Sign in first: this needs a bearer access token.",
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        principal = verify_access_token(keys, credentials.credentials)
+        return verify_access_token(keys, credentials.credentials)
     except InvalidTokenError as exc:
         raise UnauthorizedError(
             f"The access token was refused ({exc}).",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from exc
-    request.state.principal = principal
-    return principal
 
 
-CurrentUser = Annotated[Principal, Depends(get_current_user)]
-
-
-def require_role(minimum: str) -> Callable[[Principal], Principal]:
-    """A dependency that lets through users whose role ranks at least `minimum`."""
-
-    def check(user: CurrentUser) -> Principal:
-        if not user.at_least(minimum):
-            raise ForbiddenError(f"This action needs the {minimum} role or higher.")
-        return user
-
-    return check
+TokenDep = Annotated[Principal, Depends(get_token)]
 
 
 async def get_tenant_session(
-    request: Request, sessionmaker: SessionMakerDep
+    request: Request, sessionmaker: SessionMakerDep, token: TokenDep
 ) -> AsyncIterator[AsyncSession]:
-    principal: Principal | None = getattr(request.state, "principal", None)
-    if principal is None:
-        raise UnauthorizedError("Sign in first.")
+    """The request's transaction, and in it who the caller is now.
+
+    A token's role and sede are what they were when it was issued; the user row says what
+    they are now. So the row is read first thing (one primary-key lookup, in the same
+    transaction): a disabled or deleted user is refused, and a demoted or moved one acts
+    with its current role and sede, not for the rest of the token's 15 minutes.
+    """
     async with sessionmaker() as session, session.begin():
-        await set_tenant(session, principal.tenant_id)
+        await set_tenant(session, token.tenant_id)
+        principal = await _as_user_is_now(session, token)
+        request.state.principal = principal
         attach(session, request_audit_context(request, principal))
         yield session
+
+
+async def _as_user_is_now(session: AsyncSession, token: Principal) -> Principal:
+    assert token.user_id is not None  # verify_access_token requires sub
+    standing = await user_standing(session, token.tenant_id, token.user_id)
+    if standing is None or not standing.active:
+        raise UnauthorizedError(
+            "This user is disabled or no longer exists; sign in again.",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    if standing.role == token.role and standing.sede_id == token.sede_id:
+        return token
+    return replace(token, role=standing.role, sede_id=standing.sede_id)
 
 
 def request_audit_context(request: Request, principal: Principal | None) -> AuditContext:
@@ -92,6 +102,26 @@ def request_audit_context(request: Request, principal: Principal | None) -> Audi
 # scope="function": the transaction commits before the response is sent, so a client
 # never sees success for a write that then fails to commit.
 TenantSession = Annotated[AsyncSession, Depends(get_tenant_session, scope="function")]
+
+
+def get_current_user(_session: TenantSession, request: Request) -> Principal:
+    """The signed-in user as its row is now (read in the request's transaction)."""
+    principal: Principal = request.state.principal
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
+
+
+def require_role(minimum: str) -> Callable[[Principal], Principal]:
+    """A dependency that lets through users whose current role ranks at least `minimum`."""
+
+    def check(user: CurrentUser) -> Principal:
+        if not user.at_least(minimum):
+            raise ForbiddenError(f"This action needs the {minimum} role or higher.")
+        return user
+
+    return check
 
 
 def _device_credential(credentials: HTTPAuthorizationCredentials | None) -> str:

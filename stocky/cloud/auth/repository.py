@@ -36,6 +36,27 @@ async def get_user_in_tenant(
     ).scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class UserStanding:
+    active: bool
+    role: str
+    sede_id: uuid.UUID | None
+
+
+async def user_standing(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+) -> UserStanding | None:
+    """What a token's user may do now (a primary-key lookup, run on every request)."""
+    row = (
+        await session.execute(
+            select(User.active, User.role, User.sede_id).where(
+                User.tenant_id == tenant_id, User.id == user_id
+            )
+        )
+    ).first()
+    return UserStanding(row.active, row.role, row.sede_id) if row else None
+
+
 async def get_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant | None:
     return (
         await session.execute(select(Tenant).where(Tenant.id == tenant_id))

@@ -173,7 +173,7 @@ class TestTokenTampering:
         _, claims = await self._claims(client)
         other = await signup(client, "Otra")
         # A genuinely signed token whose sub belongs to tenant A but names tenant B: RLS
-        # scopes to B, where that user does not exist.
+        # scopes to B, where that user does not exist, so the token names nobody (401).
         token, _ = issue_access_token(
             cloud_app.state.keys,
             user_id=uuid.UUID(claims["sub"]),
@@ -182,7 +182,7 @@ class TestTokenTampering:
             role="owner",
             ttl=timedelta(minutes=5),
         )
-        assert (await client.get("/api/me", headers=bearer(token))).status_code == 404
+        assert (await client.get("/api/me", headers=bearer(token))).status_code == 401
         # And a tampered tenant claim breaks the signature.
         header, _, sig = other.owner_token.split(".")
         forged = f"{header}.{_b64({**claims, 'tenant_id': other.id})}.{sig}"
