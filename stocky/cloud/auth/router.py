@@ -11,7 +11,7 @@ from stocky.cloud.auth import repository as repo
 from stocky.cloud.auth import service
 from stocky.cloud.auth.deps import CurrentUser, KeyRingDep, TenantSession
 from stocky.cloud.auth.schemas import LoginIn, MeOut, RefreshIn, TokenOut, UserOut
-from stocky.cloud.deps import SessionMakerDep, SettingsDep
+from stocky.cloud.deps import RedisDep, SessionMakerDep, SettingsDep
 from stocky.cloud.errors import NotFoundError
 
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -32,11 +32,13 @@ async def login(
     body: LoginIn,
     request: Request,
     sessionmaker: SessionMakerDep,
+    redis: RedisDep,
     keys: KeyRingDep,
     settings: SettingsDep,
 ) -> TokenOut:
     pair = await service.login(
         sessionmaker,
+        redis,
         keys,
         settings,
         email=body.email,

@@ -7,6 +7,7 @@ sha256 is stored.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -17,14 +18,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.audit.recorder import AuditContext, attach
-from stocky.cloud.auth import passwords
+from stocky.cloud.auth import passwords, throttle
 from stocky.cloud.auth import repository as repo
 from stocky.cloud.auth.keys import KeyRing
 from stocky.cloud.auth.tokens import Principal, issue_access_token
 from stocky.cloud.config import Settings
 from stocky.cloud.db import SessionMaker, set_tenant, tenant_transaction
-from stocky.cloud.errors import ConflictError, UnauthorizedError
-from stocky.cloud.models import Device, RefreshToken, User
+from stocky.cloud.errors import ConflictError, RateLimitedError, UnauthorizedError
+from stocky.cloud.models import Device, RefreshToken, Tenant, User
+from stocky.cloud.redis import RedisClient
 from stocky.core.ids import new_id
 
 WRONG_LOGIN = "Wrong email or password."
@@ -104,8 +106,85 @@ async def issue_tokens(
     return TokenPair(access, access_exp, refresh, refresh_exp, user)
 
 
+# Wrong passwords, counted before each check (stocky.cloud.auth.throttle): per account
+# (the email, whatever tenant) and per address (an IPv6 client per /64).
+LOGIN_PREFIX = "stocky:login:fail"
+MAX_FAILURES_PER_ACCOUNT = 10
+MAX_FAILURES_PER_ADDRESS = 50
+LOGIN_WINDOW_SECONDS = 15 * 60
+TOO_MANY = "Too many failed sign-ins."
+
+
+@dataclass(frozen=True)
+class _Checked:
+    candidate: repo.LoginCandidate
+    user: User
+    tenant: Tenant
+
+
+async def _take_login_slots(
+    redis: RedisClient, email: str, client_address: str | None
+) -> list[throttle.Slot]:
+    address = throttle.address_bucket(client_address or "unknown")
+    slots = [
+        await throttle.take(
+            redis,
+            f"{LOGIN_PREFIX}:ip:{address}",
+            limit=MAX_FAILURES_PER_ADDRESS,
+            window_seconds=LOGIN_WINDOW_SECONDS,
+            reason=TOO_MANY,
+        )
+    ]
+    try:
+        slots.append(
+            await throttle.take(
+                redis,
+                f"{LOGIN_PREFIX}:account:{sha256_hex(email)[:32]}",
+                limit=MAX_FAILURES_PER_ACCOUNT,
+                window_seconds=LOGIN_WINDOW_SECONDS,
+                reason=TOO_MANY,
+            )
+        )
+    except RateLimitedError:
+        # Someone else locked this account; its owner's address did not fail.
+        await throttle.give_back(redis, *slots)
+        raise
+    return slots
+
+
+async def _password_matches(
+    sessionmaker: SessionMaker, candidates: list[repo.LoginCandidate], password: str
+) -> list[_Checked]:
+    """The candidates whose password this is. Every one costs one argon2 verify (off the
+    event loop); no candidate costs one too, on a dummy hash."""
+    if not candidates:
+        await asyncio.to_thread(passwords.verify_password, passwords.DUMMY_HASH, password)
+        return []
+    matched = []
+    for candidate in candidates:
+        async with tenant_transaction(sessionmaker, candidate.tenant_id) as session:
+            user = await repo.get_user_in_tenant(session, candidate.tenant_id, candidate.user_id)
+            tenant = await repo.get_tenant(session, candidate.tenant_id)
+        stored = user.password_hash if user is not None else passwords.DUMMY_HASH
+        ok = await asyncio.to_thread(passwords.verify_password, stored, password)
+        if ok and user is not None and tenant is not None:
+            matched.append(_Checked(candidate, user, tenant))
+    return matched
+
+
+def _usable(checked: _Checked) -> bool:
+    return checked.user.active and checked.tenant.status == "active"
+
+
+def _refusal(checked: _Checked) -> UnauthorizedError:
+    if not checked.user.active:
+        return UnauthorizedError("This user is disabled; ask an administrator.")
+    return UnauthorizedError("This business is suspended.")
+
+
 async def login(
     sessionmaker: SessionMaker,
+    redis: RedisClient,
     keys: KeyRing,
     settings: Settings,
     *,
@@ -114,33 +193,50 @@ async def login(
     tenant_slug: str | None,
     client_address: str | None,
 ) -> TokenPair:
-    """Check the password and open a session; every miss costs one argon2 verify."""
+    """Check the password and open a session.
+
+    The password is checked before anything about the email is told: an unknown email and a
+    wrong password answer the same 401, at the cost of one argon2 verify each. Only when the
+    password is right in several businesses is the caller asked to pick one (409), and the
+    list names only those. Every attempt is counted first, per account and per address, and
+    refused past the limits (429 with Retry-After); a successful one gives its count back.
+    """
+    slots = await _take_login_slots(redis, email, client_address)
     async with tenant_transaction(sessionmaker, None) as session:
         candidates = await repo.login_candidates(session, email)
     if tenant_slug is not None:
         candidates = [c for c in candidates if c.tenant_slug == tenant_slug]
-    if len(candidates) > 1:
+    matched = await _password_matches(sessionmaker, candidates, password)
+    if not matched:
+        raise UnauthorizedError(WRONG_LOGIN)  # the slots stay counted
+    usable = [m for m in matched if _usable(m)]
+    if len(usable) > 1:
+        await throttle.give_back(redis, *slots)  # the password was right
         raise ConflictError(
-            "This email belongs to several businesses: say which one in the tenant field.",
-            tenants=sorted(c.tenant_slug for c in candidates),
+            "This email and password open several businesses: say which one in the tenant field.",
+            tenants=sorted(m.candidate.tenant_slug for m in usable),
         )
-    if not candidates:
-        passwords.verify_password(passwords.DUMMY_HASH, password)
-        raise UnauthorizedError(WRONG_LOGIN)
-    candidate = candidates[0]
-    async with tenant_transaction(sessionmaker, candidate.tenant_id) as session:
-        user = await repo.get_user_in_tenant(session, candidate.tenant_id, candidate.user_id)
-        tenant = await repo.get_tenant(session, candidate.tenant_id)
-        if user is None or tenant is None:
-            passwords.verify_password(passwords.DUMMY_HASH, password)
+    if not usable:
+        raise _refusal(matched[0])
+    pair = await _open_session(sessionmaker, keys, settings, usable[0], client_address)
+    await throttle.give_back(redis, *slots)
+    return pair
+
+
+async def _open_session(
+    sessionmaker: SessionMaker,
+    keys: KeyRing,
+    settings: Settings,
+    checked: _Checked,
+    client_address: str | None,
+) -> TokenPair:
+    tenant_id, user_id = checked.candidate.tenant_id, checked.candidate.user_id
+    async with tenant_transaction(sessionmaker, tenant_id) as session:
+        user = await repo.get_user_in_tenant(session, tenant_id, user_id)
+        # Changed while its password was being checked (re-keyed, disabled): start over.
+        if user is None or user.password_hash != checked.user.password_hash or not user.active:
             raise UnauthorizedError(WRONG_LOGIN)
-        if not passwords.verify_password(user.password_hash, password):
-            raise UnauthorizedError(WRONG_LOGIN)
-        if not user.active:
-            raise UnauthorizedError("This user is disabled; ask an administrator.")
-        if tenant.status != "active":
-            raise UnauthorizedError("This business is suspended.")
-        attach(session, AuditContext(tenant.id, user.id, client_address=client_address))
+        attach(session, AuditContext(tenant_id, user.id, client_address=client_address))
         return await issue_tokens(session, keys, settings, user)
 
 

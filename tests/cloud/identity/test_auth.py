@@ -68,6 +68,39 @@ class TestSignupAndLogin:
         assert r.status_code == 200
         assert r.json()["user"]["tenant_id"] == t2.id
 
+    async def test_two_tenants_wrong_password_tells_nothing(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        # The password is checked first: a wrong one answers as for an unknown email, and
+        # never lists the businesses that hold the email (that enumerated tenants).
+        await signup(client, "Uno", email="same@example.com")
+        await signup(client, "Dos", email="same@example.com")
+        wrong = await login(client, "same@example.com", "not-the-password")
+        ghost = await login(client, "ghost@example.com", "not-the-password")
+        assert wrong.status_code == ghost.status_code == 401
+        assert wrong.json() == ghost.json()
+        assert "tenants" not in wrong.json()
+
+    async def test_two_tenants_only_where_the_password_matches(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        t1 = await signup(client, "Uno", email="same@example.com")
+        t2 = await signup(client, "Dos", email="same@example.com")
+        t3 = await signup(client, "Tres", email="same@example.com")
+        # In Dos the same email has another password: it is neither listed nor signed in.
+        r = await client.patch(
+            f"/api/users/{t2.owner_id}",
+            json={"password": "another password"},
+            headers=bearer(t2.owner_token),
+        )
+        assert r.status_code == 200, r.text
+        r = await login(client, "same@example.com")
+        assert r.status_code == 409
+        assert sorted(r.json()["tenants"]) == sorted([t1.slug, t3.slug])
+        r = await login(client, "same@example.com", "another password")
+        assert r.status_code == 200  # right in one business only: no question to ask
+        assert r.json()["user"]["tenant_id"] == t2.id
+
     async def test_duplicate_email_in_tenant_409(self, client: httpx.AsyncClient) -> None:
         t = await signup(client)
         sede = await create_sede(client, t.owner_token)
