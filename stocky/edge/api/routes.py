@@ -20,11 +20,11 @@ from stocky.edge.api.deps import (
     idle_timeout,
 )
 from stocky.edge.api.status import caja_status
-from stocky.edge.auth.session import check_password, create_session, end_session, hash_token
+from stocky.edge.auth.session import create_session, end_session, hash_token
+from stocky.edge.auth.throttle import check_login
 from stocky.edge.errors import NotFoundError, UnauthorizedError
 from stocky.edge.inventory.schemas import Strict
 from stocky.edge.store.search import product_by_barcode, search_products
-from stocky.edge.store.sede import load_sede_info
 from stocky.edge.store.timestamps import to_iso
 
 router = APIRouter(tags=["caja"])
@@ -63,14 +63,8 @@ class ProductPage(BaseModel):
 
 @router.post("/login")
 async def login(body: LoginIn, store: StoreDep, settings: SettingsDep) -> LoginOut:
-    def check(conn: sqlite3.Connection) -> sqlite3.Row | None:
-        info = load_sede_info(conn)
-        return check_password(
-            conn, body.email, body.password, sede_id=None if info is None else info.sede_id
-        )
-
-    # argon2 runs on a reader thread: a login never holds up the writer (and the sales).
-    user = await store.aread(check)
+    # Throttled per email and overall (429); argon2 runs on a reader thread, never the writer.
+    user = await check_login(store, body.email, body.password)
     if user is None:
         raise UnauthorizedError("wrong email or password")
     now = datetime.now(UTC)

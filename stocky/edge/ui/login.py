@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from stocky.cloud.errors import RateLimitedError
 from stocky.edge.ui.activation import card_shell
 from stocky.edge.ui.runtime import CajaRuntime, get_runtime
 from stocky.edge.ui.session import current_user, log_in, log_out, pending_ops
@@ -33,7 +34,13 @@ async def page() -> None:
 
         async def submit() -> None:
             error.visible = False
-            user = await log_in(runtime, (email.value or "").strip(), password.value or "")
+            try:
+                user = await log_in(runtime, (email.value or "").strip(), password.value or "")
+            except RateLimitedError:
+                user = None
+                error.text = t("activation.err.too_many")  # "Too many wrong attempts..."
+            else:
+                error.text = t("login.wrong")
             if user is None:
                 error.visible = True
                 password.value = ""

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from nicegui import app
 
 from stocky.edge.auth.session import (
     LocalUser,
-    check_password,
     create_session,
     end_session,
     hash_token,
@@ -17,8 +15,8 @@ from stocky.edge.auth.session import (
     session_user,
     touch_session,
 )
+from stocky.edge.auth.throttle import check_login
 from stocky.edge.outbox import outbox_stats
-from stocky.edge.store.sede import load_sede_info
 from stocky.edge.ui.runtime import CajaRuntime
 
 
@@ -31,14 +29,11 @@ def _idle(runtime: CajaRuntime) -> timedelta:
 
 
 async def log_in(runtime: CajaRuntime, email: str, password: str) -> LocalUser | None:
-    """Offline login against the synced argon2 hashes; None on a wrong email or password."""
+    """Offline login against the synced argon2 hashes; None on a wrong email or password.
+
+    Throttled like the local API's login (RateLimitedError past the limits)."""
     store = runtime.require_store()
-
-    def check(conn: sqlite3.Connection) -> sqlite3.Row | None:
-        info = load_sede_info(conn)
-        return check_password(conn, email, password, sede_id=None if info is None else info.sede_id)
-
-    row = await store.aread(check)  # argon2 on a reader thread, never on the writer
+    row = await check_login(store, email, password)  # argon2 on a reader, never the writer
     if row is None:
         return None
     now = datetime.now(UTC)
