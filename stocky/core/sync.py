@@ -11,9 +11,11 @@ import hashlib
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from stocky.core.values import Line, Timestamp, Version
 
 MAX_PUSH_BATCH = 50
 MAX_PULL_LIMIT = 1000
@@ -26,7 +28,9 @@ OpKind = Literal[
     "shift.open",
     "shift.close",
 ]
-OpStatus = Literal["applied", "duplicate", "conflict", "rejected"]
+# `deferred`: the op cannot apply YET (a return of a sale the cloud does not hold); nothing
+# of it is recorded, and the caja sends it again later without holding up the ops behind it.
+OpStatus = Literal["applied", "duplicate", "conflict", "rejected", "deferred"]
 
 
 class Operation(BaseModel):
@@ -36,10 +40,12 @@ class Operation(BaseModel):
 
     op_id: uuid.UUID
     kind: OpKind
-    entity_id: str = Field(min_length=1, max_length=120)
+    # sync_ops.entity_id is varchar(80).
+    entity_id: Annotated[Line, Field(min_length=1, max_length=80)]
+    # Checked per op by stocky.core.ops.parse_payload: a bad payload rejects its op only.
     payload: dict[str, Any]
-    base_version: int | None = Field(default=None, ge=0)
-    client_ts: datetime
+    base_version: Version | None = None
+    client_ts: Timestamp
 
 
 class PushRequest(BaseModel):
@@ -49,7 +55,7 @@ class PushRequest(BaseModel):
     device_id: uuid.UUID
     operations: list[Operation] = Field(min_length=1, max_length=MAX_PUSH_BATCH)
     # The caja's clock when it sent the batch: the cloud measures the offset from it.
-    client_now: datetime | None = None
+    client_now: Timestamp | None = None
 
 
 class OpResult(BaseModel):
@@ -67,6 +73,20 @@ class PushResponse(BaseModel):
     results: list[OpResult]
     server_time: datetime
     clock_offset_ms: int | None = None
+
+
+class PingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_now: Timestamp | None = None
+
+
+class PingOut(BaseModel):
+    server_time: datetime
+    clock_offset_ms: int | None
+    # The JWKS's key ids: a caja whose stored JWKS differs fetches /api/auth/jwks, so a
+    # key rotation reaches every caja within one ping.
+    signing_keys: list[str] = []
 
 
 class PullRequest(BaseModel):

@@ -28,14 +28,11 @@ from stocky.cloud.models import Inventory, Product
 from stocky.cloud.models.movements import MOVEMENT_TYPES
 from stocky.core.ids import new_id
 from stocky.core.money import AmountError, quantity
-
-# The sign each movement type must carry (0: either, as a count can go up or down).
-SIGNS = {"sale": -1, "return": 1, "entry": 1, "transfer_out": -1, "transfer_in": 1}
-SIGNS["adjustment"] = 0
+from stocky.core.ops import sign_problem
 
 
 class InvalidMovementError(InvalidFieldError):
-    """A movement that can never apply (wrong sign, zero, bad type): sync rejects the op."""
+    """A movement that can never apply (wrong sign, bad type): sync rejects the op."""
 
 
 @dataclass(frozen=True)
@@ -83,10 +80,9 @@ def validate_movement(movement: Movement) -> Decimal:
         qty = quantity(movement.quantity)
     except (AmountError, TypeError) as exc:
         raise InvalidMovementError("quantity", str(exc)) from exc
-    sign = SIGNS[movement.type]
-    if qty == 0 or (sign and (qty > 0) != (sign > 0)):
-        expected = {1: "positive", -1: "negative", 0: "non-zero"}[sign]
-        raise InvalidMovementError("quantity", f"a {movement.type} must be {expected}")
+    problem = sign_problem(movement.type, qty)
+    if problem:
+        raise InvalidMovementError("quantity", problem)
     return qty
 
 

@@ -122,7 +122,8 @@ class Transaction(Base):
     __tablename__ = "transactions"
     __table_args__ = (
         CheckConstraint(enum_check("type", MOVEMENT_TYPES), name="type"),
-        CheckConstraint("quantity <> 0", name="quantity_non_zero"),
+        # A count (adjustment) may record 0: the line matched the shelf.
+        CheckConstraint("quantity <> 0 OR type = 'adjustment'", name="quantity_non_zero"),
         _sede_fk(),
         ForeignKeyConstraint(["tenant_id", "product_id"], ["products.tenant_id", "products.id"]),
         Index(

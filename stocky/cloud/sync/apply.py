@@ -1,8 +1,11 @@
 """Applying one pushed operation to the cloud's tables, by kind.
 
-Each function runs inside the push's savepoint for that op. It raises OpRejectedError for an
-op that can never apply, and returns (status, server_version, extra result fields).
-Infrastructure errors propagate and roll the whole batch back. A run of consecutive
+Each function runs inside the push's savepoint for that op, on a payload already parsed by
+its stocky.core.ops model. It raises OpRejectedError for an op that can never apply and
+OpDeferredError for one that cannot apply yet, and returns (status, server_version, extra
+result fields). A data error the database raises inside the savepoint (a value it cannot
+store, a constraint) rejects that op alone; only a transient failure (connection, deadlock,
+serialization) propagates and rolls the whole batch back. A run of consecutive
 `transaction.create` ops goes through `apply_transactions`: the same outcomes, set-based.
 """
 
@@ -11,14 +14,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.errors import NotFoundError
@@ -32,7 +34,9 @@ from stocky.cloud.inventory.service import (
 )
 from stocky.cloud.models import Inventory, Product, Sale, SalePayment, Shift
 from stocky.cloud.sync import repository
-from stocky.cloud.sync.schemas import (
+from stocky.cloud.sync.returns import OpDeferredError, check_returns
+from stocky.core.ops import (
+    OpPayload,
     ProductPayload,
     ShiftClosePayload,
     ShiftOpenPayload,
@@ -41,7 +45,6 @@ from stocky.cloud.sync.schemas import (
 )
 from stocky.core.sync import Operation
 
-M = TypeVar("M", bound=BaseModel)
 # Core statements: a run's rows go as one JSON parameter (see rows_from_json).
 SALES = cast(Table, Sale.__table__)
 SALE_PAYMENTS = cast(Table, SalePayment.__table__)
@@ -78,6 +81,20 @@ class OpRejectedError(Exception):
     """The op can never apply; the reason is recorded and shown at the caja."""
 
 
+# SQLSTATE classes of a value or a row the database refuses: 22 data exception (out of
+# range, invalid text, string too long), 23 integrity constraint violation.
+DATA_ERROR_CLASSES = ("22", "23")
+
+
+def data_error_reason(exc: DBAPIError) -> str | None:
+    """Why the database refused the op's data, or None for any other (transient) failure."""
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    if not sqlstate.startswith(DATA_ERROR_CLASSES):
+        return None
+    detail = str(exc.orig).splitlines()[0] if exc.orig else "refused"
+    return f"refused by the database: {detail}"
+
+
 @dataclass(frozen=True)
 class OpContext:
     tenant_id: uuid.UUID
@@ -85,6 +102,13 @@ class OpContext:
     device_id: uuid.UUID
     op: Operation
     server_ts: datetime
+    payload: OpPayload
+    # The caja's clock minus the cloud's, when it is too far off to trust: its times are
+    # stored corrected by it (the op's payload keeps the original).
+    clock_correction: timedelta | None = None
+
+    def corrected(self, ts: datetime) -> datetime:
+        return ts if self.clock_correction is None else ts - self.clock_correction
 
 
 @dataclass
@@ -94,13 +118,9 @@ class Applied:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def parse(model: type[M], payload: dict[str, Any]) -> M:
-    try:
-        return model.model_validate(payload)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "payload"
-        raise OpRejectedError(f"payload.{where}: {first['msg']}") from exc
+def typed(ctx: OpContext, model: type[OpPayload]) -> Any:
+    assert isinstance(ctx.payload, model), f"{ctx.op.kind} parsed as {type(ctx.payload)}"
+    return ctx.payload
 
 
 async def _known_products(
@@ -110,9 +130,7 @@ async def _known_products(
 
 
 def _document(ctx: OpContext) -> TransactionDocument:
-    doc = parse(TransactionDocument, ctx.op.payload)
-    if doc.type == "sale" and doc.sale is None:
-        raise OpRejectedError("payload.sale: a sale document needs its header")
+    doc: TransactionDocument = typed(ctx, TransactionDocument)
     return doc
 
 
@@ -128,7 +146,7 @@ def _movements(ctx: OpContext, doc: TransactionDocument) -> list[Movement]:
             product_id=m.product_id,
             type=m.type,
             quantity=m.quantity,
-            client_timestamp=doc.client_ts,
+            client_timestamp=ctx.corrected(doc.client_ts),
             document_id=doc.document_id,
             unit_price=m.unit_price,
             unit_cost=m.unit_cost,
@@ -151,6 +169,12 @@ async def apply_transaction(session: AsyncSession, ctx: OpContext) -> Applied:
     reason = _unknown_reason(doc, await _known_products(session, ctx.tenant_id, product_ids))
     if reason is not None:
         raise OpRejectedError(reason)
+    if doc.type == "return":
+        problem = (await check_returns(session, ctx.tenant_id, [doc]))[0]
+        if isinstance(problem, OpDeferredError):
+            raise problem
+        if problem is not None:
+            raise OpRejectedError(str(problem))
     if doc.sale is not None:
         await _insert_sales(session, [(ctx, doc)])
     try:
@@ -190,7 +214,7 @@ async def _insert_sales(
                 "paid": sale.paid,
                 "change": sale.change,
                 "op_id": ctx.op.op_id,
-                "client_timestamp": doc.client_ts,
+                "client_timestamp": ctx.corrected(doc.client_ts),
             }
         )
         payments += [
@@ -219,11 +243,6 @@ class _RunRefusedError(Exception):
     """The run cannot go in one piece (a reused movement id): apply it op by op."""
 
 
-def _refused(exc: IntegrityError) -> str:
-    detail = str(exc.orig).splitlines()[0] if exc.orig else "constraint violated"
-    return f"refused by the database: {detail}"
-
-
 async def apply_in_savepoint(session: AsyncSession, ctx: OpContext) -> Applied:
     """One op in its own savepoint: a rejected op leaves no trace but its result."""
     applier = APPLIERS[ctx.op.kind]
@@ -233,9 +252,15 @@ async def apply_in_savepoint(session: AsyncSession, ctx: OpContext) -> Applied:
     except OpRejectedError as exc:
         await savepoint.rollback()
         return Applied(status="rejected", extra={"reason": str(exc)})
-    except IntegrityError as exc:
+    except OpDeferredError as exc:
         await savepoint.rollback()
-        return Applied(status="rejected", extra={"reason": _refused(exc)})
+        return Applied(status="deferred", extra={"reason": str(exc)})
+    except DBAPIError as exc:
+        reason = data_error_reason(exc)
+        if reason is None:
+            raise
+        await savepoint.rollback()
+        return Applied(status="rejected", extra={"reason": reason})
     await savepoint.commit()
     return applied
 
@@ -249,12 +274,17 @@ async def apply_transactions(session: AsyncSession, ctxs: list[OpContext]) -> li
     back and the ops apply one savepoint each, so only the culprit is rejected.
     """
     outcomes: list[Applied | None] = [None] * len(ctxs)
-    docs: dict[int, TransactionDocument] = {}
-    for i, ctx in enumerate(ctxs):
-        try:
-            docs[i] = _document(ctx)
-        except OpRejectedError as exc:
-            outcomes[i] = Applied(status="rejected", extra={"reason": str(exc)})
+    docs = {i: _document(ctx) for i, ctx in enumerate(ctxs)}
+    returns = [i for i, doc in docs.items() if doc.type == "return"]
+    if returns:
+        # Judged in batch order, counting the sales and returns earlier in this run.
+        problems = await check_returns(session, ctxs[0].tenant_id, list(docs.values()))
+        for i in returns:
+            problem = problems[i]
+            if problem is not None:
+                status = "deferred" if isinstance(problem, OpDeferredError) else "rejected"
+                outcomes[i] = Applied(status=status, extra={"reason": str(problem)})
+                del docs[i]
     product_ids = {m.product_id for doc in docs.values() for m in doc.movements}
     known = await _known_products(session, ctxs[0].tenant_id, product_ids) if docs else set()
     planned: list[int] = []
@@ -299,7 +329,12 @@ async def _write_together(
         recorded = await write_movements(session, tenant_id, sede_id, movements, quantities)
         if recorded.duplicates:
             raise _RunRefusedError
-    except (IntegrityError, _RunRefusedError):
+    except _RunRefusedError:
+        await savepoint.rollback()
+        return False
+    except DBAPIError as exc:
+        if data_error_reason(exc) is None:
+            raise
         await savepoint.rollback()
         return False
     await savepoint.commit()
@@ -307,9 +342,7 @@ async def _write_together(
 
 
 async def apply_thresholds(session: AsyncSession, ctx: OpContext) -> Applied:
-    body = parse(ThresholdsPayload, ctx.op.payload)
-    if body.max is not None and body.max < body.min:
-        raise OpRejectedError("payload.max: must not be below min")
+    body: ThresholdsPayload = typed(ctx, ThresholdsPayload)
     if not await _known_products(session, ctx.tenant_id, {body.product_id}):
         raise OpRejectedError(f"unknown product {body.product_id}")
     stmt = pg_insert(Inventory).values(
@@ -333,7 +366,7 @@ async def apply_thresholds(session: AsyncSession, ctx: OpContext) -> Applied:
 
 
 async def apply_shift_open(session: AsyncSession, ctx: OpContext) -> Applied:
-    body = parse(ShiftOpenPayload, ctx.op.payload)
+    body: ShiftOpenPayload = typed(ctx, ShiftOpenPayload)
     await session.execute(
         pg_insert(Shift)
         .values(
@@ -343,7 +376,7 @@ async def apply_shift_open(session: AsyncSession, ctx: OpContext) -> Applied:
             device_id=ctx.device_id,
             user_id=body.user_id,
             opening_float=body.opening_float,
-            opened_at=body.opened_at,
+            opened_at=ctx.corrected(body.opened_at),
         )
         .on_conflict_do_nothing()
     )
@@ -351,27 +384,44 @@ async def apply_shift_open(session: AsyncSession, ctx: OpContext) -> Applied:
 
 
 async def apply_shift_close(session: AsyncSession, ctx: OpContext) -> Applied:
-    body = parse(ShiftClosePayload, ctx.op.payload)
+    """Close an open shift of this caja's sede, once."""
+    body: ShiftClosePayload = typed(ctx, ShiftClosePayload)
     report = body.z_report
     result = await session.execute(
         update(Shift)
-        .where(Shift.tenant_id == ctx.tenant_id, Shift.id == body.id)
+        .where(
+            Shift.tenant_id == ctx.tenant_id,
+            Shift.sede_id == ctx.sede_id,
+            Shift.id == body.id,
+            Shift.status == "open",
+        )
         .values(
             status="closed",
-            closed_at=report.get("closed_at") or ctx.op.client_ts,
-            counted_cash=report.get("counted_cash"),
-            expected_cash=report.get("expected_cash"),
-            z_report=report,
+            closed_at=ctx.corrected(report.closed_at or ctx.op.client_ts),
+            counted_cash=report.counted_cash,
+            expected_cash=report.expected_cash,
+            z_report=report.model_dump(mode="json"),
         )
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
-        raise OpRejectedError(f"shift {body.id} was never opened in the cloud")
+        status = (
+            await session.execute(
+                select(Shift.status).where(
+                    Shift.tenant_id == ctx.tenant_id,
+                    Shift.sede_id == ctx.sede_id,
+                    Shift.id == body.id,
+                )
+            )
+        ).scalar_one_or_none()
+        if status == "closed":
+            raise OpRejectedError(f"shift {body.id} is already closed")
+        raise OpRejectedError(f"shift {body.id} was never opened at this sede in the cloud")
     return Applied()
 
 
 async def apply_product(session: AsyncSession, ctx: OpContext) -> Applied:
     """Versioned: equal base_version applies (version+1); stale is a conflict, cloud wins."""
-    body = parse(ProductPayload, ctx.op.payload)
+    body: ProductPayload = typed(ctx, ProductPayload)
     current = (
         await session.execute(
             select(Product)

@@ -1,11 +1,15 @@
 """Push: a caja's batch of operations, applied in ONE transaction, one result per op.
 
-Idempotent by op_id: the batch's ops are claimed in sync_ops first, in one statement (a
-concurrent duplicate waits on the unique key, then sees the first delivery's result). A
-rejected op never takes the rest of the batch with it: consecutive transactions are checked
-and then written together in one savepoint, falling back to one savepoint per op if the
-database refuses the set; other kinds run in a savepoint each. Any other error propagates
-and the request's transaction rolls the whole batch back, for the caja to retry.
+Every op's payload is parsed by its stocky.core.ops model before anything is written: one
+that does not fit is `rejected` with the field named (its payload is kept, with any NUL made
+storable). Idempotent by op_id: the batch's ops are claimed in sync_ops first, in one
+statement (a concurrent duplicate waits on the unique key, then sees the first delivery's
+result). A rejected op never takes the rest of the batch with it: consecutive transactions
+are checked and then written together in one savepoint, falling back to one savepoint per
+op if the database refuses the set; other kinds run in a savepoint each, and a data error
+inside one rejects that op. A `deferred` op (a return of a sale not here yet) leaves no
+record, not even its claim. Only a transient failure propagates, and the request's
+transaction rolls the whole batch back, for the caja to retry.
 """
 
 from __future__ import annotations
@@ -25,12 +29,17 @@ from stocky.cloud.models import Device, Sede, SyncLog
 from stocky.cloud.sync import repository
 from stocky.cloud.sync.apply import Applied, OpContext, apply_in_savepoint, apply_transactions
 from stocky.core.ids import new_id
+from stocky.core.ops import OpPayload, OpPayloadError, parse_payload
 from stocky.core.sync import Operation, OpResult, PushRequest, PushResponse
 
 # A caja's clock may drift; an op stamped further than this past the cloud's now (after
 # correcting by the measured offset) is refused rather than stored with a future time.
 MAX_FUTURE = timedelta(minutes=10)
 MAX_FUTURE_UNCORRECTED = timedelta(days=1)
+# Past this offset a caja's clock is not trusted: its times are stored corrected by the
+# offset measured on this push (the op's payload keeps what the caja said), and the drift is
+# flagged in the sync log and the sede's status.
+CLOCK_TRUST = timedelta(minutes=5)
 DEVICES = cast(Table, Device.__table__)
 SEDES = cast(Table, Sede.__table__)
 SYNC_LOGS = cast(Table, SyncLog.__table__)
@@ -64,32 +73,68 @@ def _future_reason(op: Operation, now: datetime, offset_ms: int | None) -> str |
     return None
 
 
-def _claim_row(ctx: OpContext, digest: str) -> dict[str, Any]:
+def storable(value: Any) -> Any:
+    """JSON that JSONB can hold: NUL and lone surrogates in strings and keys become U+FFFD
+    (a rejected op's payload is kept as evidence, and JSONB refuses a NUL)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode().replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {storable(str(k)): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
+def _parsed(op: Operation) -> OpPayload | OpPayloadError:
+    try:
+        return parse_payload(op.kind, op.payload)
+    except OpPayloadError as exc:
+        return exc
+
+
+def _claim_row(
+    op: Operation, ids: tuple[uuid.UUID, uuid.UUID, uuid.UUID], digest: str, valid: bool
+) -> dict[str, Any]:
+    tenant_id, sede_id, device_id = ids
     return {
-        "tenant_id": ctx.tenant_id,
-        "op_id": ctx.op.op_id,
-        "sede_id": ctx.sede_id,
-        "device_id": ctx.device_id,
-        "kind": ctx.op.kind,
-        "entity_id": ctx.op.entity_id,
+        "tenant_id": tenant_id,
+        "op_id": op.op_id,
+        "sede_id": sede_id,
+        "device_id": device_id,
+        "kind": op.kind,
+        "entity_id": op.entity_id,
         "body_hash": digest,
         "status": "applied",
         "result": {},
-        "payload": ctx.op.payload,
+        "payload": op.payload if valid else storable(op.payload),
     }
 
 
+def clock_correction(offset_ms: int | None) -> timedelta | None:
+    if offset_ms is None or abs(offset_ms) <= CLOCK_TRUST.total_seconds() * 1000:
+        return None
+    return timedelta(milliseconds=offset_ms)
+
+
+def _rejected(op: Operation, now: datetime, reason: str) -> OpResult:
+    return OpResult(op_id=op.op_id, status="rejected", server_ts=now, reason=reason)
+
+
 def _replay(
-    ctx: OpContext, digest: str, first_hash: str, first_sede: uuid.UUID, first: OpResult
+    op: Operation,
+    sede_id: uuid.UUID,
+    now: datetime,
+    digest: str,
+    first_hash: str,
+    first_sede: uuid.UUID,
+    first: OpResult,
 ) -> OpResult:
-    """What a delivery of an op seen before answers: its first result, as `duplicate`."""
-    if first_hash != digest or first_sede != ctx.sede_id:
-        return OpResult(
-            op_id=ctx.op.op_id,
-            status="rejected",
-            server_ts=ctx.server_ts,
-            reason="op_id was already used for a different operation",
-        )
+    """What a delivery of an op seen before answers: its first result, as `duplicate`
+    (a deferred op has no record, so its second copy in one batch is deferred too)."""
+    if first_hash != digest or first_sede != sede_id:
+        return _rejected(op, now, "op_id was already used for a different operation")
+    if first.status == "deferred":
+        return first
     return first.model_copy(update={"status": "duplicate", "original_status": first.status})
 
 
@@ -135,34 +180,47 @@ async def push_batch(
     started = time.perf_counter()
     now = datetime.now(UTC)
     offset = clock_offset_ms(request.client_now, now)
-    ctxs = [OpContext(tenant_id, sede_id, device_id, op, now) for op in request.operations]
-    digests = [body_hash(op) for op in request.operations]
+    correction = clock_correction(offset)
+    ops = request.operations
+    parsed = [_parsed(op) for op in ops]
+    digests = [body_hash(op) for op in ops]
+    ids = (tenant_id, sede_id, device_id)
     # The first occurrence of each op_id in the batch; a later one replays its result.
     first: dict[uuid.UUID, int] = {}
-    for i, ctx in enumerate(ctxs):
-        first.setdefault(ctx.op.op_id, i)
+    for i, op in enumerate(ops):
+        first.setdefault(op.op_id, i)
     # xid: this transaction's id; every change it writes sits at this position in the feed.
     owned, xid = await repository.claim_ops(
-        session, [_claim_row(ctxs[i], digests[i]) for i in first.values()]
+        session,
+        [
+            _claim_row(ops[i], ids, digests[i], not isinstance(parsed[i], OpPayloadError))
+            for i in first.values()
+        ],
     )
     seen = [op_id for op_id in first if op_id not in owned]
     earlier = await repository.sync_ops_by_id(session, tenant_id, seen) if seen else {}
     results: dict[int, OpResult] = {}
     # Per op_id seen before: (body hash, sede, result) of its first delivery.
     originals: dict[uuid.UUID, tuple[str, uuid.UUID, OpResult]] = {}
-    to_apply: list[int] = []
+    to_apply: list[OpContext] = []
+    order: list[int] = []
     for op_id, i in first.items():
-        ctx = ctxs[i]
+        op, payload = ops[i], parsed[i]
         if op_id not in owned:
             row = earlier[op_id]
             originals[op_id] = (row.body_hash, row.sede_id, OpResult.model_validate(row.result))
-            results[i] = _replay(ctx, digests[i], *originals[op_id])
-        elif (reason := _future_reason(ctx.op, now, offset)) is not None:
-            results[i] = OpResult(op_id=op_id, status="rejected", server_ts=now, reason=reason)
+            results[i] = _replay(op, sede_id, now, digests[i], *originals[op_id])
+        elif isinstance(payload, OpPayloadError):
+            results[i] = _rejected(op, now, str(payload))
+        elif (reason := _future_reason(op, now, offset)) is not None:
+            results[i] = _rejected(op, now, reason)
         else:
-            to_apply.append(i)
-    applied = await _apply_in_order(session, [ctxs[i] for i in to_apply], xid or "")
-    results.update(zip(to_apply, applied, strict=True))
+            to_apply.append(OpContext(*ids, op, now, payload, correction))
+            order.append(i)
+    applied = await _apply_in_order(session, to_apply, xid or "")
+    results.update(zip(order, applied, strict=True))
+    deferred = [op_id for op_id, i in first.items() if results[i].status == "deferred"]
+    await repository.release_claims(session, tenant_id, [owned[op_id] for op_id in deferred])
     await repository.record_results(
         session,
         tenant_id,
@@ -174,15 +232,15 @@ async def push_batch(
                 "result": results[i].model_dump(mode="json"),
             }
             for op_id, i in first.items()
-            if op_id in owned
+            if op_id in owned and results[i].status != "deferred"
         ],
     )
-    for i, ctx in enumerate(ctxs):
-        j = first[ctx.op.op_id]
+    for i, op in enumerate(ops):
+        j = first[op.op_id]
         if i != j:  # the same op twice in one batch: the second replays the first delivery
-            original = originals.get(ctx.op.op_id, (digests[j], sede_id, results[j]))
-            results[i] = _replay(ctx, digests[i], *original)
-    ordered = [results[i] for i in range(len(ctxs))]
+            original = originals.get(op.op_id, (digests[j], sede_id, results[j]))
+            results[i] = _replay(op, sede_id, now, digests[i], *original)
+    ordered = [results[i] for i in range(len(ops))]
     statuses = Counter(r.status for r in ordered)
     log = {
         "tenant_id": tenant_id,
@@ -193,36 +251,42 @@ async def push_batch(
         "items_count": len(ordered),
         "status": "ok" if statuses["rejected"] == 0 else "partial",
         "statuses": dict(statuses),
-        "details": _log_details(ordered),
+        "details": _log_details(ordered, offset if correction is not None else None),
         "duration_ms": int((time.perf_counter() - started) * 1000),
     }
     await _touch_and_log(session, now, offset, log)
     return PushResponse(results=ordered, server_time=now, clock_offset_ms=offset)
 
 
-def _log_details(results: list[OpResult]) -> dict[str, Any]:
+def _log_details(results: list[OpResult], untrusted_offset_ms: int | None) -> dict[str, Any]:
     troubles = [
         {"op_id": str(r.op_id), "status": r.status, "reason": r.reason}
         for r in results
-        if r.status in ("rejected", "conflict")
+        if r.status in ("rejected", "conflict", "deferred")
     ]
-    return {"problems": troubles[:20]} if troubles else {}
+    details: dict[str, Any] = {"problems": troubles[:20]} if troubles else {}
+    if untrusted_offset_ms is not None:
+        details["clock_corrected_ms"] = untrusted_offset_ms
+    return details
 
 
 async def _touch_and_log(
     session: AsyncSession, now: datetime, offset: int | None, log: dict[str, Any]
 ) -> None:
-    """Mark the caja and its sede as seen and write the push's sync_logs row, in one
-    statement (the two updates ride as data-modifying CTEs): one round trip, not three."""
+    """Mark the caja and then its sede as seen, and write the push's sync_logs row.
+
+    The device row is locked before the sede row, in two statements, as the ping does: in
+    one statement (two data-modifying CTEs) PostgreSQL may take them in either order, and a
+    push and a ping of the same caja deadlocked each other.
+    """
     tenant_id, sede_id, device_id = log["tenant_id"], log["sede_id"], log["device_id"]
     seen: dict[str, Any] = {"last_seen_at": now}
     if offset is not None:
         seen["clock_offset_ms"] = offset
-    device = (
+    await session.execute(
         update(DEVICES)
         .where(DEVICES.c.tenant_id == tenant_id, DEVICES.c.id == device_id)
         .values(**seen)
-        .cte("seen_device")
     )
     sede = (
         update(SEDES)
@@ -230,4 +294,4 @@ async def _touch_and_log(
         .values(last_sync_at=now, last_ping_at=now, is_online=True)
         .cte("seen_sede")
     )
-    await session.execute(insert(SYNC_LOGS).values(**log).add_cte(device).add_cte(sede))
+    await session.execute(insert(SYNC_LOGS).values(**log).add_cte(sede))

@@ -187,3 +187,15 @@ async def record_results(
     updated = await session.execute(RECORD_RESULTS_SQL, params)
     if updated.rowcount != len(results):  # type: ignore[attr-defined]
         raise RuntimeError(f"recorded {updated.rowcount} of {len(results)} results")  # type: ignore[attr-defined]
+
+
+RELEASE_CLAIMS_SQL = text(
+    "DELETE FROM sync_ops WHERE ctid = ANY(CAST(:tids AS tid[])) AND tenant_id = :tenant_id"
+)
+
+
+async def release_claims(session: AsyncSession, tenant_id: uuid.UUID, tids: list[str]) -> None:
+    """Forget the claims of deferred ops (by the ctids their claim returned): a later
+    delivery of the same op_id applies it afresh."""
+    if tids:
+        await session.execute(RELEASE_CLAIMS_SQL, {"tenant_id": tenant_id, "tids": tids})

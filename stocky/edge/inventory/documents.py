@@ -6,10 +6,11 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from stocky.core.ops import TransactionDocument
 from stocky.edge.inventory.repository import Movement, insert_movements
-from stocky.edge.outbox import append_op, write_audit
+from stocky.edge.outbox import append_op, op_payload, write_audit
 
-TRANSACTION_CREATE = "transaction.create"
+TRANSACTION_CREATE = TransactionDocument.KIND
 
 
 def record_document(
@@ -28,16 +29,19 @@ def record_document(
     Must run inside a store.write: the caller's other rows (the sale, its payments) commit
     with these or not at all. Returns the op_id.
     """
+    payload = op_payload(
+        TransactionDocument,
+        {
+            "type": doc_type,
+            "document_id": document_id,
+            **(header or {}),
+            "movements": [m.payload() for m in movements],
+            "user_id": user_id,
+            "shift_id": shift_id,
+            "client_ts": client_ts,
+        },
+    )
     insert_movements(conn, movements, document_id=document_id, user_id=user_id, client_ts=client_ts)
-    payload: dict[str, Any] = {
-        "type": doc_type,
-        "document_id": document_id,
-        **(header or {}),
-        "movements": [m.payload() for m in movements],
-        "user_id": user_id,
-        "shift_id": shift_id,
-        "client_ts": client_ts,
-    }
     # The audit row keeps the header and the size; the movements are in transactions already.
     write_audit(
         conn,
@@ -48,6 +52,4 @@ def record_document(
         ts=client_ts,
         after={**(header or {}), "movements": len(movements)},
     )
-    return append_op(
-        conn, kind=TRANSACTION_CREATE, entity_id=document_id, payload=payload, client_ts=client_ts
-    )
+    return append_op(conn, entity_id=document_id, payload=payload, client_ts=client_ts)

@@ -16,6 +16,7 @@ from stocky.core.money import (
     money_to_cents,
     quantity_to_milli,
 )
+from stocky.core.ops import ThresholdsPayload
 from stocky.edge.errors import FieldError, NotFoundError
 from stocky.edge.inventory import repository as repo
 from stocky.edge.inventory.documents import record_document
@@ -31,10 +32,10 @@ from stocky.edge.inventory.schemas import (
     ThresholdsIn,
     ThresholdsOut,
 )
-from stocky.edge.outbox import append_op, write_audit
+from stocky.edge.outbox import append_op, op_payload, write_audit
 from stocky.edge.shifts.repository import open_shift_id
 
-THRESHOLDS_OP = "inventory.thresholds"
+THRESHOLDS_OP = ThresholdsPayload.KIND
 
 
 def resolve_product(conn: sqlite3.Connection, ref: ProductRef, field: str) -> sqlite3.Row:
@@ -192,9 +193,8 @@ def set_thresholds(
         },
         after=payload,
     )
-    op_id = append_op(
-        conn, kind=THRESHOLDS_OP, entity_id=product_id, payload=payload, client_ts=now
-    )
+    op = op_payload(ThresholdsPayload, payload)
+    op_id = append_op(conn, entity_id=product_id, payload=op, client_ts=now)
     return ThresholdsOut(product_id=product_id, min=cmd.min, max=cmd.max, op_id=op_id)
 
 

@@ -12,8 +12,9 @@ import sqlite3
 
 from stocky.core.ids import new_id_str
 from stocky.core.money import cents_to_money, money_to_cents
+from stocky.core.ops import ShiftClosePayload, ShiftOpenPayload
 from stocky.edge.errors import ConflictError
-from stocky.edge.outbox import append_op, write_audit
+from stocky.edge.outbox import append_op, op_payload, write_audit
 from stocky.edge.pos.service import period_totals
 from stocky.edge.shifts import repository as repo
 from stocky.edge.shifts.schemas import ShiftClose, ShiftOpen, ShiftOut, ZReport
@@ -59,7 +60,8 @@ def open_shift(conn: sqlite3.Connection, cmd: ShiftOpen, *, user_id: str, now: s
         ts=now,
         after=payload,
     )
-    op_id = append_op(conn, kind="shift.open", entity_id=shift_id, payload=payload, client_ts=now)
+    op = op_payload(ShiftOpenPayload, payload)
+    op_id = append_op(conn, entity_id=shift_id, payload=op, client_ts=now)
     row = repo.get_shift(conn, shift_id)
     assert row is not None
     return _out(row, op_id)
@@ -107,7 +109,8 @@ def close_shift(conn: sqlite3.Connection, cmd: ShiftClose, *, user_id: str, now:
         ts=now,
         after=payload,
     )
-    op_id = append_op(conn, kind="shift.close", entity_id=row["id"], payload=payload, client_ts=now)
+    op = op_payload(ShiftClosePayload, payload)
+    op_id = append_op(conn, entity_id=row["id"], payload=op, client_ts=now)
     closed = repo.get_shift(conn, row["id"])
     assert closed is not None
     return _out(closed, op_id)

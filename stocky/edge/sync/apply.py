@@ -63,7 +63,9 @@ class ApplyStats:
 def _reset(conn: sqlite3.Connection, stats: ApplyStats) -> None:
     stats.reset = True
     stats.cleared_positions = conn.execute(
-        "UPDATE transactions SET cloud_position = NULL WHERE cloud_position IS NOT NULL"
+        # A movement the cloud refused stays out: it is not among what gets re-pushed.
+        "UPDATE transactions SET cloud_position = NULL "
+        "WHERE cloud_position IS NOT NULL AND cloud_position <> 'rejected'"
     ).rowcount
     # The cloud answers `duplicate` for the ops it still has and applies the ones it lost.
     stats.requeued_ops = conn.execute(

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from stocky.cloud.sync.schemas import PingOut
 from stocky.core.sync import (
+    PingOut,
     PullRequest,
     PullResponse,
     PushRequest,

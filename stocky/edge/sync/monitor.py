@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from stocky.cloud.sync.schemas import PingIn
+from stocky.core.sync import PingIn
 from stocky.edge.auth.tokens import CloudTokenError, replace_jwks, stored_key_ids
 from stocky.edge.store import Store
 from stocky.edge.store.timestamps import to_iso

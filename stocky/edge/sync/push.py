@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 
+from stocky.core.ops import TransactionDocument
 from stocky.core.sync import MAX_PUSH_BATCH, Operation, OpResult, PushRequest
 from stocky.edge.store import Store
 from stocky.edge.store.timestamps import from_iso, to_iso
@@ -34,8 +35,16 @@ from stocky.edge.sync.state import set_state
 
 log = logging.getLogger(__name__)
 
-# What the caja records for each answer: a duplicate takes its first delivery's outcome.
-LOCAL_STATUS = {"applied": "synced", "conflict": "conflict", "rejected": "rejected"}
+# What the caja records for each answer: a duplicate takes its first delivery's outcome; a
+# deferred op stays pending and is sent again after its own backoff.
+LOCAL_STATUS = {
+    "applied": "synced",
+    "conflict": "conflict",
+    "rejected": "rejected",
+    "deferred": "pending",
+}
+# A local movement the cloud refused: it no longer counts in the stock the caja shows.
+REJECTED_POSITION = "rejected"
 # Pulled rows held back while an op edits them (see apply.release_deferred).
 DEFERRING_KINDS = {"product.upsert": "products", "inventory.thresholds": "inventory"}
 
@@ -61,16 +70,58 @@ class PushOutcome:
     retry_at: datetime | None = None
 
 
-def _next_batch(conn: sqlite3.Connection, limit: int) -> list[QueuedOp]:
+def _next_batch(conn: sqlite3.Connection, limit: int, now: str) -> list[QueuedOp]:
+    """Pending ops in queue order, leaving out deferred ones whose own retry time has not
+    come (they wait for something else to reach the cloud, so they hold up nothing)."""
     rows = conn.execute(
         """
         SELECT seq, op_id, kind, entity_id, payload, base_version, client_ts, attempts,
                next_attempt_at
-        FROM sync_queue WHERE status = 'pending' ORDER BY seq LIMIT ?
+        FROM sync_queue
+        WHERE status = 'pending'
+          AND NOT (json_extract(result, '$.status') IS 'deferred' AND next_attempt_at > ?)
+        ORDER BY seq LIMIT ?
         """,
-        (limit,),
+        (now, limit),
     ).fetchall()
     return [QueuedOp(*row) for row in rows]
+
+
+def _next_deferred_due(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute(
+        "SELECT min(next_attempt_at) FROM sync_queue WHERE status = 'pending' "
+        "AND json_extract(result, '$.status') IS 'deferred'"
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def undo_movements(conn: sqlite3.Connection, document_id: str) -> int:
+    """Take a refused document's movements out of the stock the caja shows (they stay in
+    the journal, marked, beside the op and its reason); returns how many."""
+    conn.execute(
+        """
+        UPDATE inventory SET quantity_milli = quantity_milli - d.total
+        FROM (SELECT product_id, sum(quantity_milli) AS total FROM transactions
+              WHERE document_id = ? AND cloud_position IS NULL GROUP BY product_id) AS d
+        WHERE inventory.product_id = d.product_id
+        """,
+        (document_id,),
+    )
+    return conn.execute(
+        "UPDATE transactions SET cloud_position = ? WHERE document_id = ? "
+        "AND cloud_position IS NULL",
+        (REJECTED_POSITION, document_id),
+    ).rowcount
+
+
+def _defer(conn: sqlite3.Connection, op: QueuedOp, result: OpResult, now: datetime) -> None:
+    attempts = op.attempts + 1
+    retry_at = now + timedelta(seconds=full_jitter(attempts))
+    conn.execute(
+        "UPDATE sync_queue SET attempts = ?, next_attempt_at = ?, result = ?, last_error = ? "
+        "WHERE op_id = ?",
+        (attempts, to_iso(retry_at), result.model_dump_json(), result.reason, op.op_id),
+    )
 
 
 def _operation(op: QueuedOp) -> Operation:
@@ -87,29 +138,36 @@ def _operation(op: QueuedOp) -> Operation:
 
 
 def _mark_results(
-    conn: sqlite3.Connection, results: list[OpResult], kinds: dict[str, QueuedOp], now: str
+    conn: sqlite3.Connection, results: list[OpResult], kinds: dict[str, QueuedOp], now: datetime
 ) -> int:
-    """Record each result; release pulled rows an acknowledged op was holding back."""
+    """Record each result; undo what a refused document did to the stock shown; release
+    pulled rows an acknowledged op was holding back."""
     applied = 0
+    now_iso = to_iso(now)
     for result in results:
         status = result.original_status if result.status == "duplicate" else result.status
         local = LOCAL_STATUS.get(status or "applied", "synced")
+        op = kinds[str(result.op_id)]
+        if status == "deferred":
+            _defer(conn, op, result, now)
+            continue
         applied += local == "synced"
+        if local == "rejected" and op.kind == TransactionDocument.KIND:
+            undo_movements(conn, op.entity_id)
         conn.execute(
             """
             UPDATE sync_queue SET status = ?, result = ?, synced_at = ?, last_error = ?,
                    next_attempt_at = NULL
             WHERE op_id = ?
             """,
-            (local, result.model_dump_json(), now, result.reason, str(result.op_id)),
+            (local, result.model_dump_json(), now_iso, result.reason, str(result.op_id)),
         )
-        op = kinds[str(result.op_id)]
         entity = DEFERRING_KINDS.get(op.kind)
         if entity is not None:
             from stocky.edge.sync.apply import release_deferred
 
-            release_deferred(conn, entity, op.entity_id, now)
-    set_state(conn, last_push_at=now, last_push_error=None)
+            release_deferred(conn, entity, op.entity_id, now_iso)
+    set_state(conn, last_push_at=now_iso, last_push_error=None)
     return applied
 
 
@@ -118,6 +176,8 @@ def _reject_locally(conn: sqlite3.Connection, op: QueuedOp, reason: str, now: st
         "UPDATE sync_queue SET status = 'rejected', last_error = ?, synced_at = ? WHERE seq = ?",
         (reason, now, op.seq),
     )
+    if op.kind == TransactionDocument.KIND:
+        undo_movements(conn, op.entity_id)
 
 
 def _record_failure(
@@ -185,8 +245,12 @@ class PushWorker:
         outcome = PushOutcome()
         size = self.batch_size
         while True:
-            batch = await self.store.aread(functools.partial(_next_batch, limit=size))
+            now_iso = to_iso(datetime.now(UTC))
+            batch = await self.store.aread(functools.partial(_next_batch, limit=size, now=now_iso))
             if not batch:
+                due = await self.store.aread(_next_deferred_due)
+                if due is not None:
+                    outcome.retry_at = from_iso(due)
                 return outcome
             now = datetime.now(UTC)
             head_due = batch[0].next_attempt_at
@@ -237,7 +301,7 @@ class PushWorker:
             return True
         by_id = {op.op_id: op for op in batch}
         applied = await self.store.awrite(
-            functools.partial(_mark_results, results=response.results, kinds=by_id, now=now_iso),
+            functools.partial(_mark_results, results=response.results, kinds=by_id, now=now),
             durable=False,
         )
         outcome.sent += len(batch)

@@ -71,7 +71,7 @@ class TestRecordMovements:
         assert feed == 2
 
     @pytest.mark.parametrize(
-        ("type_", "qty"), [("sale", "1"), ("entry", "-1"), ("adjustment", "0"), ("theft", "1")]
+        ("type_", "qty"), [("sale", "1"), ("entry", "-1"), ("sale", "0"), ("theft", "1")]
     )
     async def test_wrong_sign_or_type_is_refused(self, cloud_app, shop, type_, qty) -> None:
         sm: SessionMaker = cloud_app.state.sessionmaker
@@ -81,6 +81,22 @@ class TestRecordMovements:
                 await record_movements(
                     session, shop.tenant_id, shop.sede_id, [_move(product.id, type_, qty)]
                 )
+
+    async def test_a_count_that_matched_the_shelf_is_recorded_and_moves_nothing(
+        self, cloud_app, shop
+    ) -> None:
+        sm: SessionMaker = cloud_app.state.sessionmaker
+        product = await create_product(sm, shop.tenant_id)
+        async with tenant_transaction(sm, shop.tenant_id) as session:
+            await record_movements(
+                session,
+                shop.tenant_id,
+                shop.sede_id,
+                [_move(product.id, "entry", "4"), _move(product.id, "adjustment", "0")],
+            )
+        async with tenant_transaction(sm, shop.tenant_id) as session:
+            moves = (await session.execute(select(Transaction.type, Transaction.quantity))).all()
+        assert sorted(moves) == [("adjustment", Decimal("0.000")), ("entry", Decimal("4.000"))]
 
     async def test_other_tenants_product_or_sede_is_not_found(
         self, cloud_app, shop, other_shop

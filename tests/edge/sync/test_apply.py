@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from stocky.core.ids import new_id_str
+from stocky.core.ops import ProductPayload
 from stocky.core.sync import Cursor, OpResult, PullResponse
 from stocky.edge.inventory.schemas import ThresholdsIn
 from stocky.edge.inventory.service import set_thresholds
@@ -186,7 +187,11 @@ class TestUsersAndSedes:
             == 0
         )
         assert one(caja.store, "SELECT count(*) FROM auth_session")[0] == 1
-        assert one(caja.store, "SELECT active FROM users WHERE id = ?", cashier["id"])[0] == 0
+        # Deactivated: kept, inactive. Deleted (moved to another sede): gone, hash and all.
+        left = one(
+            caja.store, "SELECT count(*), max(active) FROM users WHERE id = ?", cashier["id"]
+        )
+        assert tuple(left) == ((1, 0) if op == "upsert" else (0, None))
 
     def test_sedes(self, caja: Caja) -> None:
         tenant, own = caja.sede["tenant_id"], caja.sede["sede_id"]
@@ -323,9 +328,10 @@ class TestWriteCheckpoint:
         caja.store.write(
             lambda c: append_op(
                 c,
-                kind="product.upsert",
                 entity_id=product_id,
-                payload={"id": product_id, "name": "Editado en caja"},
+                payload=ProductPayload(
+                    id=product_id, sku="EDIT", name="Editado en caja", price=Decimal("1")
+                ),
                 client_ts=utc_now(),
                 base_version=1,
             )

@@ -12,6 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from stocky.core.ops import ProductPayload
 from stocky.core.sync import Change
 from stocky.edge.outbox import append_op
 from stocky.edge.store.timestamps import utc_now
@@ -114,9 +115,10 @@ def test_products_together_as_one_by_one(steps, pending: bool) -> None:
                 caja.store.write(
                     lambda c: append_op(
                         c,
-                        kind="product.upsert",
                         entity_id=pid,
-                        payload={"id": pid, "name": "local"},
+                        payload=ProductPayload(
+                            id=pid, sku="LOCAL", name="local", price=Decimal("1")
+                        ),
                         client_ts=utc_now(),
                         base_version=1,
                     )

@@ -14,6 +14,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -23,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stocky.cloud.services import libpq_url
+from stocky.core.ops import ProductPayload
 from stocky.core.sync import CHECKSUM_TABLES, PullRequest, RefetchRequest
 from stocky.edge.api.status import caja_status
 from stocky.edge.outbox import append_op
@@ -261,9 +263,8 @@ def _edit_locally(caja: Caja, pid: str, cents: int) -> None:
         conn.execute("UPDATE products SET price_cents = ? WHERE id = ?", (cents, pid))
         append_op(
             conn,
-            kind="product.upsert",
             entity_id=pid,
-            payload={"id": pid, "sku": row["sku"], "name": row["name"], "price": "1.23"},
+            payload=ProductPayload(id=pid, sku=row["sku"], name=row["name"], price=Decimal("1.23")),
             client_ts=utc_now(),
             base_version=row["version"],
         )
@@ -302,9 +303,8 @@ class TestPendingOps:
             )
             append_op(
                 conn,
-                kind="product.upsert",
                 entity_id=created,
-                payload={"id": created, "sku": "NEW", "name": "Nuevo", "price": "5.00"},
+                payload=ProductPayload(id=created, sku="NEW", name="Nuevo", price=Decimal("5.00")),
                 client_ts=utc_now(),
             )
 

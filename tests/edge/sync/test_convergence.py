@@ -32,6 +32,7 @@ from hypothesis.stateful import (
 
 from stocky.cloud.services import libpq_url
 from stocky.core.money import cents_to_money, milli_to_quantity
+from stocky.core.ops import ProductPayload
 from stocky.edge.activation.service import activate
 from stocky.edge.config import store_path
 from stocky.edge.inventory.schemas import EntryCreate
@@ -258,9 +259,8 @@ class ConvergenceMachine(RuleBasedStateMachine):
             }
             append_op(
                 conn,
-                kind="product.upsert",
                 entity_id=pid,
-                payload=payload,
+                payload=ProductPayload.model_validate(payload),
                 client_ts=utc_now(),
                 base_version=row["version"],
             )
