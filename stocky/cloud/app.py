@@ -10,13 +10,21 @@ from fastapi import Depends, FastAPI
 from stocky.cloud.auth.keys import KeyRing
 from stocky.cloud.config import Settings
 from stocky.cloud.db import create_app_engine, make_sessionmaker
-from stocky.cloud.errors import install_error_handlers, refuse_nul
+from stocky.cloud.errors import document_errors, install_error_handlers, refuse_nul
 from stocky.cloud.limits import BodyLimitMiddleware
 from stocky.cloud.realtime.presence import PresenceMonitor
 from stocky.cloud.realtime.server import Gateway, SocketIOMiddleware
 from stocky.cloud.redis import create_redis
 from stocky.cloud.routers import ROUTERS
 from stocky.cloud.services import Services
+
+# Operations that take their credential in the body rather than a bearer token, so their
+# refusals cannot be inferred from the OpenAPI security of the route.
+CREDENTIAL_IN_BODY: dict[str, tuple[int, ...]] = {
+    "/api/auth/login": (401, 429),
+    "/api/auth/refresh": (401, 429),
+    "/api/activate": (404, 410, 429),
+}
 
 
 def load_key_ring(settings: Settings) -> KeyRing:
@@ -71,4 +79,5 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.add_middleware(SocketIOMiddleware, server=gateway.sio)
     for router in ROUTERS:
         app.include_router(router)
+    document_errors(app, extra=CREDENTIAL_IN_BODY)
     return app

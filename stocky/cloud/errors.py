@@ -126,12 +126,69 @@ _DESCRIPTIONS = {
     503: "A transient failure (database or Redis); nothing was changed, retry after Retry-After",
 }
 
-# What any operation can answer: a bad field, an oversized body, a transient outage.
-COMMON_RESPONSES = error_responses(400, 413, 422, 503)
-# ... and an operation behind a user's token or a device credential.
-AUTH_RESPONSES = error_responses(401, 403)
-NOT_FOUND = error_responses(404)
-CONFLICT = error_responses(409)
+# Answers that follow from an operation's shape; document_errors adds them to each route.
+ANY_OPERATION = (400, 422, 503)  # a bad cursor or parameter (NUL too); a transient outage
+WITH_BODY = (413,)  # a body over the limit
+WITH_CREDENTIAL = (401, 403)
+WITH_PATH_ID = (404,)
+WRITES = (409,)  # a write can meet a unique or foreign key constraint
+RATE_LIMITED = error_responses(429)
+GONE = error_responses(410)
+
+
+_WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
+
+
+def _implied_statuses(method: str, operation: dict[str, Any]) -> list[int]:
+    statuses = [*ANY_OPERATION]
+    if "requestBody" in operation:
+        statuses += WITH_BODY
+    if operation.get("security"):
+        statuses += WITH_CREDENTIAL
+    parameters = operation.get("parameters", [])
+    if any(p.get("in") == "path" or p.get("name", "").endswith("_id") for p in parameters):
+        statuses += WITH_PATH_ID  # an id, in the path or the query, may name nothing
+    if method in _WRITE_METHODS:
+        statuses += WRITES
+    return statuses
+
+
+def document_errors(app: FastAPI, extra: dict[str, tuple[int, ...]] | None = None) -> None:
+    """Every operation's OpenAPI lists the errors its shape implies, in the ErrorOut body.
+
+    Inferred from the operation itself so a new route cannot forget them: a credential
+    means 401/403, an id parameter 404, a body 413, a write 409; what only a route
+    knows (429, 410) it declares with `responses=`, which is kept, or `extra` lists by path
+    (for every method of that path). FastAPI's own 422 body
+    ({"detail": ...}) is replaced: the handler above answers ErrorOut.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        ref_template = "#/components/schemas/{model}"
+        definition = ErrorOut.model_json_schema(ref_template=ref_template)
+        components.update(definition.pop("$defs", {}))
+        components["ErrorOut"] = definition
+        content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for path, path_item in schema.get("paths", {}).items():
+            for method, operation in path_item.items():
+                responses = operation.setdefault("responses", {})
+                implied = [*_implied_statuses(method, operation), *(extra or {}).get(path, ())]
+                for status in sorted(set(implied)):
+                    answer = responses.setdefault(str(status), {})
+                    answer.setdefault("description", _DESCRIPTIONS[status])
+                    if status == 422 or "content" not in answer:
+                        answer["content"] = content
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:

@@ -191,3 +191,25 @@ class TestSedeConfig:
         )
         assert r.status_code == 200, r.text
         assert r.json()["config"] == ok
+
+
+class TestOpenApiErrors:
+    @pytest.mark.asyncio
+    async def test_every_operation_documents_its_errors(self, client: httpx.AsyncClient) -> None:
+        schema = (await client.get("/openapi.json")).json()
+        ops = schema["paths"]
+        error_ref = {"$ref": "#/components/schemas/ErrorOut"}
+
+        def documented(path: str, method: str) -> set[str]:
+            responses = ops[path][method]["responses"]
+            for status, answer in responses.items():
+                if status[0] in "45":
+                    assert answer["content"]["application/json"]["schema"] == error_ref
+            return set(responses)
+
+        assert {"401", "403", "404", "409", "413", "422", "503"} <= documented(
+            "/api/products/{product_id}", "patch"
+        )
+        assert {"401", "429"} <= documented("/api/auth/login", "post")
+        assert "401" not in documented("/api/signup", "post")
+        assert "HTTPValidationError" not in schema["components"]["schemas"]
