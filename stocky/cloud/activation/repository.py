@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.models import ActivationCode, Device, Inventory, Product, ProductBarcode, User
@@ -54,9 +54,13 @@ async def get_device(
     return (await session.execute(query.with_for_update())).scalar_one_or_none()
 
 
-async def tenant_users(session: AsyncSession, tenant_id: uuid.UUID) -> list[User]:
-    query = select(User).where(User.tenant_id == tenant_id).order_by(User.id)
-    return list((await session.execute(query)).scalars())
+async def sede_users(session: AsyncSession, tenant_id: uuid.UUID, sede_id: uuid.UUID) -> list[User]:
+    """The users who may log in at a caja of this sede: tenant-wide (no sede) or of this
+    sede. Only these reach its cajas, with their password hashes (see may_log_in_at)."""
+    query = select(User).where(
+        User.tenant_id == tenant_id, or_(User.sede_id.is_(None), User.sede_id == sede_id)
+    )
+    return list((await session.execute(query.order_by(User.id))).scalars())
 
 
 async def products(session: AsyncSession, tenant_id: uuid.UUID) -> list[Product]:

@@ -190,7 +190,7 @@ async def _register_device(
     row.used_at = now
     row.used_by_device_id = device_id
     await session.flush()
-    users = await repo.tenant_users(session, row.tenant_id)
+    users = await repo.sede_users(session, row.tenant_id, sede.id)
     return ActivateOut(
         tenant=TenantInfo(
             id=tenant.id,

@@ -56,7 +56,8 @@ _ROW_TEXT: dict[str, str] = {
 _SCOPE = {
     "products": "t.tenant_id = :tenant_id",
     "product_barcodes": "t.tenant_id = :tenant_id",
-    "users": "t.tenant_id = :tenant_id",
+    # The users who may log in at the sede, as pull serves them (pull.may_log_in_at).
+    "users": "t.tenant_id = :tenant_id AND (t.sede_id IS NULL OR t.sede_id = :sede_id)",
     "inventory": "t.tenant_id = :tenant_id AND t.sede_id = :sede_id",
 }
 # A change of the table, in the sede's scope, after a position, that this snapshot sees.
@@ -98,7 +99,7 @@ _cache: dict[tuple[str, ...], tuple[Cursor, int, float]] = {}
 
 
 def _cache_key(table: str, tenant_id: uuid.UUID, sede_id: uuid.UUID, epoch: str) -> tuple[str, ...]:
-    if _SCOPE[table].endswith("sede_id"):
+    if ":sede_id" in _SCOPE[table]:
         return (epoch, str(tenant_id), table, str(sede_id))
     return (epoch, str(tenant_id), table)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +16,31 @@ from stocky.core.sync import Change, Cursor, CursorError, PullResponse
 
 def _position(epoch: str, row: repository.FeedRow) -> Cursor:
     return Cursor(epoch=epoch, xid=row.xid, id=row.id)
+
+
+def may_log_in_at(user: dict[str, Any], sede_id: uuid.UUID) -> bool:
+    """A user row reaches a sede's cajas (with its password hash) only if it may log in
+    there: tenant-wide users (no sede) and users of that sede, as the caja's login checks.
+    The users checksum (stocky.cloud.sync.checksums) sums the same set."""
+    user_sede = user.get("sede_id")
+    return user_sede is None or str(user_sede) == str(sede_id)
+
+
+def _change(epoch: str, sede_id: uuid.UUID, row: repository.FeedRow) -> Change:
+    op: Literal["upsert", "delete"] = "delete" if row.op == "delete" else "upsert"
+    data = row.data
+    if row.entity == "users" and op == "upsert" and not may_log_in_at(data or {}, sede_id):
+        # Users' feed rows are tenant-wide (scope ''): a user of another sede, or one that
+        # just moved away, is a delete here, and its hash stays in the cloud.
+        op, data = "delete", None
+    return Change(
+        position=_position(epoch, row).encode(),
+        entity=row.entity,
+        entity_id=row.entity_id,
+        op=op,
+        version=row.version,
+        data=data,
+    )
 
 
 async def pull_changes(
@@ -53,17 +79,7 @@ async def pull_changes(
     )
     has_more = len(rows) > limit
     rows = rows[:limit]
-    changes = [
-        Change(
-            position=_position(epoch, row).encode(),
-            entity=row.entity,
-            entity_id=row.entity_id,
-            op="delete" if row.op == "delete" else "upsert",
-            version=row.version,
-            data=row.data,
-        )
-        for row in rows
-    ]
+    changes = [_change(epoch, sede_id, row) for row in rows]
     last = _position(epoch, rows[-1]) if rows else cursor
     checksums = (
         None

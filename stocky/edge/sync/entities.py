@@ -267,8 +267,10 @@ def _barcodes(ctx: Ctx, change: Change) -> Outcome:
 def _users(ctx: Ctx, change: Change) -> Outcome:
     user_id = change.entity_id
     if change.op == "delete":
-        # Kept, inactive: local sales and audit rows still name this cashier.
-        ctx.conn.execute("UPDATE users SET active = 0 WHERE id = ?", (user_id,))
+        # Gone from this caja, hash and all: the cloud sends a delete when the user may no
+        # longer log in at this sede (moved to another). The users checksum counts only the
+        # users who may; sales keep the id (user_name falls back to it).
+        ctx.conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
         active = False
     else:
         data = _data(change)
