@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from stocky.core.values import Line, Timestamp, Version
 
@@ -155,8 +155,18 @@ class RefetchRequest(BaseModel):
 
     sede_id: uuid.UUID
     table: ChecksumTable
-    after: str | None = Field(default=None, max_length=200)
+    # The last key of the page before: a uuid, or a barcode for product_barcodes.
+    after: Annotated[Line, Field(max_length=200)] | None = None
     limit: int = Field(default=DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)
+
+    @model_validator(mode="after")
+    def _key_of_its_table(self) -> RefetchRequest:
+        if self.after is not None and self.table != "product_barcodes":
+            try:
+                uuid.UUID(self.after)
+            except ValueError:
+                raise ValueError(f"after: must be a uuid, the key of {self.table}") from None
+        return self
 
 
 class RefetchResponse(BaseModel):

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.models import Device, Sede, SyncLog, SyncOp
-from stocky.cloud.sync.push import clock_offset_ms
+from stocky.cloud.sync.push import CLOCK_TRUST, clock_offset_ms
 from stocky.cloud.sync.schemas import PingOut, SedeSyncStatus, SyncStatusOut
 
 
@@ -90,6 +90,9 @@ async def sync_status(session: AsyncSession, actor: Principal) -> SyncStatusOut:
                         "kind": p.kind,
                         "status": p.status,
                         "reason": p.result.get("reason"),
+                        "entity_id": p.entity_id,
+                        # What the caja sent, so a person can see what was refused.
+                        "payload": p.payload,
                         "at": p.created_at.isoformat(),
                     }
                     for p in problems.scalars()
@@ -101,6 +104,9 @@ async def sync_status(session: AsyncSession, actor: Principal) -> SyncStatusOut:
                         "status": d.status,
                         "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
                         "clock_offset_ms": d.clock_offset_ms,
+                        # Its times are stored corrected by the offset (see sync push).
+                        "clock_untrusted": d.clock_offset_ms is not None
+                        and abs(d.clock_offset_ms) > CLOCK_TRUST.total_seconds() * 1000,
                     }
                     for d in devices.scalars()
                 ],

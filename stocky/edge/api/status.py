@@ -11,7 +11,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from stocky.edge.outbox import outbox_stats
+from stocky.edge.outbox import STUCK_ATTEMPTS, outbox_stats
 from stocky.edge.store.sede import load_sede_info
 
 REFUSED_LISTED = 50
@@ -60,6 +60,19 @@ def caja_status(conn: sqlite3.Connection, *, now: datetime | None = None) -> dic
             (REFUSED_LISTED,),
         )
     ]
+    # Still pending, but not moving: deferred by the cloud (a return waiting for its sale)
+    # or failed STUCK_ATTEMPTS times; listed with why, so nothing waits unseen.
+    held = [
+        dict(row)
+        for row in conn.execute(
+            "SELECT op_id, kind, entity_id, attempts, last_error AS reason, "
+            "json_extract(result, '$.status') IS 'deferred' AS waiting, next_attempt_at, "
+            "created_at FROM sync_queue WHERE status = 'pending' "
+            "AND (json_extract(result, '$.status') IS 'deferred' OR attempts >= ?) "
+            "ORDER BY seq LIMIT ?",
+            (STUCK_ATTEMPTS, REFUSED_LISTED),
+        )
+    ]
     return {
         "activated": info is not None,
         "sede": None
@@ -80,6 +93,9 @@ def caja_status(conn: sqlite3.Connection, *, now: datetime | None = None) -> dic
         "oldest_pending_age_seconds": stats.oldest_pending_age_seconds(now),
         "rejected_ops": stats.rejected,
         "conflict_ops": stats.conflict,
+        "waiting_ops": stats.waiting,
+        "stuck_ops": stats.stuck,
+        "held_ops": held,
         "last_push_at": state.get("last_push_at"),
         "last_pull_at": state.get("last_pull_at"),
         "last_push_error": state.get("last_push_error"),

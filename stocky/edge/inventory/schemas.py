@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -18,30 +17,20 @@ from pydantic import (
     model_validator,
 )
 
-from stocky.core.money import money, quantity
+from stocky.core.values import (
+    Line,
+    NonNegativeMoney,
+    NonNegativeQuantity,
+    PositiveQuantity,
+    Quantity,
+    Text,
+)
 
-
-def _positive(value: Decimal) -> Decimal:
-    if value <= 0:
-        raise ValueError("must be greater than 0")
-    return value
-
-
-def _not_negative(value: Decimal) -> Decimal:
-    if value < 0:
-        raise ValueError("must not be negative")
-    return value
-
-
-Quantity = Annotated[Decimal, AfterValidator(quantity)]
-PositiveQuantity = Annotated[Decimal, AfterValidator(quantity), AfterValidator(_positive)]
-NonNegativeQuantity = Annotated[Decimal, AfterValidator(quantity), AfterValidator(_not_negative)]
-Money = Annotated[Decimal, AfterValidator(money)]
-PositiveMoney = Annotated[Decimal, AfterValidator(money), AfterValidator(_positive)]
-NonNegativeMoney = Annotated[Decimal, AfterValidator(money), AfterValidator(_not_negative)]
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-Barcode = Annotated[str, Field(min_length=1, max_length=64)]
-Note = Annotated[str, Field(max_length=500)]
+# The same field types as the op payloads the cloud parses (stocky.core.values), so a value
+# the cloud could not store is refused here, at the request, with its field named.
+Id = Annotated[Line, Field(min_length=1, max_length=64)]
+Barcode = Annotated[Line, Field(min_length=1, max_length=64)]
+Note = Annotated[Text, Field(max_length=500)]
 
 
 class Strict(BaseModel):
@@ -68,7 +57,7 @@ class EntryLine(ProductRef):
 
 class EntryCreate(Strict):
     lines: list[EntryLine] = Field(min_length=1, max_length=500)
-    supplier: Annotated[str, Field(max_length=200)] | None = None
+    supplier: Annotated[Text, Field(max_length=200)] | None = None
     note: Note | None = None
 
 

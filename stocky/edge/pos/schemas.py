@@ -7,15 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from stocky.edge.inventory.schemas import (
-    Id,
-    NonNegativeMoney,
-    Note,
-    PositiveMoney,
-    PositiveQuantity,
-    ProductRef,
-    Strict,
-)
+from stocky.core.values import NonNegativeMoney, PositiveMoney, PositiveQuantity
+from stocky.edge.inventory.schemas import Id, Note, ProductRef, Strict
 
 PaymentMethod = Literal["cash", "card", "transfer"]
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from stocky.edge.inventory.schemas import NonNegativeMoney, Note, Strict
+from stocky.core.values import NonNegativeMoney
+from stocky.edge.inventory.schemas import Note, Strict
 from stocky.edge.pos.schemas import Totals
 
 

@@ -61,8 +61,12 @@ def status_bar(runtime: CajaRuntime, user: LocalUser | None) -> None:
         drift.visible = offset > DRIFT_WARN_MS
         drift.text = "⚠ " + t("status.drift", seconds=int(offset / 1000))
         bad = int(status["rejected_ops"]) + int(status["conflict_ops"])
-        rejected.visible = bad > 0
-        rejected.text = "⚠ " + t("status.rejected", count=bad)
+        held = int(status.get("waiting_ops", 0)) + int(status.get("stuck_ops", 0))
+        rejected.visible = bad > 0 or held > 0
+        warnings = [t("status.rejected", count=bad)] if bad else []
+        if held:
+            warnings.append(t("status.held", count=held))
+        rejected.text = "⚠ " + " · ".join(warnings)
         clock.text = format_datetime(utc_now(), tz)
 
     ui.timer(REFRESH_S, refresh, immediate=True)

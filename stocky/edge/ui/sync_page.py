@@ -22,10 +22,32 @@ async def body(runtime: CajaRuntime, user: LocalUser) -> None:
             (t("status.pending", count=""), str(status["pending_ops"])),
             (t("status.oldest", age=""), format_age(status["oldest_pending_age_seconds"])),
             (t("status.rejected", count=""), str(status["rejected_ops"] + status["conflict_ops"])),
+            (t("status.held", count=""), str(status["waiting_ops"] + status["stuck_ops"])),
         ):
             with ui.column().classes("stocky-card p-4 gap-0 min-w-[180px]"):
                 ui.label(value).classes("text-3xl font-bold stocky-num")
                 ui.label(label.strip()).classes("stocky-muted")
+    if status["held_ops"]:
+        ui.label(t("sync.held_title")).classes("text-lg font-bold mt-2")
+        held_columns = [
+            {"name": "when", "label": t("sync.when"), "field": "when", "align": "left"},
+            {"name": "kind", "label": t("sync.kind"), "field": "kind", "align": "left"},
+            {"name": "attempts", "label": t("sync.attempts"), "field": "attempts"},
+            {"name": "reason", "label": t("sync.reason"), "field": "reason", "align": "left"},
+        ]
+        held_rows = [
+            {
+                "op_id": op["op_id"],
+                "when": format_datetime(op["created_at"], tz),
+                "kind": t(f"kind.{op['kind']}"),
+                "attempts": op["attempts"],
+                "reason": op["reason"] or "",
+            }
+            for op in status["held_ops"]
+        ]
+        ui.table(columns=held_columns, rows=held_rows, row_key="op_id").classes(
+            "w-full stocky-card"
+        ).props("flat")
     ui.label(t("sync.rejected_title")).classes("text-lg font-bold mt-2")
     ops = await store.aread(repo.rejected_ops)
     if not ops:

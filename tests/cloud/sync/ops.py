@@ -92,3 +92,55 @@ def push_body(world: Any, ops: list[dict[str, Any]], **extra: Any) -> dict[str, 
         "operations": ops,
         **extra,
     }
+
+
+def _document_op(doc_type: str, movements: list[dict[str, Any]], **header: Any) -> dict[str, Any]:
+    ts = datetime.now(UTC).isoformat()
+    doc = str(new_id())
+    return {
+        "op_id": str(new_id()),
+        "kind": "transaction.create",
+        "entity_id": doc,
+        "client_ts": ts,
+        "payload": {
+            "type": doc_type,
+            "document_id": doc,
+            **header,
+            "movements": [{"id": str(new_id()), "type": doc_type, **m} for m in movements],
+            "client_ts": ts,
+        },
+    }
+
+
+def count_op(lines: list[tuple[uuid.UUID, str]]) -> dict[str, Any]:
+    """A physical count: (product_id, counted - expected) per line, 0 where it matched."""
+    return _document_op(
+        "adjustment", [{"product_id": str(pid), "quantity": delta} for pid, delta in lines]
+    )
+
+
+def return_op(sale: dict[str, Any], lines: list[tuple[int, str]]) -> dict[str, Any]:
+    """A return of `sale`'s lines: (index of the sale line, quantity returned)."""
+    sale_movements = sale["payload"]["movements"]
+    sale_id = sale["payload"]["document_id"]
+    movements = [
+        {
+            "product_id": sale_movements[i]["product_id"],
+            "quantity": qty,
+            "unit_price": sale_movements[i]["unit_price"],
+            "sale_id": sale_id,
+            "ref_id": sale_movements[i]["id"],
+        }
+        for i, qty in lines
+    ]
+    header = {"return": {"sale_id": sale_id, "refund_total": "0.00", "refund_method": "cash"}}
+    return _document_op("return", movements, **header)
+
+
+def free_sale_op(product_id: uuid.UUID, quantity: str, price: str) -> dict[str, Any]:
+    """A sale discounted to 0 (a gift, a 100% promotion): nothing was paid."""
+    op = sale_op([(product_id, quantity, price)])
+    sale = op["payload"]["sale"]
+    sale.update(discount=sale["subtotal"], total="0.00", paid="0.00", payments=[])
+    op["payload"]["movements"][0]["discount"] = sale["subtotal"]
+    return op
