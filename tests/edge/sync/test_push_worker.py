@@ -271,3 +271,100 @@ async def test_status_lists_refused_ops_with_their_reason(world: World) -> None:
     assert refused["kind"] == "inventory.thresholds"
     assert "unknown product" in refused["reason"]
     assert status["last_push_at"] is not None
+
+
+def _local_stock(world: World, product_id: str) -> int:
+    return int(
+        world.store.read(
+            lambda c: c.execute(
+                "SELECT quantity_milli FROM inventory WHERE product_id = ?", (product_id,)
+            ).fetchone()[0]
+        )
+    )
+
+
+async def test_a_rejected_sale_no_longer_counts_in_the_stock_the_caja_shows(
+    world: World,
+) -> None:
+    # A product the cloud never had (a caja bug or a deleted product): its sale is refused.
+    ghost = "0190a0b0-0000-7000-8000-0000000000aa"
+
+    def add_ghost(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "INSERT INTO products (id, sku, name, price_cents, version, last_modified_at) "
+            "VALUES (?, 'GHOST', 'Fantasma', 1000, 1, ?)",
+            (ghost, utc_now()),
+        )
+        conn.execute(
+            "INSERT INTO inventory (product_id, quantity_milli, updated_at) VALUES (?, 5000, ?)",
+            (ghost, utc_now()),
+        )
+
+    world.store.write(add_ghost)
+    cmd = SaleCreate.model_validate(
+        {
+            "lines": [{"product_id": ghost, "quantity": "2"}],
+            "payments": [{"method": "cash", "amount": "20.00"}],
+        }
+    )
+    world.store.write(lambda conn: record_sale(conn, cmd, user_id=world.cashier_id, now=utc_now()))
+    assert _local_stock(world, ghost) == 3000
+    _sell(world)
+    await world.worker.run_once()
+    assert _statuses(world.store) == {"rejected": 1, "synced": 1}
+    # What the cloud refused is taken back out of the stock shown; the journal keeps it,
+    # marked, beside the op and its reason.
+    assert _local_stock(world, ghost) == 5000
+    marks = world.store.read(
+        lambda c: c.execute(
+            "SELECT cloud_position FROM transactions WHERE product_id = ?", (ghost,)
+        ).fetchall()
+    )
+    assert [m[0] for m in marks] == ["rejected"]
+
+
+async def test_a_return_waiting_for_its_sale_holds_up_nothing(world: World) -> None:
+    from stocky.edge.api.status import caja_status
+    from stocky.edge.pos.schemas import ReturnCreate
+    from stocky.edge.pos.service import record_return
+
+    sale_id = _sell(world, "3")
+    # The sale's op has not reached the cloud (another caja's sale, relayed later): here,
+    # held back by hand.
+    world.store.write(
+        lambda c: c.execute(
+            "UPDATE sync_queue SET status = 'synced' WHERE entity_id = ?", (sale_id,)
+        )
+    )
+    cmd = ReturnCreate.model_validate(
+        {"sale_id": sale_id, "lines": [{"product_id": world.product_id, "quantity": "1"}]}
+    )
+    world.store.write(
+        lambda conn: record_return(conn, cmd, user_id=world.cashier_id, now=utc_now())
+    )
+    _sell(world)
+    outcome = await world.worker.run_once()
+    assert outcome.applied == 1, "the sale after the waiting return went through"
+    assert outcome.retry_at is not None, "the waiting return has its own retry time"
+    status = world.store.read(caja_status)
+    assert status["pending_ops"] == 1
+    assert status["waiting_ops"] == 1
+    (held,) = status["held_ops"]
+    assert "waiting for sale" in held["reason"]
+    # Not due yet: nothing is sent, nothing spins.
+    assert (await world.worker.run_once()).sent == 0
+    # The sale arrives, and the return follows it once its retry time comes.
+    world.store.write(
+        lambda c: c.execute(
+            "UPDATE sync_queue SET status = 'pending' WHERE entity_id = ?", (sale_id,)
+        )
+    )
+    assert (await world.worker.run_once()).applied == 1
+    world.store.write(
+        lambda c: c.execute(
+            "UPDATE sync_queue SET next_attempt_at = ? WHERE status = 'pending'", (utc_now(),)
+        )
+    )
+    assert (await world.worker.run_once()).applied == 1
+    assert _statuses(world.store) == {"synced": 3}
+    assert await _cloud_stock(world) == (Decimal("97.000"), 2)
