@@ -275,4 +275,16 @@ CREATE TABLE pull_deferred (
 ) STRICT;
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (SCHEMA_V1, SCHEMA_V2_PULL_DEFERRED)
+# Issue 12's parts each own one version, so they can land in any order. A version a part
+# did not need stays a no-op that only moves user_version.
+SCHEMA_V3_MONEY: Final = "-- shifts and cash movements at the caja\nSELECT 1;"
+SCHEMA_V4_COUNTER: Final = "-- the counter: held carts, parked and voided sales\nSELECT 1;"
+SCHEMA_V5_RECEIPTS: Final = "-- receipts: the caja's receipt prefix\nSELECT 1;"
+
+MIGRATIONS: Final[tuple[str, ...]] = (
+    SCHEMA_V1,
+    SCHEMA_V2_PULL_DEFERRED,
+    SCHEMA_V3_MONEY,
+    SCHEMA_V4_COUNTER,
+    SCHEMA_V5_RECEIPTS,
+)

@@ -59,7 +59,7 @@ def status_bar(runtime: CajaRuntime, user: LocalUser | None) -> None:
         raw = status.get("clock_offset_ms")
         offset = abs(float(raw)) if raw is not None else 0.0
         drift.visible = offset > DRIFT_WARN_MS
-        drift.text = "⚠ " + t("status.drift", seconds=int(offset / 1000))
+        drift.text = "⚠ " + t("status.drift", age=format_age(offset / 1000))
         bad = int(status["rejected_ops"]) + int(status["conflict_ops"])
         held = int(status.get("waiting_ops", 0)) + int(status.get("stuck_ops", 0))
         rejected.visible = bad > 0 or held > 0
