@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: start test lint check clean
+.PHONY: start test soak lint check clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Stocky needs Python 3.11 or newer"'
@@ -25,6 +25,13 @@ test: $(STAMP)
 	@# The JS realtime test uses the official socket.io-client (it skips without node).
 	@if command -v npm >/dev/null && [ ! -d tests/js/node_modules ]; then npm install --prefix tests/js --no-audit --no-fund; fi
 	$(BIN)/python -m pytest tests -q
+
+## Fuzzing and the sync properties at length (CI runs them briefly inside `make test`).
+soak: $(STAMP)
+	STOCKY_FUZZ_EXAMPLES=$${STOCKY_FUZZ_EXAMPLES:-300} STOCKY_PROPERTY_EXAMPLES=$${STOCKY_PROPERTY_EXAMPLES:-300} \
+	  $(BIN)/python -m pytest -q --timeout 7200 tests/cloud/api_fuzz \
+	  tests/edge/sync/test_confirmed_ops_reach_cloud.py tests/edge/sync/test_hostile_ops.py \
+	  tests/edge/sync/test_convergence.py
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check stocky tests bench

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -362,7 +363,7 @@ def test_cajas_and_cloud_converge(live_cloud: str, database: DatabaseUrls, tmp_p
     run_state_machine_as_test(
         Machine,
         settings=settings(
-            max_examples=12,
+            max_examples=int(os.environ.get("STOCKY_PROPERTY_EXAMPLES", "12")),
             stateful_step_count=25,
             deadline=None,
             suppress_health_check=list(HealthCheck),
