@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -25,7 +26,21 @@ class EdgeSettings(BaseSettings):
     session_idle_hours: float = Field(
         default=8.0, gt=0, description="A local session ends after this long without use"
     )
-    ping_seconds: float = Field(default=15.0, gt=0, description="Cloud heartbeat interval")
+    # Short on purpose: a hung link (the cloud's process stopped, a dead router) must show
+    # "Sin conexión" within seconds, not after a 30 s read timeout (issue 12, item 5).
+    ping_seconds: float = Field(default=3.0, gt=0, description="Cloud heartbeat interval")
+    ping_timeout_seconds: float = Field(
+        default=2.0, gt=0, description="A heartbeat unanswered after this long counts as lost"
+    )
+    connect_timeout_seconds: float = Field(
+        default=2.0, gt=0, description="Give up opening a connection to the cloud after this"
+    )
+    push_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="A push (<= 50 ops) unanswered after this is retried"
+    )
+    pull_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="A pull or refetch page unanswered after this is retried"
+    )
     pull_poll_seconds: float = Field(default=300.0, gt=0, description="Pull at least this often")
     checksum_verify_seconds: float = Field(
         default=300.0,
@@ -36,3 +51,21 @@ class EdgeSettings(BaseSettings):
     @property
     def store_path(self) -> Path:
         return store_path(self.data_dir)
+
+    def cloud_timeouts(self) -> CloudTimeouts:
+        return CloudTimeouts(
+            connect=self.connect_timeout_seconds,
+            ping=self.ping_timeout_seconds,
+            push=self.push_timeout_seconds,
+            pull=self.pull_timeout_seconds,
+        )
+
+
+@dataclass(frozen=True)
+class CloudTimeouts:
+    """Seconds to wait for the cloud, per kind of call (see EdgeSettings)."""
+
+    connect: float = 2.0
+    ping: float = 2.0
+    push: float = 5.0
+    pull: float = 15.0

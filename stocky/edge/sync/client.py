@@ -5,6 +5,7 @@ JSON numbers are parsed as Decimal: money and quantities never pass through a fl
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -21,9 +22,9 @@ from stocky.core.sync import (
     RefetchRequest,
     RefetchResponse,
 )
+from stocky.edge.config import CloudTimeouts
 
 M = TypeVar("M", bound=BaseModel)
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 
 class CloudError(Exception):
@@ -49,25 +50,36 @@ class CloudClient:
         credential: str,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeouts: CloudTimeouts | None = None,
     ) -> None:
+        self.timeouts = timeouts or CloudTimeouts()
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {credential}"},
             transport=transport,
-            timeout=timeout,
+            timeout=self._timeout(self.timeouts.pull),
         )
+
+    def _timeout(self, seconds: float) -> httpx.Timeout:
+        # The whole call is bounded by `seconds`; connecting never takes longer than that.
+        return httpx.Timeout(seconds, connect=min(self.timeouts.connect, seconds))
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _post(self, path: str, body: BaseModel, model: type[M]) -> M:
+    async def _post(self, path: str, body: BaseModel, model: type[M], seconds: float) -> M:
         try:
-            response = await self._http.post(
-                path,
-                content=body.model_dump_json(exclude_none=True),
-                headers={"Content-Type": "application/json"},
-            )
+            # httpx's read timeout restarts with every byte; a hung server that accepted the
+            # connection must still fail within `seconds`, hence the outer deadline.
+            async with asyncio.timeout(seconds):
+                response = await self._http.post(
+                    path,
+                    content=body.model_dump_json(exclude_none=True),
+                    headers={"Content-Type": "application/json"},
+                    timeout=self._timeout(seconds),
+                )
+        except TimeoutError as exc:
+            raise CloudUnavailableError(f"{path}: no answer within {seconds:g} s") from exc
         except httpx.HTTPError as exc:
             raise CloudUnavailableError(f"{path}: {type(exc).__name__}: {exc}") from exc
         return model.model_validate(self._decode(path, response))
@@ -88,21 +100,23 @@ class CloudClient:
         return body
 
     async def push(self, request: PushRequest) -> PushResponse:
-        return await self._post("/api/sync/push", request, PushResponse)
+        return await self._post("/api/sync/push", request, PushResponse, self.timeouts.push)
 
     async def pull(self, request: PullRequest) -> PullResponse:
-        return await self._post("/api/sync/pull", request, PullResponse)
+        return await self._post("/api/sync/pull", request, PullResponse, self.timeouts.pull)
 
     async def refetch(self, request: RefetchRequest) -> RefetchResponse:
-        return await self._post("/api/sync/refetch", request, RefetchResponse)
+        return await self._post("/api/sync/refetch", request, RefetchResponse, self.timeouts.pull)
 
     async def ping(self, body: BaseModel) -> PingOut:
-        return await self._post("/api/sync/ping", body, PingOut)
+        return await self._post("/api/sync/ping", body, PingOut, self.timeouts.ping)
 
     async def jwks(self) -> dict[str, Any]:
         """The cloud's public signing keys (GET /api/auth/jwks)."""
         try:
-            response = await self._http.get("/api/auth/jwks")
+            response = await self._http.get(
+                "/api/auth/jwks", timeout=self._timeout(self.timeouts.push)
+            )
         except httpx.HTTPError as exc:
             raise CloudUnavailableError(f"/api/auth/jwks: {type(exc).__name__}: {exc}") from exc
         body = self._decode("/api/auth/jwks", response)

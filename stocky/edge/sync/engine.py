@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from stocky.edge.config import EdgeSettings
+from stocky.edge.config import CloudTimeouts, EdgeSettings
 from stocky.edge.outbox import outbox_stats
 from stocky.edge.store import Store
 from stocky.edge.sync.client import CloudClient
@@ -75,10 +75,11 @@ class SyncEngine:
         ping_seconds: float = 15.0,
         poll_seconds: float = 300.0,
         verify_seconds: float = VERIFY_SECONDS,
+        timeouts: CloudTimeouts | None = None,
     ) -> SyncEngine:
         """The engine of an activated caja, subscribed to its sede's real-time room."""
         cloud_url, credential, sede_id, device_id = store.read(_credentials)
-        client = CloudClient(cloud_url, credential)
+        client = CloudClient(cloud_url, credential, timeouts=timeouts)
         engine = cls(
             store,
             client,
@@ -139,6 +140,7 @@ async def sync_component(store: Store, settings: EdgeSettings, app: FastAPI) -> 
         ping_seconds=settings.ping_seconds,
         poll_seconds=settings.pull_poll_seconds,
         verify_seconds=settings.checksum_verify_seconds,
+        timeouts=settings.cloud_timeouts(),
     )
     app.state.sync_engine = engine
 

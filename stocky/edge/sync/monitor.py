@@ -17,9 +17,12 @@ from stocky.edge.sync.client import CloudClient, CloudError
 from stocky.edge.sync.state import set_state
 
 log = logging.getLogger(__name__)
-PING_SECONDS = 15.0
+PING_SECONDS = 3.0
 # One lost ping on a flaky line should not flip the UI to "sin conexión".
 FAILURES_TO_GO_OFFLINE = 2
+# ...but the confirming ping goes out at once, so a hung or refused link shows as offline
+# within interval + 2 x ping timeout + this (about 8 s with the defaults), not minutes.
+RECHECK_SECONDS = 0.5
 # Beyond this the UI warns that the caja's clock is wrong.
 DRIFT_WARNING_MS = 120_000
 
@@ -93,10 +96,16 @@ class NetworkMonitor:
             values["clock_drift_warning"] = int(abs(offset) > DRIFT_WARNING_MS)
         await self.store.awrite(lambda conn: set_state(conn, **values), durable=False)
 
+    def next_delay(self) -> float:
+        """Seconds until the next ping: sooner while a first failure awaits confirmation."""
+        if 0 < self.failures < FAILURES_TO_GO_OFFLINE:
+            return min(self.interval, RECHECK_SECONDS)
+        return self.interval
+
     async def run(self) -> None:
         while True:
             try:
                 await self.run_once()
             except Exception:
                 log.exception("network monitor iteration failed")
-            await asyncio.sleep(self.interval)
+            await asyncio.sleep(self.next_delay())

@@ -13,9 +13,15 @@ from stocky.edge.ui.runtime import CajaRuntime
 from stocky.ui.formats import format_age, format_datetime
 from stocky.ui.i18n import t
 
-REFRESH_S = 2.0
+REFRESH_S = 1.0
 # Past this the caja's clock can mislabel sales and the cloud refuses future timestamps.
 DRIFT_WARN_MS = 120_000
+# On the dark bar: green reads as "all well"; offline is a solid red badge a cashier sees
+# from across the counter, and the pending count turns amber while nothing can leave.
+ONLINE_CLASSES = "font-semibold text-green-400"
+OFFLINE_CLASSES = "font-bold px-2 rounded bg-red-600 text-white"
+PENDING_CLASSES = "stocky-num"
+PENDING_OFFLINE_CLASSES = "stocky-num font-semibold text-amber-300"
 
 
 def _last_sync(status: dict[str, Any]) -> str | None:
@@ -44,9 +50,10 @@ def status_bar(runtime: CajaRuntime, user: LocalUser | None) -> None:
     async def refresh() -> None:
         status = await store.aread(caja_status)
         online = bool(status["online"])
-        link.text = ("● " + t("status.online")) if online else ("● " + t("status.offline"))
-        link.classes(replace="font-semibold " + ("text-green-400" if online else "text-slate-400"))
+        link.text = ("● " + t("status.online")) if online else ("⚠ " + t("status.offline"))
+        link.classes(replace=ONLINE_CLASSES if online else OFFLINE_CLASSES)
         count = status["pending_ops"]
+        pending.classes(replace=PENDING_CLASSES if online or not count else PENDING_OFFLINE_CLASSES)
         text = t("status.pending_one") if count == 1 else t("status.pending", count=count)
         if status["pending_ops"]:
             text += " · " + t("status.oldest", age=format_age(status["oldest_pending_age_seconds"]))
