@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from stocky.ui.i18n import session_language, t
+
 # Digits shown on screen and receipts (COP and CLP trade in whole pesos).
 _CURRENCY_DIGITS: Final = {"COP": 0, "CLP": 0, "PYG": 0, "JPY": 0}
 _CURRENCY_SYMBOL: Final = {
@@ -24,9 +26,21 @@ _CURRENCY_SYMBOL: Final = {
 }
 
 
+def display_locale(locale: str) -> str:
+    """The sede's locale in the language the person on this screen chose.
+
+    A Spanish sede's cashier who switched to English reads and types "20,000.50" (en-CO);
+    outside a UI session (receipts in tests, reports) the locale stays as given.
+    """
+    chosen = session_language()
+    if chosen is None:
+        return locale
+    return "-".join([chosen, *locale.replace("_", "-").split("-")[1:]])
+
+
 def _separators(locale: str) -> tuple[str, str]:
-    """(thousands, decimal) for a locale such as es-CO or en-US."""
-    lang = locale.replace("_", "-").split("-")[0].lower()
+    """(thousands, decimal) for a locale such as es-CO or en-US, in the session's language."""
+    lang = display_locale(locale).replace("_", "-").split("-")[0].lower()
     if lang in ("es", "pt", "de", "it", "fr", "nl"):
         return ".", ","
     return ",", "."
@@ -68,26 +82,55 @@ def format_quantity(value: Decimal, unit: str = "unit", locale: str = "es-CO") -
     return text.rstrip("0").rstrip(decimal) if decimal in text else text
 
 
-def parse_decimal(text: str, locale: str = "es-CO") -> Decimal:
-    """What a person typed ("1.250,5" in es-CO, "1,250.5" in en-US; "0,75" or "0.75")."""
+class NumberError(ValueError):
+    """What a person typed is not a number; str() is a sentence in their language."""
+
+
+def parse_decimal(text: str, locale: str = "es-CO", *, field: str | None = None) -> Decimal:
+    """What a person typed ("1.250,5" in es-CO, "1,250.5" in en-US; "0,75" or "0.75").
+
+    A lone separator followed by exactly three digits groups thousands ("20.000" in Spanish
+    and "20,000" in English are both twenty thousand); any other lone separator is the
+    decimal point the person meant ("1,5" or "1.5"). Raises NumberError naming `field`.
+    """
     thousands, decimal = _separators(locale)
-    raw = text.strip().replace(" ", "").replace("$", "")
+    raw = text.strip().replace(" ", "").replace("\u00a0", "").replace("$", "")
     if not raw:
-        raise ValueError("empty")
+        raise NumberError(_number_message(locale, field, empty=True))
     if decimal in raw:
-        raw = raw.replace(thousands, "").replace(decimal, ".")
+        whole, _, frac = raw.rpartition(decimal)
+        if decimal in whole or thousands in frac or not _grouped(whole, thousands):
+            raise NumberError(_number_message(locale, field))
+        raw = whole.replace(thousands, "") + "." + frac
     elif raw.count(thousands) == 1 and len(raw.split(thousands)[1]) != 3:
         # "0.75" typed on a Spanish keypad: a lone separator not grouping thousands.
         raw = raw.replace(thousands, ".")
-    else:
+    elif _grouped(raw, thousands):
         raw = raw.replace(thousands, "")
+    else:
+        raise NumberError(_number_message(locale, field))
     try:
         value = Decimal(raw)
     except ArithmeticError as exc:
-        raise ValueError(f"not a number: {text}") from exc
+        raise NumberError(_number_message(locale, field)) from exc
     if not value.is_finite():
-        raise ValueError(f"not a number: {text}")
+        raise NumberError(_number_message(locale, field))
     return value
+
+
+def _grouped(whole: str, thousands: str) -> bool:
+    """ "1.234.567" groups by three after the first group; "12.34" or "1..2" do not."""
+    if thousands not in whole:
+        return True
+    head, *rest = whole.lstrip("+-").split(thousands)
+    return 1 <= len(head) <= 3 and all(len(part) == 3 for part in rest)
+
+
+def _number_message(locale: str, field: str | None, *, empty: bool = False) -> str:
+    a, b = format_number(Decimal(1500), 0, locale), format_number(Decimal("2.5"), 1, locale)
+    if field is None:
+        return t("error.number_any", a=a, b=b)
+    return t("error.number_empty" if empty else "error.number_field", field=field, a=a, b=b)
 
 
 def local_time(iso: str | None, timezone: str) -> datetime | None:

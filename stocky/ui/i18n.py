@@ -8,6 +8,7 @@ gap is visible on screen instead of crashing a sale.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Final
 
 LANGUAGES: Final = ("es", "en")
@@ -20,6 +21,23 @@ _ES: Final[dict[str, str]] = {
     "nav.shifts": "Turno",
     "nav.sync": "Sincronización",
     "nav.returns": "Devoluciones",
+    "nav.history": "Historial",
+    "history.search": "Buscar por número, valor o producto",
+    "history.period.today": "Hoy",
+    "history.period.week": "7 días",
+    "history.period.all": "Todo",
+    "history.number": "Tiquete",
+    "history.cashier": "Cajero",
+    "history.lines": "Líneas",
+    "history.methods": "Pago",
+    "history.status": "Estado",
+    "history.count": "{count} tiquetes",
+    "history.previous": "Anteriores",
+    "history.next": "Siguientes",
+    "history.state.completed": "Completada",
+    "history.state.partially_returned": "Devolución parcial",
+    "history.state.returned": "Devuelta",
+    "history.state.voided": "Anulada",
     "nav.logout": "Cerrar sesión",
     "common.cancel": "Cancelar",
     "common.confirm": "Confirmar",
@@ -36,6 +54,9 @@ _ES: Final[dict[str, str]] = {
     "common.page": "Página {page} de {pages}",
     "error.invalid_number": "Escriba un número válido en «{field}»",
     "error.forbidden": "Esta acción la hace un administrador de sede",
+    "error.number_any": "Escriba un número, por ejemplo {a} o {b}",
+    "error.number_empty": "Falta el número en «{field}»",
+    "error.number_field": "«{field}» debe ser un número, por ejemplo {a} o {b}",
     "activation.title": "Activar esta caja",
     "activation.help": (
         "Pida al administrador un código de activación (como ABCD-EFGH-JKMN) para esta sede."
@@ -82,6 +103,20 @@ _ES: Final[dict[str, str]] = {
     "pos.by_weight": "por peso",
     "pos.edit_line": "Editar línea",
     "pos.unit_price": "Precio unitario",
+    "pos.park": "En espera",
+    "pos.parked": "Retomar ({count})",
+    "pos.parked_done": "Venta puesta en espera. Puede atender al siguiente cliente.",
+    "pos.parked_gone": "Esa venta en espera ya fue retomada.",
+    "pos.parked_title": "Ventas en espera",
+    "pos.parked_lines": "{lines} líneas",
+    "pos.parked_age": "hace {minutes} min",
+    "pos.resume": "Retomar",
+    "pos.voided": "Venta anulada. Quedó registrada en la auditoría.",
+    "pos.void_title": "¿Anular la venta?",
+    "pos.void_body": "La venta tiene {lines} líneas por {total}. Se anulará y quedará registrada.",
+    "pos.void_keep": "Volver a la venta",
+    "pos.void_confirm": "Anular venta",
+    "shortcut.park": "F8 En espera",
     "pay.title": "Cobrar",
     "pay.cash": "Efectivo",
     "pay.card": "Tarjeta",
@@ -188,6 +223,23 @@ _EN: Final[dict[str, str]] = {
     "nav.shifts": "Shift",
     "nav.sync": "Sync",
     "nav.returns": "Returns",
+    "nav.history": "History",
+    "history.search": "Search by number, amount or product",
+    "history.period.today": "Today",
+    "history.period.week": "7 days",
+    "history.period.all": "All",
+    "history.number": "Ticket",
+    "history.cashier": "Cashier",
+    "history.lines": "Lines",
+    "history.methods": "Payment",
+    "history.status": "Status",
+    "history.count": "{count} tickets",
+    "history.previous": "Earlier",
+    "history.next": "Later",
+    "history.state.completed": "Completed",
+    "history.state.partially_returned": "Partly returned",
+    "history.state.returned": "Returned",
+    "history.state.voided": "Voided",
     "nav.logout": "Log out",
     "common.cancel": "Cancel",
     "common.confirm": "Confirm",
@@ -204,6 +256,9 @@ _EN: Final[dict[str, str]] = {
     "common.page": "Page {page} of {pages}",
     "error.invalid_number": "Type a valid number in “{field}”",
     "error.forbidden": "A store manager does this",
+    "error.number_any": "Type a number, for example {a} or {b}",
+    "error.number_empty": "“{field}” needs a number",
+    "error.number_field": "“{field}” must be a number, for example {a} or {b}",
     "activation.title": "Activate this till",
     "activation.help": (
         "Ask your admin for an activation code (like ABCD-EFGH-JKMN) for this store."
@@ -250,6 +305,20 @@ _EN: Final[dict[str, str]] = {
     "pos.by_weight": "by weight",
     "pos.edit_line": "Edit line",
     "pos.unit_price": "Unit price",
+    "pos.park": "Hold",
+    "pos.parked": "Resume ({count})",
+    "pos.parked_done": "Sale put on hold. You can serve the next customer.",
+    "pos.parked_gone": "That held sale was already resumed.",
+    "pos.parked_title": "Sales on hold",
+    "pos.parked_lines": "{lines} lines",
+    "pos.parked_age": "{minutes} min ago",
+    "pos.resume": "Resume",
+    "pos.voided": "Sale voided. It was recorded in the audit log.",
+    "pos.void_title": "Void the sale?",
+    "pos.void_body": "The sale has {lines} lines for {total}. It will be voided and recorded.",
+    "pos.void_keep": "Back to the sale",
+    "pos.void_confirm": "Void sale",
+    "shortcut.park": "F8 Hold",
     "pay.title": "Payment",
     "pay.cash": "Cash",
     "pay.card": "Card",
@@ -354,12 +423,33 @@ _CATALOGS: Final = {"es": _ES, "en": {**_ES, **_EN}}
 _current = {"lang": os.environ.get("STOCKY_UI_LANGUAGE", DEFAULT_LANGUAGE)}
 
 
+# The person's own choice (per browser), if the UI installed a way to read it; the caja's
+# setting above is only the default for whoever has not chosen.
+_session: dict[str, Callable[[], str | None] | None] = {"resolve": None}
+
+
+def set_session_resolver(resolve: Callable[[], str | None] | None) -> None:
+    """Install how to read the current person's language (None outside a session)."""
+    _session["resolve"] = resolve
+
+
+def session_language() -> str | None:
+    """The language the current browser chose, or None (no session, or no choice)."""
+    resolve = _session["resolve"]
+    lang = resolve() if resolve is not None else None
+    return lang if lang in _CATALOGS else None
+
+
 def language() -> str:
+    chosen = session_language()
+    if chosen is not None:
+        return chosen
     lang = _current["lang"]
     return lang if lang in _CATALOGS else DEFAULT_LANGUAGE
 
 
 def set_language(lang: str) -> None:
+    """Set the default language (the caja's setting), for every browser that has not chosen."""
     if lang not in _CATALOGS:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
     _current["lang"] = lang

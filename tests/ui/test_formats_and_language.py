@@ -76,8 +76,42 @@ def test_parse_what_a_person_typed(typed: str, locale: str, value: Decimal) -> N
 
 @pytest.mark.parametrize("typed", ["", "   ", "abc", "NaN", "Infinity", "1,2,3"])
 def test_parse_refuses_what_is_not_a_number(typed: str) -> None:
-    with pytest.raises(ValueError, match=r"empty|not a number"):
+    # A sentence a cashier reads, never "empty" or "not a number: abc".
+    with pytest.raises(ValueError, match=r"^Escriba un número, por ejemplo 1\.500 o 2,5$"):
         parse_decimal(typed, "es-CO")
+
+
+def test_a_refused_number_names_the_field() -> None:
+    with pytest.raises(ValueError, match=r"^Falta el número en «Recibido»$"):
+        parse_decimal("", "es-CO", field="Recibido")
+    with pytest.raises(ValueError, match=r"^«Cantidad» debe ser un número, por ejemplo"):
+        parse_decimal("1.23.4", "es-CO", field="Cantidad")
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "value"),
+    [
+        ("en", "20,000", Decimal(20000)),
+        ("en", "1,250.5", Decimal("1250.5")),
+        ("es", "20.000", Decimal(20000)),
+        ("es", "1,5", Decimal("1.5")),
+    ],
+)
+def test_numbers_follow_the_language_the_browser_chose(
+    lang: str, typed: str, value: Decimal
+) -> None:
+    """A Colombian sede (es-CO) whose cashier switched to English types 20,000."""
+    i18n.set_session_resolver(lambda: lang)
+    try:
+        assert parse_decimal(typed, "es-CO") == value
+        assert format_money(value, "COP", "es-CO") == (
+            "$ 20,000"
+            if (lang, value) == ("en", 20000)
+            else format_money(value, "COP", f"{lang}-CO")
+        )
+    finally:
+        i18n.set_session_resolver(None)
+    assert parse_decimal("20.000", "es-CO") == Decimal(20000)
 
 
 @given(

@@ -8,15 +8,17 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from stocky.edge.auth.session import LocalUser
+from stocky.edge.ui.language import toggle_language
 from stocky.edge.ui.login import confirm_logout
 from stocky.edge.ui.runtime import CajaRuntime, get_runtime
 from stocky.edge.ui.session import current_user
 from stocky.edge.ui.status_bar import status_bar
-from stocky.ui.i18n import language, set_language, t
+from stocky.ui.i18n import t
 
 _NAV = (
     ("/vender", "nav.pos", "point_of_sale"),
     ("/devoluciones", "nav.returns", "assignment_return"),
+    ("/historial", "nav.history", "receipt_long"),
     ("/inventario", "nav.stock", "inventory_2"),
     ("/turno", "nav.shifts", "schedule"),
     ("/sincronizacion", "nav.sync", "sync"),
@@ -38,11 +40,6 @@ async def guard() -> tuple[CajaRuntime, LocalUser] | None:
     return runtime, user
 
 
-def _toggle_language() -> None:
-    set_language("en" if language() == "es" else "es")
-    ui.navigate.reload()
-
-
 def top_bar(runtime: CajaRuntime, user: LocalUser, active: str) -> None:
     with ui.row().classes("w-full items-center gap-2 px-4 py-2 bg-white shadow-sm"):
         ui.icon("storefront", size="28px").classes("text-primary")
@@ -56,7 +53,9 @@ def top_bar(runtime: CajaRuntime, user: LocalUser, active: str) -> None:
                 f' data-testid="nav-{path.strip("/")}"'
             ).classes("rounded-lg")
         ui.space()
-        ui.button(t("lang.switch"), on_click=_toggle_language).props("flat no-caps dense")
+        ui.button(t("lang.switch"), on_click=toggle_language).props(
+            'flat no-caps dense data-testid="language-toggle"'
+        )
         ui.button(t("nav.logout"), icon="logout", on_click=lambda: confirm_logout(runtime)).props(
             'flat no-caps data-testid="logout"'
         )

@@ -7,7 +7,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from nicegui import ui
 
-from stocky.ui.formats import format_money, parse_decimal
+from stocky.ui.formats import NumberError, format_money, format_number, parse_decimal
 from stocky.ui.i18n import t
 
 Pay = Callable[[dict[str, Decimal]], Awaitable[None]]
@@ -55,6 +55,7 @@ class PaymentDialog:
     def __init__(self, total: Decimal, currency: str, locale: str, on_pay: Pay) -> None:
         self.total, self.currency, self.locale, self.on_pay = total, currency, locale, on_pay
         self.paid: dict[str, Decimal] = {}
+        self.problem = ""
 
     def money(self, value: Decimal) -> str:
         return format_money(value, self.currency, self.locale)
@@ -108,7 +109,9 @@ class PaymentDialog:
                     ).props("outline no-caps")
 
     def _set_received(self, amount: Decimal) -> None:
-        self.received.set_value(str(amount))
+        # Shown as the person would type it in their language ("20.000" / "20,000").
+        places = 0 if amount == amount.to_integral_value() else 2
+        self.received.set_value(format_number(amount, places, self.locale))
 
     def _build_mixed(self) -> None:
         self.mixed_box = ui.column().classes("w-full gap-2")
@@ -132,25 +135,33 @@ class PaymentDialog:
             )
 
     def amounts(self) -> dict[str, Decimal] | None:
-        """What was handed over per method, or None if a typed amount does not parse."""
+        """What was handed over per method, or None (and `problem` says why in words)."""
+        self.problem = ""
         try:
             if self.mode.value == "cash":
-                return {"cash": parse_decimal(self.received.value or str(self.total), self.locale)}
+                typed = (self.received.value or "").strip()
+                if not typed:
+                    return {"cash": self.total}
+                return {"cash": parse_decimal(typed, self.locale, field=t("pay.received"))}
             if self.mode.value == "mixed":
-                return {m: self._typed(box) for m, box in self.mixed.items()}
+                return {m: self._typed(m, box) for m, box in self.mixed.items()}
             return {str(self.mode.value): self.total}
-        except ValueError:
+        except NumberError as exc:
+            self.problem = str(exc)
             return None
 
-    def _typed(self, box: ui.input) -> Decimal:
-        return parse_decimal(box.value, self.locale) if (box.value or "").strip() else Decimal(0)
+    def _typed(self, method: str, box: ui.input) -> Decimal:
+        if not (box.value or "").strip():
+            return Decimal(0)
+        # Parsed in this browser's language: "20,000" in English is twenty thousand.
+        return parse_decimal(box.value, self.locale, field=t(f"pay.{method}"))
 
     def update(self) -> None:
         self.cash_box.visible = self.mode.value == "cash"
         self.mixed_box.visible = self.mode.value == "mixed"
         paid = self.amounts()
         if paid is None:
-            self.summary.text = t("error.invalid_number", field=t("pay.received"))
+            self.summary.text = self.problem
             self.summary.classes(replace="text-xl font-bold text-negative")
             self.confirm.disable()
             return
