@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
+
 from nicegui import ui
 
 from stocky.edge.errors import NotFoundError
-from stocky.edge.pos.schemas import SaleOut
+from stocky.edge.pos.schemas import SaleLineOut, SaleOut
 from stocky.edge.pos.service import load_sale
 from stocky.edge.ui import repository as repo
 from stocky.edge.ui.layout import guard, top_bar
@@ -26,6 +29,26 @@ PRINT_CSS = """
 """
 
 
+def amount_row(label: str, amount: str, *, testid: str | None = None) -> None:
+    with ui.row().classes("w-full justify-between"):
+        ui.label(label)
+        value = ui.label(amount).classes("stocky-num")
+        if testid:
+            value.props(f'data-testid="{testid}"')
+
+
+def ticket_line(line: SaleLineOut, money: Callable[[Decimal], str], locale: str) -> None:
+    """ "2 x $ 16.300 = $ 32.600", then the discount as a negative line, then the net."""
+    with ui.column().classes("w-full gap-0").props('data-testid="receipt-line"'):
+        ui.label(line.name).classes("font-semibold")
+        quantity = format_quantity(line.quantity, "x", locale)
+        amount_row(f"{quantity} x {money(line.unit_price)} =", money(line.gross))
+        if line.discount:
+            amount_row(t("pos.discount"), money(-line.discount))
+            with ui.row().classes("w-full justify-end font-semibold"):
+                ui.label(money(line.total)).classes("stocky-num")
+
+
 def ticket(
     sale: SaleOut,
     *,
@@ -36,10 +59,7 @@ def ticket(
     locale: str,
     timezone: str,
 ) -> None:
-    def money(value: object) -> str:
-        from decimal import Decimal
-
-        assert isinstance(value, Decimal)
+    def money(value: Decimal) -> str:
         return format_money(value, currency, locale)
 
     with ui.column().classes("stocky-ticket stocky-card p-5 gap-1").props('data-testid="receipt"'):
@@ -51,23 +71,12 @@ def ticket(
         ui.label(format_datetime(sale.client_ts, timezone, seconds=True)).classes("self-center")
         ui.separator()
         for line in sale.lines:
-            ui.label(line.name).classes("font-semibold")
-            with ui.row().classes("w-full justify-between"):
-                ui.label(
-                    f"{format_quantity(line.quantity, 'x', locale)} x {money(line.unit_price)}"
-                )
-                ui.label(money(line.total))
-            if line.discount:
-                ui.label(f"{t('pos.discount')} -{money(line.discount)}").classes("text-sm")
+            ticket_line(line, money, locale)
         ui.separator()
-        for key, value in (
-            ("pos.subtotal", sale.subtotal),
-            ("pos.discount", sale.discount),
-            ("pos.tax", sale.tax),
-        ):
-            with ui.row().classes("w-full justify-between"):
-                ui.label(t(key))
-                ui.label(money(value))
+        amount_row(t("pos.subtotal"), money(sale.subtotal))
+        if sale.discount:
+            amount_row(t("pos.discount"), money(-sale.discount), testid="receipt-discount")
+        amount_row(t("pos.tax"), money(sale.tax))
         with ui.row().classes("w-full justify-between text-xl font-bold"):
             ui.label(t("pos.total"))
             ui.label(money(sale.total)).props('data-testid="receipt-total"')
