@@ -6,6 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from stocky.cloud.auth.keys import KeyRing
 from stocky.cloud.config import Settings
@@ -31,6 +35,29 @@ def load_key_ring(settings: Settings) -> KeyRing:
     if settings.secret_key is not None:
         return KeyRing.from_pem(settings.secret_key.get_secret_value())
     return KeyRing.load_or_create(settings.data_dir / "keys")
+
+
+DOCS_ASSETS = "/docs-assets"
+
+
+def install_offline_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from files shipped in a Python package, never from a CDN."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} · docs",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
 
 
 def create_app(settings: Settings, services: Services) -> FastAPI:
@@ -66,7 +93,11 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         description="Multi-tenant source of truth for Stocky's stores and cajas.",
         # Before any route's own dependencies (authentication included): NUL is never data.
         dependencies=[Depends(refuse_nul)],
+        # /docs is served below from the installed swagger-ui-bundle: it works offline.
+        docs_url=None,
+        redoc_url=None,
     )
+    install_offline_docs(app)
     app.state.settings = settings
     app.state.keys = load_key_ring(settings)
     app.state.services = services
