@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from stocky.edge.ui import activation, login, pos, receipt, returns, shifts, stock, sync_page
+from stocky.edge.ui import (
+    activation,
+    history,
+    login,
+    pos,
+    receipt,
+    returns,
+    shifts,
+    stock,
+    sync_page,
+)
 from stocky.edge.ui.layout import framed, home
 from stocky.ui.theme import apply_theme
 
@@ -20,6 +30,7 @@ def root() -> None:
             "/vender": framed("/vender", pos.body),
             "/recibo/{sale_id}": receipt.page,
             "/devoluciones": framed("/devoluciones", returns.body),
+            "/historial": framed("/historial", history.body),
             "/inventario": framed("/inventario", stock.body),
             "/turno": framed("/turno", shifts.body),
             "/sincronizacion": framed("/sincronizacion", sync_page.body),
