@@ -7,7 +7,9 @@ from __future__ import annotations
 
 # Every tenant-scoped table, with the trigger arguments of its change-feed scope:
 # None: not in the feed; (): the whole tenant (catalog, users); ("col", ...): those sedes.
-TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
+# INITIAL_TENANT_TABLES is what migration 0001 creates (a fixed snapshot); later tables are
+# added to TENANT_TABLES below, and their own migration enables RLS on them.
+INITIAL_TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
     "sedes": (),
     "users": (),
     "products": (),
@@ -25,6 +27,10 @@ TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
     "sync_logs": None,
     "sync_ops": None,
     "changes": None,
+}
+TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
+    **INITIAL_TENANT_TABLES,
+    "cash_movements": None,  # 0007
 }
 
 CURRENT_TENANT_FN = """
@@ -116,7 +122,7 @@ def initial_statements() -> list[str]:
         "CREATE POLICY tenant_isolation ON tenants "
         "USING (id = stocky_current_tenant()) WITH CHECK (id = stocky_current_tenant())",
     ]
-    for table, scope in TENANT_TABLES.items():
+    for table, scope in INITIAL_TENANT_TABLES.items():
         statements += rls_statements(table)
         if scope is not None:
             statements.append(feed_trigger(table, scope))

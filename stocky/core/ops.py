@@ -36,6 +36,7 @@ from stocky.core.values import (
     NonNegativeQuantity,
     PositiveInt32,
     PositiveMoney,
+    PositiveQuantity,
     Quantity,
     Text,
     Timestamp,
@@ -150,11 +151,29 @@ class SaleHeader(_Part):
         return self
 
 
+class RefundPayload(_Part):
+    method: PaymentMethod
+    amount: PositiveMoney
+
+
 class ReturnHeader(_Part):
     sale_id: uuid.UUID
     refund_total: NonNegativeMoney
+    # The method of the largest refund; `refunds` splits it when the sale was paid mixed.
     refund_method: PaymentMethod
+    refunds: list[RefundPayload] = Field(default_factory=list, max_length=3)
     reason: Annotated[Text, Field(max_length=500)] | None = None
+    # The manager who approved a return above the threshold or of a whole ticket.
+    approved_by: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _refunds_add_up(self) -> ReturnHeader:
+        if self.refunds:
+            if sum((r.amount for r in self.refunds), Decimal("0")) != self.refund_total:
+                raise ValueError("refunds must add up to refund_total")
+            if len({r.method for r in self.refunds}) != len(self.refunds):
+                raise ValueError("one refund per method")
+        return self
 
 
 class TransactionDocument(OpPayload):
@@ -255,6 +274,29 @@ class ShiftClosePayload(OpPayload):
     z_report: ZReportPayload
 
 
+CashMovementType = Literal["in", "out"]
+
+
+class CashMovementPayload(OpPayload):
+    """`cash.movement`: cash put into (in) or taken out of (out) the drawer during a shift."""
+
+    KIND: ClassVar[OpKind] = "cash.movement"
+    id: uuid.UUID
+    shift_id: uuid.UUID
+    type: CashMovementType
+    amount: PositiveMoney
+    reason: Annotated[Text, Field(min_length=1, max_length=200)]
+    user_id: uuid.UUID
+    client_ts: Timestamp
+
+    @field_validator("reason")
+    @classmethod
+    def _said(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a cash movement needs a reason")
+        return value
+
+
 class ProductPayload(OpPayload):
     KIND: ClassVar[OpKind] = "product.upsert"
     id: uuid.UUID
@@ -269,6 +311,27 @@ class ProductPayload(OpPayload):
     active: bool = True
 
 
+class VoidedLinePayload(_Part):
+    product_id: uuid.UUID
+    quantity: PositiveQuantity
+    unit_price: NonNegativeMoney
+    discount: NonNegativeMoney = Decimal("0")
+    product_version: Version | None = None
+
+
+class SaleVoidPayload(OpPayload):
+    """`sale.void`: a sale cancelled at the counter before payment, kept for the audit."""
+
+    KIND: ClassVar[OpKind] = "sale.void"
+    id: uuid.UUID
+    user_id: uuid.UUID
+    shift_id: uuid.UUID | None = None
+    voided_at: Timestamp
+    total: NonNegativeMoney
+    reason: Annotated[Text, Field(max_length=500)] | None = None
+    lines: Annotated[list[VoidedLinePayload], Field(min_length=1, max_length=MAX_MOVEMENTS)]
+
+
 PAYLOADS: dict[str, type[OpPayload]] = {
     model.KIND: model
     for model in (
@@ -277,6 +340,8 @@ PAYLOADS: dict[str, type[OpPayload]] = {
         ShiftOpenPayload,
         ShiftClosePayload,
         ProductPayload,
+        CashMovementPayload,
+        SaleVoidPayload,
     )
 }
 

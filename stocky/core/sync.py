@@ -27,6 +27,8 @@ OpKind = Literal[
     "inventory.thresholds",
     "shift.open",
     "shift.close",
+    "cash.movement",
+    "sale.void",
 ]
 # `deferred`: the op cannot apply YET (a return of a sale the cloud does not hold); nothing
 # of it is recorded, and the caja sends it again later without holding up the ops behind it.

@@ -1,6 +1,7 @@
 """All SQLAlchemy models, in one package so relationships never import in cycles."""
 
 from stocky.cloud.models.base import Base
+from stocky.cloud.models.cash import CashMovement
 from stocky.cloud.models.catalog import Inventory, Product, ProductBarcode
 from stocky.cloud.models.movements import Sale, SalePayment, Shift, Transaction, Transfer
 from stocky.cloud.models.records import AuditLog, Change, ServerState, SyncLog, SyncOp
@@ -17,6 +18,7 @@ __all__ = [
     "ActivationCode",
     "AuditLog",
     "Base",
+    "CashMovement",
     "Change",
     "Device",
     "Inventory",

@@ -32,12 +32,22 @@ from stocky.cloud.inventory.service import (
     validate_movement,
     write_movements,
 )
-from stocky.cloud.models import Inventory, Product, Sale, SalePayment, Shift
+from stocky.cloud.models import (
+    AuditLog,
+    CashMovement,
+    Inventory,
+    Product,
+    Sale,
+    SalePayment,
+    Shift,
+)
 from stocky.cloud.sync import repository
 from stocky.cloud.sync.returns import OpDeferredError, check_returns
 from stocky.core.ops import (
+    CashMovementPayload,
     OpPayload,
     ProductPayload,
+    SaleVoidPayload,
     ShiftClosePayload,
     ShiftOpenPayload,
     ThresholdsPayload,
@@ -400,7 +410,10 @@ async def apply_shift_close(session: AsyncSession, ctx: OpContext) -> Applied:
             closed_at=ctx.corrected(report.closed_at or ctx.op.client_ts),
             counted_cash=report.counted_cash,
             expected_cash=report.expected_cash,
-            z_report=report.model_dump(mode="json"),
+            z_report={
+                **report.model_dump(mode="json"),
+                "cloud_check": await _reconcile(session, ctx, body.id, report),
+            },
         )
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
@@ -416,6 +429,123 @@ async def apply_shift_close(session: AsyncSession, ctx: OpContext) -> Applied:
         if status == "closed":
             raise OpRejectedError(f"shift {body.id} is already closed")
         raise OpRejectedError(f"shift {body.id} was never opened at this sede in the cloud")
+    return Applied()
+
+
+async def _reconcile(
+    session: AsyncSession, ctx: OpContext, shift_id: uuid.UUID, report: Any
+) -> dict[str, Any]:
+    """What the cloud received for this shift against what its Z report says, and the gap.
+
+    Cash from sales (cash payments - change) and cash put in / taken out of the drawer; a
+    gap means ops the cloud does not hold (yet) or a report that does not add up.
+    """
+    sales = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(SalePayment.amount), 0),
+            )
+            .select_from(SalePayment)
+            .join(
+                Sale, (Sale.tenant_id == SalePayment.tenant_id) & (Sale.id == SalePayment.sale_id)
+            )
+            .where(
+                Sale.tenant_id == ctx.tenant_id,
+                Sale.shift_id == shift_id,
+                SalePayment.method == "cash",
+            )
+        )
+    ).scalar_one()
+    change = (
+        await session.execute(
+            select(func.coalesce(func.sum(Sale.change), 0)).where(
+                Sale.tenant_id == ctx.tenant_id, Sale.shift_id == shift_id
+            )
+        )
+    ).scalar_one()
+    moved = dict(
+        (
+            await session.execute(
+                select(CashMovement.type, func.sum(CashMovement.amount))
+                .where(CashMovement.tenant_id == ctx.tenant_id, CashMovement.shift_id == shift_id)
+                .group_by(CashMovement.type)
+            )
+        ).all()
+    )
+    cloud = {
+        "cash_in": Decimal(sales) - Decimal(change),
+        "paid_in": Decimal(moved.get("in", 0)),
+        "paid_out": Decimal(moved.get("out", 0)),
+    }
+    extra = report.model_extra or {}
+    gaps = {
+        key: str(Decimal(str(extra.get(key, "0"))) - value)
+        for key, value in cloud.items()
+        if Decimal(str(extra.get(key, "0"))) != value
+    }
+    return {"received": {k: str(v) for k, v in cloud.items()}, "gaps": gaps, "ok": not gaps}
+
+
+async def apply_cash_movement(session: AsyncSession, ctx: OpContext) -> Applied:
+    """Cash in / out of a shift this caja's sede holds; insert-if-absent by id."""
+    body: CashMovementPayload = typed(ctx, CashMovementPayload)
+    shift = (
+        await session.execute(
+            select(Shift.status).where(
+                Shift.tenant_id == ctx.tenant_id,
+                Shift.sede_id == ctx.sede_id,
+                Shift.id == body.shift_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if shift is None:
+        raise OpRejectedError(f"shift {body.shift_id} was never opened at this sede in the cloud")
+    result = await session.execute(
+        pg_insert(CashMovement)
+        .values(
+            tenant_id=ctx.tenant_id,
+            id=body.id,
+            sede_id=ctx.sede_id,
+            device_id=ctx.device_id,
+            shift_id=body.shift_id,
+            user_id=body.user_id,
+            type=body.type,
+            amount=body.amount,
+            reason=body.reason,
+            op_id=ctx.op.op_id,
+            client_timestamp=ctx.corrected(body.client_ts),
+        )
+        .on_conflict_do_nothing()
+        .returning(CashMovement.op_id)
+    )
+    if result.scalar_one_or_none() is None:
+        raise OpRejectedError(f"cash movement {body.id} was already recorded by another operation")
+    return Applied()
+
+
+async def apply_sale_void(session: AsyncSession, ctx: OpContext) -> Applied:
+    """A sale cancelled at the counter: no stock or money moved, so it lands in the audit log
+    only (once: the row's id is the void's id)."""
+    body: SaleVoidPayload = typed(ctx, SaleVoidPayload)
+    await session.execute(
+        pg_insert(AuditLog)
+        .values(
+            tenant_id=ctx.tenant_id,
+            id=body.id,
+            user_id=body.user_id,
+            device_id=ctx.device_id,
+            action="sale.void",
+            entity_type="sale",
+            entity_id=str(body.id),
+            after_data=body.model_dump(mode="json"),
+            extra={
+                "sede_id": str(ctx.sede_id),
+                "op_id": str(ctx.op.op_id),
+                "voided_at": ctx.corrected(body.voided_at).isoformat(),
+            },
+        )
+        .on_conflict_do_nothing()
+    )
     return Applied()
 
 
@@ -461,4 +591,6 @@ APPLIERS: dict[str, Callable[[AsyncSession, OpContext], Awaitable[Applied]]] = {
     "shift.open": apply_shift_open,
     "shift.close": apply_shift_close,
     "product.upsert": apply_product,
+    "cash.movement": apply_cash_movement,
+    "sale.void": apply_sale_void,
 }

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 from fastapi import APIRouter, Query
 
+from stocky.cloud.auth.tokens import ROLE_RANK
 from stocky.edge.api.deps import CurrentUser, StoreDep
-from stocky.edge.pos import service
-from stocky.edge.pos.schemas import DaySummary, ReturnCreate, ReturnOut, SaleCreate, SaleOut
+from stocky.edge.auth.session import LocalUser, check_password
+from stocky.edge.errors import ForbiddenError
+from stocky.edge.pos import history, service
+from stocky.edge.pos.schemas import (
+    DaySummary,
+    ManagerLogin,
+    ReturnCreate,
+    ReturnOut,
+    SaleCreate,
+    SaleOut,
+)
+from stocky.edge.store import Store
+from stocky.edge.store.sede import load_sede_info
 from stocky.edge.store.timestamps import utc_now
 
 router = APIRouter(tags=["pos"])
@@ -21,6 +34,27 @@ async def create_sale(body: SaleCreate, user: CurrentUser, store: StoreDep) -> S
     )
 
 
+@router.get("/sales")
+async def list_sales(
+    user: CurrentUser,
+    store: StoreDep,
+    q: str | None = Query(
+        default=None,
+        max_length=100,
+        description="Receipt number, total, or a product's name, SKU or barcode",
+    ),
+    date: dt.date | None = Query(default=None, description="Only this day (sede time)"),
+    limit: int = Query(default=50, ge=1, le=history.MAX_PAGE),
+    offset: int = Query(default=0, ge=0, le=2**62),
+) -> history.TicketPage:
+    """This caja's tickets, newest first."""
+    start = end = None
+    if date is not None:
+        start, end = await store.aread(lambda conn: service.day_bounds(conn, date))
+    query = history.TicketQuery(text=q, start=start, end=end, limit=limit, offset=offset)
+    return await store.aread(lambda conn: history.find_tickets(conn, query))
+
+
 @router.get("/sales/{sale_id}")
 async def get_sale(sale_id: str, user: CurrentUser, store: StoreDep) -> SaleOut:
     return await store.aread(lambda conn: service.load_sale(conn, sale_id))
@@ -28,9 +62,37 @@ async def get_sale(sale_id: str, user: CurrentUser, store: StoreDep) -> SaleOut:
 
 @router.post("/returns", status_code=201)
 async def create_return(body: ReturnCreate, user: CurrentUser, store: StoreDep) -> ReturnOut:
+    approved_by = await approver(store, user, body.manager)
     return await store.awrite(
-        lambda conn: service.record_return(conn, body, user_id=user.id, now=utc_now())
+        lambda conn: service.record_return(
+            conn, body, user_id=user.id, now=utc_now(), approved_by=approved_by
+        )
     )
+
+
+async def approver(store: Store, user: LocalUser, manager: ManagerLogin | None) -> str | None:
+    """Who approves: the user if a manager or above, else the manager who typed a login.
+
+    The argon2 check runs on a reader, never on the writer thread; a wrong login is a 403.
+    """
+    if user.at_least("manager"):
+        return user.id
+    if manager is None:
+        return None
+
+    def check(conn: sqlite3.Connection) -> str | None:
+        info = load_sede_info(conn)
+        row = check_password(
+            conn, manager.email, manager.password, sede_id=info.sede_id if info else None
+        )
+        if row is None or ROLE_RANK.get(row["role"], -1) < ROLE_RANK["manager"]:
+            return None
+        return str(row["id"])
+
+    found = await store.aread(check)
+    if found is None:
+        raise ForbiddenError("manager: that is not a manager's email and password", field="manager")
+    return found
 
 
 @router.get("/summary")

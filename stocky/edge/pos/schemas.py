@@ -43,12 +43,23 @@ class ReturnLineIn(Strict):
         return self
 
 
+class ManagerLogin(Strict):
+    """A manager's credentials, typed at the caja to approve one operation."""
+
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=200)
+
+
 class ReturnCreate(Strict):
     sale_id: Id
-    # Omitted: return everything of the sale not returned yet.
-    lines: list[ReturnLineIn] | None = Field(default=None, min_length=1, max_length=300)
-    refund_method: PaymentMethod = "cash"
+    # Omitted: return everything of the sale not returned yet (a whole ticket, which needs a
+    # manager unless the policy says otherwise). Empty: nothing chosen, a 422.
+    lines: list[ReturnLineIn] | None = Field(default=None, max_length=300)
+    # Omitted: the way the sale was paid (card and transfer first, cash only up to what was
+    # paid in cash and not yet refunded).
+    refund_method: PaymentMethod | None = None
     reason: Note | None = None
+    manager: ManagerLogin | None = None
 
 
 class SaleLineOut(BaseModel):
@@ -109,7 +120,10 @@ class ReturnOut(BaseModel):
     lines: list[ReturnLineOut]
     refund_total: Decimal
     refund_method: PaymentMethod
+    refunds: list[PaymentOut] = Field(default_factory=list)
     reason: str | None
+    approved_by: str | None = None
+    shift_id: str | None = None
     op_id: str
 
 
@@ -128,6 +142,11 @@ class Totals(BaseModel):
     refunds: dict[str, Decimal]
     refunds_total: Decimal
     net: Decimal
+    # Net of each method: cash = cash payments - change - cash refunds; they sum to net.
+    net_by_method: dict[str, Decimal] = Field(default_factory=dict)
+    # Cash put into / taken out of the drawer (with a reason) during the period.
+    paid_in: Decimal = Decimal("0.00")
+    paid_out: Decimal = Decimal("0.00")
 
 
 class DaySummary(Totals):

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from stocky.core.ids import new_id_str
 from stocky.core.money import cents_to_money, milli_to_quantity, money_to_cents, quantity_to_milli
-from stocky.edge.errors import ConflictError, FieldError, NotFoundError
+from stocky.edge.errors import ConflictError, FieldError, ForbiddenError, NotFoundError
 from stocky.edge.inventory.documents import record_document
 from stocky.edge.inventory.repository import Movement
 from stocky.edge.inventory.service import check_unit, resolve_product
@@ -34,6 +34,8 @@ from stocky.edge.pos.schemas import (
     SaleOut,
     Totals,
 )
+from stocky.edge.shifts import repository as shifts_repo
+from stocky.edge.shifts.policy import CajaPolicy, caja_policy
 from stocky.edge.shifts.repository import open_shift_id
 from stocky.edge.store.sede import load_sede_info
 from stocky.edge.store.timestamps import to_iso
@@ -120,11 +122,14 @@ def record_sale(conn: sqlite3.Connection, cmd: SaleCreate, *, user_id: str, now:
         raise FieldError(
             "payments", "card and transfer payments cannot exceed the total; only cash gives change"
         )
+    shift_id = open_shift_id(conn)
+    if shift_id is None:
+        _need_shift(caja_policy(conn), cash=any(m == "cash" for _, m, _ in payments))
     sale = SaleRow(
         id=sale_id,
         number=repo.next_number(conn),
         user_id=user_id,
-        shift_id=open_shift_id(conn),
+        shift_id=shift_id,
         subtotal_cents=subtotal,
         discount_cents=discount,
         tax_cents=tax,
@@ -182,6 +187,16 @@ def record_sale(conn: sqlite3.Connection, cmd: SaleCreate, *, user_id: str, now:
     )
 
 
+def _need_shift(policy: CajaPolicy, *, cash: bool) -> None:
+    """Refuse money moving with no shift open, as the policy says (409 naming `shift`)."""
+    if policy.shift_required == "all" or (policy.shift_required == "cash" and cash):
+        what = "cash" if cash else "any sale"
+        raise ConflictError(
+            f"shift: open a shift before taking {what}; it must appear in a Z report",
+            field="shift",
+        )
+
+
 def load_sale(conn: sqlite3.Connection, sale_id: str) -> SaleOut:
     """A sale with its lines, what was returned of each, its payments and refunds (receipts)."""
     sale = repo.get_sale(conn, sale_id)
@@ -213,7 +228,7 @@ def load_sale(conn: sqlite3.Connection, sale_id: str) -> SaleOut:
         else:
             refunds.append(
                 RefundOut(
-                    return_id=p["id"],
+                    return_id=str(p["id"]).split(":", 1)[0],
                     method=p["method"],
                     amount=cents_to_money(-p["amount_cents"]),
                 )
@@ -246,6 +261,8 @@ def _requested(
         if not wanted:
             raise ConflictError("everything in this sale was already returned", field="sale_id")
         return wanted
+    if not cmd.lines:
+        raise FieldError("lines", "choose the lines and quantities to return")
     left = dict(remaining)
     wanted = []
     for i, req in enumerate(cmd.lines):
@@ -276,9 +293,19 @@ def _requested(
 
 
 def record_return(
-    conn: sqlite3.Connection, cmd: ReturnCreate, *, user_id: str, now: str
+    conn: sqlite3.Connection,
+    cmd: ReturnCreate,
+    *,
+    user_id: str,
+    now: str,
+    approved_by: str | None = None,
 ) -> ReturnOut:
-    """Return part or all of a past sale; never more than sold, across every return."""
+    """Return the chosen lines of a past sale; never more than sold, across every return.
+
+    The refund goes back the way the sale was paid unless a method is given (cash never
+    beyond what was paid in cash); a whole ticket or a refund above the policy's threshold
+    needs `approved_by` (a manager); a cash refund needs an open shift.
+    """
     sale = repo.get_sale(conn, cmd.sale_id)
     if sale is None:
         raise NotFoundError(f"sale_id: sale {cmd.sale_id} not found", field="sale_id")
@@ -287,6 +314,7 @@ def record_return(
     lines = repo.sale_lines(conn, cmd.sale_id)
     remaining = {r["id"]: r["quantity_milli"] - r["returned_milli"] for r in lines}
     done = {r["id"]: r["returned_milli"] for r in lines}
+    nothing_back_before = all(v == 0 for v in done.values())
     return_id = new_id_str()
     movements: list[Movement] = []
     out: list[ReturnLineOut] = []
@@ -320,9 +348,23 @@ def record_return(
             )
         )
     refund_total = sum(money_to_cents(r.refund) for r in out)
-    if refund_total:
-        repo.insert_payments(conn, cmd.sale_id, [(return_id, cmd.refund_method, -refund_total)])
     all_back = all(done[r["id"]] >= r["quantity_milli"] for r in lines)
+    policy = caja_policy(conn)
+    _check_approval(
+        policy,
+        refund_total=refund_total,
+        whole_ticket=all_back and nothing_back_before,
+        approved_by=approved_by,
+    )
+    refunds = _refund_split(conn, sale, refund_total, cmd.refund_method)
+    shift_id = open_shift_id(conn)
+    if shift_id is None and any(m == "cash" for m, _ in refunds):
+        _need_shift(policy, cash=True)
+    if refunds:
+        shifts_repo.insert_refunds(
+            conn, sale_id=cmd.sale_id, return_id=return_id, shift_id=shift_id, refunds=refunds
+        )
+    main_method = max(refunds, key=lambda r: r[1])[0] if refunds else (cmd.refund_method or "cash")
     repo.set_sale_status(conn, cmd.sale_id, "returned" if all_back else "partially_returned")
     op_id = record_document(
         conn,
@@ -330,14 +372,16 @@ def record_return(
         document_id=return_id,
         movements=movements,
         user_id=user_id,
-        shift_id=open_shift_id(conn),
+        shift_id=shift_id,
         client_ts=now,
         header={
             "return": {
                 "sale_id": cmd.sale_id,
                 "refund_total": str(cents_to_money(refund_total)),
-                "refund_method": cmd.refund_method,
+                "refund_method": main_method,
+                "refunds": [{"method": m, "amount": str(cents_to_money(c))} for m, c in refunds],
                 "reason": cmd.reason,
+                "approved_by": approved_by,
             }
         },
     )
@@ -347,10 +391,63 @@ def record_return(
         client_ts=now,
         lines=out,
         refund_total=cents_to_money(refund_total),
-        refund_method=cmd.refund_method,
+        refund_method=main_method,
+        refunds=[PaymentOut(method=m, amount=cents_to_money(c)) for m, c in refunds],
         reason=cmd.reason,
+        approved_by=approved_by,
+        shift_id=shift_id,
         op_id=op_id,
     )
+
+
+def _check_approval(
+    policy: CajaPolicy, *, refund_total: int, whole_ticket: bool, approved_by: str | None
+) -> None:
+    if approved_by is not None:
+        return
+    above = policy.return_approval_above_cents
+    if above is not None and refund_total > above:
+        raise ForbiddenError(
+            f"manager: a refund above {cents_to_money(above)} needs a manager's approval",
+            field="manager",
+        )
+    if whole_ticket and policy.return_approval_whole_ticket:
+        raise ForbiddenError(
+            "manager: returning a whole ticket needs a manager's approval", field="manager"
+        )
+
+
+_REFUND_ORDER = ("card", "transfer", "cash")
+
+
+def _refund_split(
+    conn: sqlite3.Connection, sale: sqlite3.Row, refund_cents: int, method: str | None
+) -> list[tuple[str, int]]:
+    """(method, cents) refunds: as the sale was paid, or all by `method` if it paid that much."""
+    if refund_cents == 0:
+        return []
+    left = shifts_repo.refundable_by_method(conn, sale["id"], sale["change_cents"])
+    if method is not None:
+        if left.get(method, 0) < refund_cents:
+            paid = cents_to_money(max(left.get(method, 0), 0))
+            raise ConflictError(
+                f"refund_method: only {paid} of this sale can still be refunded by {method}",
+                field="refund_method",
+            )
+        return [(method, refund_cents)]
+    split: list[tuple[str, int]] = []
+    due = refund_cents
+    for m in _REFUND_ORDER:
+        take = min(due, max(left.get(m, 0), 0))
+        if take > 0:
+            split.append((m, take))
+            due -= take
+    if due > 0:  # the sale's payment rows do not cover it (an old or pulled sale)
+        raise ConflictError(
+            "refund_method: what this sale paid does not cover the refund; choose a method",
+            field="refund_method",
+        )
+    return split
 
 
 def period_totals(
@@ -360,7 +457,15 @@ def period_totals(
     rows = repo.period_totals(conn, start=start, end=end, shift_id=shift_id)
     s = rows.sales
     cash_in = rows.payments.get("cash", 0) - s["change"]
-    refunds_total = sum(rows.refunds.values())
+    # Refunds by the drawer that paid them (a shift), or by the returns' time; split
+    # refunds have one row per method, so they are read by return, not by row id.
+    returns_count, refunds = shifts_repo.refunds(conn, shift_id=shift_id, start=start, end=end)
+    refunds_total = sum(refunds.values())
+    moved = shifts_repo.cash_moved(conn, shift_id=shift_id, start=start, end=end)
+    net_by_method = {
+        m: rows.payments.get(m, 0) - (s["change"] if m == "cash" else 0) - refunds.get(m, 0)
+        for m in ("cash", "card", "transfer")
+    }
 
     def by_method(amounts: dict[str, int]) -> dict[str, Decimal]:
         return {m: cents_to_money(amounts.get(m, 0)) for m in ("cash", "card", "transfer")}
@@ -374,19 +479,33 @@ def period_totals(
         payments=by_method(rows.payments),
         change=cents_to_money(s["change"]),
         cash_in=cents_to_money(cash_in),
-        returns_count=rows.returns_count,
-        refunds=by_method(rows.refunds),
+        returns_count=returns_count,
+        refunds=by_method(refunds),
         refunds_total=cents_to_money(refunds_total),
         net=cents_to_money(s["total"] - refunds_total),
+        net_by_method=by_method(net_by_method),
+        paid_in=cents_to_money(moved.get("in", 0)),
+        paid_out=cents_to_money(moved.get("out", 0)),
     )
+
+
+def _sede_zone(conn: sqlite3.Connection) -> ZoneInfo:
+    info = load_sede_info(conn)
+    return ZoneInfo(info.timezone if info is not None else "UTC")
+
+
+def day_bounds(conn: sqlite3.Connection, day: date) -> tuple[str, str]:
+    """[start, end) of a day in the sede's time zone, as stored timestamps."""
+    zone = _sede_zone(conn)
+    start = datetime.combine(day, time(), zone)
+    end = datetime.combine(day + timedelta(days=1), time(), zone)
+    return to_iso(start), to_iso(end)
 
 
 def day_summary(conn: sqlite3.Connection, day: date | None = None) -> DaySummary:
     """The day's sales and returns, the day taken in the sede's time zone."""
-    info = load_sede_info(conn)
-    zone = ZoneInfo(info.timezone if info is not None else "UTC")
+    zone = _sede_zone(conn)
     day = day or datetime.now(zone).date()
-    start = datetime.combine(day, time(), zone)
-    end = datetime.combine(day + timedelta(days=1), time(), zone)
-    totals = period_totals(conn, start=to_iso(start), end=to_iso(end))
+    start, end = day_bounds(conn, day)
+    totals = period_totals(conn, start=start, end=end)
     return DaySummary(date=day.isoformat(), timezone=zone.key, **totals.model_dump())

@@ -48,3 +48,135 @@ def close_shift(
         """,
         (closed_at, counted_cents, expected_cents, z_report, shift_id),
     )
+
+
+def closed_shifts(conn: sqlite3.Connection, *, limit: int, offset: int) -> list[sqlite3.Row]:
+    """Closed shifts, newest first, with the cashier's name (for reprinting a Z report)."""
+    return conn.execute(
+        """
+        SELECT s.*, u.name AS user_name FROM shifts AS s LEFT JOIN users AS u ON u.id = s.user_id
+        WHERE s.status = 'closed' ORDER BY s.closed_at DESC, s.id DESC LIMIT ? OFFSET ?
+        """,
+        (limit, offset),
+    ).fetchall()
+
+
+def insert_cash_movement(
+    conn: sqlite3.Connection,
+    *,
+    movement_id: str,
+    shift_id: str,
+    kind: str,
+    amount_cents: int,
+    reason: str,
+    user_id: str,
+    client_ts: str,
+) -> None:
+    conn.execute(
+        """
+        INSERT INTO cash_movements (id, shift_id, type, amount_cents, reason, user_id, client_ts)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """,
+        (movement_id, shift_id, kind, amount_cents, reason, user_id, client_ts),
+    )
+
+
+def cash_movements(conn: sqlite3.Connection, shift_id: str) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT * FROM cash_movements WHERE shift_id = ? ORDER BY client_ts, rowid", (shift_id,)
+    ).fetchall()
+
+
+def cash_moved(
+    conn: sqlite3.Connection, *, shift_id: str | None, start: str, end: str
+) -> dict[str, int]:
+    """Cents put in ('in') and taken out ('out') during a shift, or over [start, end)."""
+    if shift_id is not None:
+        where, params = "shift_id = ?", (shift_id,)
+    else:
+        where, params = "client_ts >= ? AND client_ts < ?", (start, end)  # type: ignore[assignment]
+    rows = conn.execute(
+        f"SELECT type, sum(amount_cents) FROM cash_movements WHERE {where} GROUP BY type", params
+    ).fetchall()
+    return {str(t): int(a) for t, a in rows}
+
+
+def insert_refunds(
+    conn: sqlite3.Connection,
+    *,
+    sale_id: str,
+    return_id: str,
+    shift_id: str | None,
+    refunds: list[tuple[str, int]],
+) -> None:
+    """One negative sale_payments row per refund method; the first row's id is the return's."""
+    conn.executemany(
+        """
+        INSERT INTO sale_payments (id, sale_id, method, amount_cents, return_id, shift_id)
+        VALUES (?, ?, ?, ?, ?, ?)
+        """,
+        [
+            (
+                return_id if i == 0 else f"{return_id}:{method}",
+                sale_id,
+                method,
+                -cents,
+                return_id,
+                shift_id,
+            )
+            for i, (method, cents) in enumerate(refunds)
+        ],
+    )
+
+
+def refundable_by_method(
+    conn: sqlite3.Connection, sale_id: str, change_cents: int
+) -> dict[str, int]:
+    """What each method paid for the sale (cash net of change) less what it refunded already."""
+    left: dict[str, int] = {"cash": 0, "card": 0, "transfer": 0}
+    for method, amount in conn.execute(
+        "SELECT method, sum(amount_cents) FROM sale_payments WHERE sale_id = ? GROUP BY method",
+        (sale_id,),
+    ):
+        left[str(method)] = int(amount)
+    left["cash"] -= change_cents
+    return left
+
+
+def refunds(
+    conn: sqlite3.Connection, *, shift_id: str | None, start: str, end: str
+) -> tuple[int, dict[str, int]]:
+    """(returns with a refund, cents refunded per method) in a shift, or by the returns'
+    time over [start, end)."""
+    if shift_id is not None:
+        rows = conn.execute(
+            """
+            SELECT method, -sum(amount_cents), count(DISTINCT return_id) FROM sale_payments
+            WHERE shift_id = ? AND amount_cents < 0 GROUP BY method
+            """,
+            (shift_id,),
+        ).fetchall()
+        count = conn.execute(
+            "SELECT count(DISTINCT return_id) FROM sale_payments WHERE shift_id = ?"
+            " AND amount_cents < 0",
+            (shift_id,),
+        ).fetchone()[0]
+        return int(count), {str(m): int(a) for m, a, _ in rows}
+    docs = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT document_id FROM transactions"
+            " WHERE type = 'return' AND client_ts >= ? AND client_ts < ?",
+            (start, end),
+        )
+    ]
+    by_method: dict[str, int] = {}
+    if docs:
+        marks = ", ".join("?" for _ in docs)
+        for method, amount in conn.execute(
+            "SELECT method, -sum(amount_cents) FROM sale_payments"
+            f" WHERE coalesce(return_id, id) IN ({marks}) AND amount_cents < 0 GROUP BY method",
+            docs,
+        ):
+            by_method[str(method)] = int(amount)
+    return len(docs), by_method

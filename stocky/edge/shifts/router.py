@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import sqlite3
+
+from fastapi import APIRouter, Query
 
 from stocky.edge.api.deps import CurrentUser, ShiftCloseHooks, StoreDep
 from stocky.edge.shifts import service
-from stocky.edge.shifts.schemas import ShiftClose, ShiftOpen, ShiftOut
+from stocky.edge.shifts.schemas import (
+    CashMovementIn,
+    CashMovementOut,
+    ShiftClose,
+    ShiftOpen,
+    ShiftOut,
+)
 from stocky.edge.store.timestamps import utc_now
 
 router = APIRouter(tags=["shifts"])
@@ -33,3 +41,34 @@ async def close_shift(
     return await store.awrite(
         lambda conn: service.close_shift(conn, body, user_id=user.id, now=utc_now())
     )
+
+
+@router.post("/shifts/cash", status_code=201)
+async def move_cash(body: CashMovementIn, user: CurrentUser, store: StoreDep) -> CashMovementOut:
+    return await store.awrite(
+        lambda conn: service.record_cash_movement(conn, body, user_id=user.id, now=utc_now())
+    )
+
+
+@router.get("/shifts/current/cash")
+async def current_cash(user: CurrentUser, store: StoreDep) -> list[CashMovementOut]:
+    def read(conn: sqlite3.Connection) -> list[CashMovementOut]:
+        shift = service.current_shift(conn)
+        return [] if shift is None else service.shift_cash_movements(conn, shift.id)
+
+    return await store.aread(read)
+
+
+@router.get("/shifts")
+async def closed(
+    user: CurrentUser,
+    store: StoreDep,
+    limit: int = Query(default=50, ge=1, le=200),
+    offset: int = Query(default=0, ge=0, le=2**31),
+) -> list[ShiftOut]:
+    return await store.aread(lambda conn: service.closed_shifts(conn, limit=limit, offset=offset))
+
+
+@router.get("/shifts/{shift_id}")
+async def one(shift_id: str, user: CurrentUser, store: StoreDep) -> ShiftOut:
+    return await store.aread(lambda conn: service.get_shift(conn, shift_id))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from stocky.core.values import NonNegativeMoney
+from stocky.core.values import NonNegativeMoney, PositiveMoney, Text
 from stocky.edge.inventory.schemas import Note, Strict
 from stocky.edge.pos.schemas import Totals
 
@@ -20,8 +21,31 @@ class ShiftClose(Strict):
     note: Note | None = None
 
 
+class CashMovementIn(Strict):
+    """Cash put into (in) or taken out of (out) the drawer, always with a reason."""
+
+    type: Literal["in", "out"]
+    amount: PositiveMoney
+    reason: Annotated[Text, Field(min_length=1, max_length=200)]
+
+
+class CashMovementOut(BaseModel):
+    id: str
+    shift_id: str
+    type: Literal["in", "out"]
+    amount: Decimal
+    reason: str
+    user_id: str
+    client_ts: str
+    op_id: str | None = None
+
+
 class ZReport(Totals):
-    """Totals of a closed shift and the cash count against what the drawer should hold."""
+    """Totals of a closed shift and the cash count against what the drawer should hold.
+
+    expected_cash = opening_float + cash_in (cash sales net of change) + paid_in - paid_out
+    - refunds.cash. Who and where are kept with it, so a reprint shows what was closed.
+    """
 
     shift_id: str
     opened_at: str
@@ -30,6 +54,12 @@ class ZReport(Totals):
     expected_cash: Decimal
     counted_cash: Decimal
     difference: Decimal
+    cash_movements: list[CashMovementOut] = Field(default_factory=list)
+    business: str | None = None
+    sede: str | None = None
+    caja: str | None = None
+    cashier: str | None = None
+    closed_by_name: str | None = None
 
 
 class ShiftOut(BaseModel):

@@ -12,12 +12,20 @@ import sqlite3
 
 from stocky.core.ids import new_id_str
 from stocky.core.money import cents_to_money, money_to_cents
-from stocky.core.ops import ShiftClosePayload, ShiftOpenPayload
-from stocky.edge.errors import ConflictError
+from stocky.core.ops import CashMovementPayload, ShiftClosePayload, ShiftOpenPayload
+from stocky.edge.errors import ConflictError, NotFoundError
 from stocky.edge.outbox import append_op, op_payload, write_audit
 from stocky.edge.pos.service import period_totals
 from stocky.edge.shifts import repository as repo
-from stocky.edge.shifts.schemas import ShiftClose, ShiftOpen, ShiftOut, ZReport
+from stocky.edge.shifts.schemas import (
+    CashMovementIn,
+    CashMovementOut,
+    ShiftClose,
+    ShiftOpen,
+    ShiftOut,
+    ZReport,
+)
+from stocky.edge.store.sede import load_sede_info
 
 
 def _out(row: sqlite3.Row, op_id: str | None = None) -> ShiftOut:
@@ -74,7 +82,8 @@ def close_shift(conn: sqlite3.Connection, cmd: ShiftClose, *, user_id: str, now:
         raise ConflictError("no shift is open at this caja")
     totals = period_totals(conn, start=row["opened_at"], end=now, shift_id=row["id"])
     opening = cents_to_money(row["opening_float_cents"])
-    expected = opening + totals.cash_in - totals.refunds["cash"]
+    expected = opening + totals.cash_in + totals.paid_in - totals.paid_out - totals.refunds["cash"]
+    info = load_sede_info(conn)
     report = ZReport(
         **totals.model_dump(),
         shift_id=row["id"],
@@ -84,6 +93,12 @@ def close_shift(conn: sqlite3.Connection, cmd: ShiftClose, *, user_id: str, now:
         expected_cash=expected,
         counted_cash=cmd.counted_cash,
         difference=cmd.counted_cash - expected,
+        cash_movements=[_movement_out(m) for m in repo.cash_movements(conn, row["id"])],
+        business=info.tenant_name if info else None,
+        sede=info.sede_name if info else None,
+        caja=info.device_name if info else None,
+        cashier=_user_name(conn, row["user_id"]),
+        closed_by_name=_user_name(conn, user_id),
     )
     report_json = report.model_dump_json()
     repo.close_shift(
@@ -114,3 +129,94 @@ def close_shift(conn: sqlite3.Connection, cmd: ShiftClose, *, user_id: str, now:
     closed = repo.get_shift(conn, row["id"])
     assert closed is not None
     return _out(closed, op_id)
+
+
+def _user_name(conn: sqlite3.Connection, user_id: str) -> str | None:
+    row = conn.execute("SELECT name FROM users WHERE id = ?", (user_id,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _movement_out(row: sqlite3.Row, op_id: str | None = None) -> CashMovementOut:
+    return CashMovementOut(
+        id=row["id"],
+        shift_id=row["shift_id"],
+        type=row["type"],
+        amount=cents_to_money(row["amount_cents"]),
+        reason=row["reason"],
+        user_id=row["user_id"],
+        client_ts=row["client_ts"],
+        op_id=op_id,
+    )
+
+
+def record_cash_movement(
+    conn: sqlite3.Connection, cmd: CashMovementIn, *, user_id: str, now: str
+) -> CashMovementOut:
+    """Cash in or out of the open shift's drawer: the row, its audit, one `cash.movement` op.
+
+    Taking out more than the drawer should hold is refused (409 naming amount).
+    """
+    shift = repo.open_shift(conn)
+    if shift is None:
+        raise ConflictError("shift: open a shift before moving cash", field="shift")
+    cents = money_to_cents(cmd.amount)
+    if cmd.type == "out":
+        totals = period_totals(conn, start=shift["opened_at"], end=now, shift_id=shift["id"])
+        drawer = (
+            cents_to_money(shift["opening_float_cents"])
+            + totals.cash_in
+            + totals.paid_in
+            - totals.paid_out
+            - totals.refunds["cash"]
+        )
+        if cmd.amount > drawer:
+            raise ConflictError(f"amount: the drawer should hold only {drawer}", field="amount")
+    movement_id = new_id_str()
+    payload = {
+        "id": movement_id,
+        "shift_id": shift["id"],
+        "type": cmd.type,
+        "amount": str(cmd.amount),
+        "reason": cmd.reason.strip(),
+        "user_id": user_id,
+        "client_ts": now,
+    }
+    op = op_payload(CashMovementPayload, payload)
+    repo.insert_cash_movement(
+        conn,
+        movement_id=movement_id,
+        shift_id=shift["id"],
+        kind=cmd.type,
+        amount_cents=cents,
+        reason=payload["reason"],
+        user_id=user_id,
+        client_ts=now,
+    )
+    write_audit(
+        conn,
+        user_id=user_id,
+        action=f"cash.{cmd.type}",
+        entity_type="cash_movement",
+        entity_id=movement_id,
+        ts=now,
+        after=payload,
+    )
+    op_id = append_op(conn, entity_id=movement_id, payload=op, client_ts=now)
+    row = conn.execute("SELECT * FROM cash_movements WHERE id = ?", (movement_id,)).fetchone()
+    return _movement_out(row, op_id)
+
+
+def shift_cash_movements(conn: sqlite3.Connection, shift_id: str) -> list[CashMovementOut]:
+    return [_movement_out(m) for m in repo.cash_movements(conn, shift_id)]
+
+
+def closed_shifts(conn: sqlite3.Connection, *, limit: int = 50, offset: int = 0) -> list[ShiftOut]:
+    """Closed shifts, newest first, each with its Z report (to reprint it)."""
+    return [_out(r) for r in repo.closed_shifts(conn, limit=limit, offset=offset)]
+
+
+def get_shift(conn: sqlite3.Connection, shift_id: str) -> ShiftOut:
+    row = repo.get_shift(conn, shift_id)
+    if row is None:
+        raise NotFoundError(f"shift {shift_id} not found", field="shift_id")
+    return _out(row)

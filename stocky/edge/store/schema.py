@@ -277,8 +277,38 @@ CREATE TABLE pull_deferred (
 
 # Issue 12's parts each own one version, so they can land in any order. A version a part
 # did not need stays a no-op that only moves user_version.
-SCHEMA_V3_MONEY: Final = "-- shifts and cash movements at the caja\nSELECT 1;"
-SCHEMA_V4_COUNTER: Final = "-- the counter: held carts, parked and voided sales\nSELECT 1;"
+SCHEMA_V3_MONEY: Final = """
+-- shifts and cash movements at the caja
+CREATE TABLE cash_movements (
+    id           TEXT PRIMARY KEY,
+    shift_id     TEXT NOT NULL REFERENCES shifts (id),
+    type         TEXT NOT NULL CHECK (type IN ('in', 'out')),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    reason       TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+    user_id      TEXT NOT NULL,
+    client_ts    TEXT NOT NULL
+) STRICT;
+CREATE INDEX cash_movements_shift ON cash_movements (shift_id);
+-- A refund row names its return (a split refund has one row per method) and the shift
+-- whose drawer paid it; sale rows keep both NULL.
+ALTER TABLE sale_payments ADD COLUMN return_id TEXT;
+ALTER TABLE sale_payments ADD COLUMN shift_id TEXT REFERENCES shifts (id);
+UPDATE sale_payments SET return_id = id WHERE amount_cents < 0;
+CREATE INDEX sale_payments_return ON sale_payments (return_id) WHERE return_id IS NOT NULL;
+CREATE INDEX sale_payments_shift ON sale_payments (shift_id) WHERE shift_id IS NOT NULL;
+"""
+SCHEMA_V4_COUNTER: Final = """
+-- the counter: the open cart (survives a reload or a crashed tab) and parked sales
+CREATE TABLE held_carts (
+    id         TEXT PRIMARY KEY,
+    status     TEXT NOT NULL CHECK (status IN ('open', 'parked')),
+    user_id    TEXT,
+    lines      TEXT NOT NULL CHECK (json_valid(lines)),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX held_carts_one_open ON held_carts (status) WHERE status = 'open';
+"""
 SCHEMA_V5_RECEIPTS: Final = "-- receipts: the caja's receipt prefix\nSELECT 1;"
 
 MIGRATIONS: Final[tuple[str, ...]] = (
