@@ -8,14 +8,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
-import psycopg
 import pytest
 from sqlalchemy import select
 
 from stocky.cloud.db import tenant_transaction
 from stocky.cloud.models import Inventory, Sale, SyncLog, SyncOp, Transaction
-from stocky.cloud.services import libpq_url
 from tests.cloud.sync.conftest import SyncWorld
+from tests.cloud.sync.faults import fail_movements_of
 from tests.cloud.sync.ops import entry_op, push_body, sale_op
 from tests.fixtures.database import DatabaseUrls
 
@@ -178,21 +177,10 @@ class TestBoundaries:
     async def test_database_failure_rolls_back_the_whole_batch(
         self, client, cloud_app, world, database: DatabaseUrls
     ) -> None:
-        # A trigger that fails like a broken disk would, for one product only.
-        with psycopg.connect(libpq_url(database.owner_url), autocommit=True) as conn:
-            conn.execute(
-                f"""
-                CREATE FUNCTION fail_cheese() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                  IF NEW.product_id = '{world.cheese.id}' THEN
-                    RAISE EXCEPTION 'simulated I/O error' USING ERRCODE = '58030';
-                  END IF;
-                  RETURN NEW;
-                END $$;
-                CREATE TRIGGER fail_cheese BEFORE INSERT ON transactions
-                FOR EACH ROW EXECUTE FUNCTION fail_cheese();
-                """
-            )
+        # Fails like a broken disk would, for one product only.
+        fail_movements_of(
+            database, world.cheese.id, sqlstate="58030", message="simulated I/O error"
+        )
         ops = [entry_op(world.rice.id, "5"), entry_op(world.cheese.id, "1")]
         response = await _push(client, world, ops)
         assert response.status_code == 503

@@ -20,6 +20,7 @@ from stocky.cloud.models import Device, Inventory, Shift, SyncOp, Transaction
 from stocky.cloud.services import libpq_url
 from stocky.core.ids import new_id
 from tests.cloud.sync.conftest import SyncWorld
+from tests.cloud.sync.faults import fail_movements_of
 from tests.cloud.sync.ops import (
     count_op,
     entry_op,
@@ -208,20 +209,7 @@ class TestHostileValues:
         self, client, cloud_app, world, database: DatabaseUrls
     ) -> None:
         # A value the database refuses for its own reasons (SQLSTATE 22003), for one product.
-        with psycopg.connect(libpq_url(database.owner_url), autocommit=True) as conn:
-            conn.execute(
-                f"""
-                CREATE FUNCTION refuse_cheese() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                  IF NEW.product_id = '{world.cheese.id}' THEN
-                    RAISE EXCEPTION 'out of range' USING ERRCODE = '22003';
-                  END IF;
-                  RETURN NEW;
-                END $$;
-                CREATE TRIGGER refuse_cheese BEFORE INSERT ON transactions
-                FOR EACH ROW EXECUTE FUNCTION refuse_cheese();
-                """
-            )
+        fail_movements_of(database, world.cheese.id, sqlstate="22003", message="out of range")
         ops = [entry_op(world.rice.id, "5"), entry_op(world.cheese.id, "1")]
         results = await _push(client, world, ops)
         assert [r["status"] for r in results] == ["applied", "rejected"]
