@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from stocky.core.receipts import ReceiptPrefix
 from stocky.core.sync import OpKind
 from stocky.core.values import (
     Line,
@@ -134,6 +135,9 @@ class PaymentPayload(_Part):
 class SaleHeader(_Part):
     id: uuid.UUID
     number: PositiveInt32
+    # The caja's prefix the receipt was printed with (C01-000042); absent in payloads from
+    # cajas that had none yet (stocky.core.receipts).
+    receipt_prefix: ReceiptPrefix | None = None
     subtotal: NonNegativeMoney
     discount: NonNegativeMoney
     tax: NonNegativeMoney

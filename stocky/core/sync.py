@@ -89,6 +89,9 @@ class PingOut(BaseModel):
     # The JWKS's key ids: a caja whose stored JWKS differs fetches /api/auth/jwks, so a
     # key rotation reaches every caja within one ping.
     signing_keys: list[str] = []
+    # The caja's receipt prefix (stocky.core.receipts): how a caja activated before receipts
+    # had one learns it. None from an older cloud.
+    receipt_prefix: str | None = None
 
 
 class PullRequest(BaseModel):

@@ -7,9 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from stocky.cloud.activation import codes
+from stocky.core.receipts import caja_prefix
 
 
 class CodeCreate(BaseModel):
@@ -65,10 +66,17 @@ class DeviceOut(BaseModel):
     id: uuid.UUID
     sede_id: uuid.UUID
     name: str
+    caja_number: int
     status: str
     activated_at: datetime
     revoked_at: datetime | None
     last_seen_at: datetime | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def receipt_prefix(self) -> str:
+        """What this caja's receipt numbers start with (C01-000042)."""
+        return caja_prefix(self.caja_number)
 
 
 class SyncedUser(BaseModel):

@@ -86,6 +86,8 @@ class Sale(Base):
     shift_id: Mapped[uuid.UUID | None]
     user_id: Mapped[uuid.UUID | None]
     number: Mapped[int] = mapped_column(Integer)
+    # The caja's prefix printed with the number (C01-000042); NULL if it had none yet.
+    receipt_prefix: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(10), server_default="completed")
     subtotal: Mapped[Money]
     discount: Mapped[Money]

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    FetchedValue,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -80,12 +81,18 @@ class Device(Base):
         CheckConstraint(enum_check("status", DEVICE_STATUSES), name="status"),
         ForeignKeyConstraint(["tenant_id", "sede_id"], ["sedes.tenant_id", "sedes.id"]),
         Index("ix_devices_tenant_id_sede_id", "tenant_id", "sede_id"),
+        # The tenant's caja number gives its receipt prefix (C01, C02: stocky.core.receipts),
+        # so two cajas never print the same receipt number.
+        UniqueConstraint("tenant_id", "caja_number"),
+        CheckConstraint("caja_number > 0", name="caja_number_positive"),
     )
 
     tenant_id: Mapped[TenantPk]
     id: Mapped[UUIDPk]
     sede_id: Mapped[uuid.UUID]
     name: Mapped[str] = mapped_column(String(120))
+    # Set by the devices_assign_caja_number trigger (migration 0009) when not given.
+    caja_number: Mapped[int] = mapped_column(Integer, server_default=FetchedValue())
     credential_hash: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(20), server_default="active")
     lan_rank: Mapped[int] = mapped_column(Integer, server_default="0")

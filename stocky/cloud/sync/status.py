@@ -13,6 +13,7 @@ from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.models import Device, Sede, SyncLog, SyncOp
 from stocky.cloud.sync.push import CLOCK_TRUST, clock_offset_ms
 from stocky.cloud.sync.schemas import PingOut, SedeSyncStatus, SyncStatusOut
+from stocky.core.receipts import caja_prefix
 
 
 async def ping(session: AsyncSession, device: Principal, client_now: datetime | None) -> PingOut:
@@ -24,17 +25,19 @@ async def ping(session: AsyncSession, device: Principal, client_now: datetime | 
         values["clock_offset_ms"] = offset
     assert device.device_id is not None
     assert device.sede_id is not None
-    await session.execute(
+    caja_number = await session.scalar(
         update(Device)
         .where(Device.tenant_id == device.tenant_id, Device.id == device.device_id)
         .values(**values)
+        .returning(Device.caja_number)
     )
     await session.execute(
         update(Sede)
         .where(Sede.tenant_id == device.tenant_id, Sede.id == device.sede_id)
         .values(is_online=True, last_ping_at=now)
     )
-    return PingOut(server_time=now, clock_offset_ms=offset)
+    prefix = None if caja_number is None else caja_prefix(caja_number)
+    return PingOut(server_time=now, clock_offset_ms=offset, receipt_prefix=prefix)
 
 
 async def sync_status(session: AsyncSession, actor: Principal) -> SyncStatusOut:

@@ -3,16 +3,44 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from decimal import Decimal
 from typing import Any
 
 from stocky.core.money import money_to_cents, quantity_to_milli
+from stocky.core.receipts import PREFIX_PATTERN
 from stocky.edge.store.timestamps import from_iso, to_iso, utc_now
 
 
 def _ts(value: str) -> str:
     return to_iso(from_iso(value.replace("Z", "+00:00")))
+
+
+def _prefix(value: object) -> str | None:
+    """The cloud's receipt prefix if it is one (an older cloud sends none)."""
+    if isinstance(value, str) and re.fullmatch(PREFIX_PATTERN, value):
+        return value
+    return None
+
+
+def receipt_prefix(conn: sqlite3.Connection) -> str | None:
+    """The prefix this caja prints before its receipt numbers (C01), if it has one yet."""
+    row = conn.execute("SELECT receipt_prefix FROM sede_info WHERE id = 1").fetchone()
+    return None if row is None else row[0]
+
+
+def adopt_receipt_prefix(conn: sqlite3.Connection, announced: str | None) -> bool:
+    """Store the prefix a ping answer announced; True if it changed. The next sale prints
+    with it; sales already made keep the prefix they were printed with."""
+    prefix = _prefix(announced)
+    if prefix is None:
+        return False
+    cursor = conn.execute(
+        "UPDATE sede_info SET receipt_prefix = ? WHERE id = 1 AND receipt_prefix IS NOT ?",
+        (prefix, prefix),
+    )
+    return cursor.rowcount > 0
 
 
 def pending_ops(conn: sqlite3.Connection) -> int:
@@ -30,7 +58,8 @@ def save_activation(conn: sqlite3.Connection, answer: dict[str, Any]) -> dict[st
     conn.execute(
         "INSERT OR REPLACE INTO sede_info (id, tenant_id, tenant_name, sede_id, sede_name,"
         " device_id, device_name, device_credential, cloud_url, jwks, config, currency,"
-        " locale, timezone, activated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " locale, timezone, activated_at, receipt_prefix)"
+        " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             tenant["id"],
             tenant["name"],
@@ -46,6 +75,7 @@ def save_activation(conn: sqlite3.Connection, answer: dict[str, Any]) -> dict[st
             tenant["locale"],
             sede.get("timezone") or tenant["timezone"],
             _ts(device["activated_at"]),
+            _prefix(device.get("receipt_prefix")),
         ),
     )
     conn.execute("DELETE FROM sync_state")

@@ -1,8 +1,9 @@
 """The caja's past tickets: found by receipt number, amount or product, newest first.
 
-Reads only (the store's read connections). "#12" finds receipt 12; otherwise a text that
-reads as a whole number matches a receipt number, one that reads as an amount matches a
-total, and any text matches a product sold on the ticket (name, SKU or barcode).
+Reads only (the store's read connections). "C01-000012" (or "c01-12", "#C01-12") finds that
+readable receipt and nothing else; "#12" finds receipt 12; otherwise a text that reads as a
+whole number matches a receipt number, one that reads as an amount matches a total, and any
+text matches a product sold on the ticket (name, SKU or barcode).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 from stocky.core.money import cents_to_money
+from stocky.core.receipts import format_receipt, parse_receipt
 
 MAX_PAGE = 200
 
@@ -23,12 +25,19 @@ class TicketRow(BaseModel):
 
     id: str
     number: int
+    receipt_prefix: str | None = None
     client_ts: str
     status: str
     total: Decimal
     lines: int
     cashier: str
     methods: list[str]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def receipt(self) -> str:
+        """The readable number printed on the ticket (C01-000012)."""
+        return format_receipt(self.receipt_prefix, self.number)
 
 
 class TicketPage(BaseModel):
@@ -79,7 +88,12 @@ def find_tickets(conn: sqlite3.Connection, query: TicketQuery) -> TicketPage:
         params["end"] = query.end
     raw = (query.text or "").strip()
     text = raw.lstrip("#").strip()
-    if raw.startswith("#") and text.isdigit() and len(text) <= 18:
+    readable = parse_receipt(raw)
+    if readable is not None:
+        # "C01-000012" is a readable receipt number and nothing else.
+        where.append("s.receipt_prefix = :prefix AND s.number = :number")
+        params["prefix"], params["number"] = readable
+    elif raw.startswith("#") and text.isdigit() and len(text) <= 18:
         # "#12" is a receipt number and nothing else.
         where.append("s.number = :number")
         params["number"] = int(text)
@@ -104,7 +118,7 @@ def find_tickets(conn: sqlite3.Connection, query: TicketQuery) -> TicketPage:
     offset = max(0, query.offset)
     rows = conn.execute(
         f"""
-        SELECT s.id, s.number, s.client_ts, s.status, s.total_cents,
+        SELECT s.id, s.number, s.receipt_prefix, s.client_ts, s.status, s.total_cents,
                (SELECT count(*) FROM transactions t
                 WHERE t.sale_id = s.id AND t.type = 'sale') AS lines,
                coalesce(u.name, s.user_id) AS cashier,
@@ -121,6 +135,7 @@ def find_tickets(conn: sqlite3.Connection, query: TicketQuery) -> TicketPage:
         TicketRow(
             id=r["id"],
             number=r["number"],
+            receipt_prefix=r["receipt_prefix"],
             client_ts=r["client_ts"],
             status=r["status"],
             total=cents_to_money(r["total_cents"]),

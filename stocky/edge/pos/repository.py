@@ -17,8 +17,16 @@ def gross_cents(unit_price_cents: int, quantity_milli: int) -> int:
 
 
 def next_number(conn: sqlite3.Connection) -> int:
+    """This caja's next receipt number: gap-free, one sequence whatever the prefix (the
+    readable number, C01-000042, is the caja's prefix + this: stocky.core.receipts)."""
     # Safe without a counter row: every write runs on the store's single writer.
     return int(conn.execute("SELECT coalesce(max(number), 0) + 1 FROM sales").fetchone()[0])
+
+
+def receipt_prefix(conn: sqlite3.Connection) -> str | None:
+    """The prefix the next receipt prints with (C01), or None if the cloud has not said."""
+    row = conn.execute("SELECT receipt_prefix FROM sede_info WHERE id = 1").fetchone()
+    return None if row is None else row[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +43,15 @@ class SaleRow:
     change_cents: int
     client_ts: str
     status: str = "completed"
+    receipt_prefix: str | None = None
 
 
 def insert_sale(conn: sqlite3.Connection, sale: SaleRow) -> None:
     conn.execute(
         """
         INSERT INTO sales (id, number, user_id, shift_id, subtotal_cents, discount_cents,
-            tax_cents, total_cents, paid_cents, change_cents, client_ts, status)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            tax_cents, total_cents, paid_cents, change_cents, client_ts, status, receipt_prefix)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         (
             sale.id,
@@ -57,6 +66,7 @@ def insert_sale(conn: sqlite3.Connection, sale: SaleRow) -> None:
             sale.change_cents,
             sale.client_ts,
             sale.status,
+            sale.receipt_prefix,
         ),
     )
 

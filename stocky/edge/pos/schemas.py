@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, computed_field, model_validator
 
+from stocky.core.receipts import format_receipt
 from stocky.core.values import NonNegativeMoney, PositiveMoney, PositiveQuantity
 from stocky.edge.inventory.schemas import Id, Note, ProductRef, Strict
 
@@ -89,6 +90,8 @@ class RefundOut(BaseModel):
 class SaleOut(BaseModel):
     id: str
     number: int
+    # The caja's prefix when sold (C01), None before the caja had one: see `receipt`.
+    receipt_prefix: str | None = None
     user_id: str
     shift_id: str | None
     client_ts: str
@@ -103,6 +106,12 @@ class SaleOut(BaseModel):
     paid: Decimal
     change: Decimal
     op_id: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def receipt(self) -> str:
+        """The readable receipt number, unique in the tenant: C01-000042."""
+        return format_receipt(self.receipt_prefix, self.number)
 
 
 class ReturnLineOut(BaseModel):

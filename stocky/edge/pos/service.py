@@ -128,6 +128,7 @@ def record_sale(conn: sqlite3.Connection, cmd: SaleCreate, *, user_id: str, now:
     sale = SaleRow(
         id=sale_id,
         number=repo.next_number(conn),
+        receipt_prefix=repo.receipt_prefix(conn),
         user_id=user_id,
         shift_id=shift_id,
         subtotal_cents=subtotal,
@@ -143,6 +144,7 @@ def record_sale(conn: sqlite3.Connection, cmd: SaleCreate, *, user_id: str, now:
     header = {
         "id": sale_id,
         "number": sale.number,
+        "receipt_prefix": sale.receipt_prefix,
         "subtotal": str(cents_to_money(subtotal)),
         "discount": str(cents_to_money(discount)),
         "tax": str(cents_to_money(tax)),
@@ -167,6 +169,7 @@ def record_sale(conn: sqlite3.Connection, cmd: SaleCreate, *, user_id: str, now:
     return SaleOut(
         id=sale_id,
         number=sale.number,
+        receipt_prefix=sale.receipt_prefix,
         user_id=user_id,
         shift_id=sale.shift_id,
         client_ts=now,
@@ -236,6 +239,7 @@ def load_sale(conn: sqlite3.Connection, sale_id: str) -> SaleOut:
     return SaleOut(
         id=sale["id"],
         number=sale["number"],
+        receipt_prefix=sale["receipt_prefix"],
         user_id=sale["user_id"],
         shift_id=sale["shift_id"],
         client_ts=sale["client_ts"],

@@ -309,7 +309,16 @@ CREATE TABLE held_carts (
 ) STRICT;
 CREATE UNIQUE INDEX held_carts_one_open ON held_carts (status) WHERE status = 'open';
 """
-SCHEMA_V5_RECEIPTS: Final = "-- receipts: the caja's receipt prefix\nSELECT 1;"
+SCHEMA_V5_RECEIPTS: Final = """
+-- receipts: the caja's receipt prefix (C01: stocky.core.receipts), given by the cloud at
+-- activation; a caja activated before this learns it from its next ping answer. Each sale
+-- keeps the prefix it was printed with (NULL: printed before the caja had one).
+ALTER TABLE sede_info ADD COLUMN receipt_prefix TEXT
+    CHECK (receipt_prefix IS NULL OR (length(receipt_prefix) BETWEEN 1 AND 8
+        AND receipt_prefix NOT GLOB '*[^A-Z0-9]*'));
+ALTER TABLE sales ADD COLUMN receipt_prefix TEXT;
+CREATE INDEX sales_receipt ON sales (receipt_prefix, number);
+"""
 
 MIGRATIONS: Final[tuple[str, ...]] = (
     SCHEMA_V1,

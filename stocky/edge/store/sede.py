@@ -22,6 +22,8 @@ class SedeInfo:
     timezone: str
     activated_at: str
     config: dict[str, Any]
+    # C01 (stocky.core.receipts); None until the cloud has told this caja.
+    receipt_prefix: str | None = None
 
 
 def is_activated(conn: sqlite3.Connection) -> bool:
@@ -47,4 +49,5 @@ def load_sede_info(conn: sqlite3.Connection) -> SedeInfo | None:
         timezone=row["timezone"],
         activated_at=row["activated_at"],
         config=json.loads(row["config"]),
+        receipt_prefix=row["receipt_prefix"],
     )

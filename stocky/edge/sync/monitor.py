@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stocky.core.sync import PingIn
+from stocky.edge.activation.store import adopt_receipt_prefix, receipt_prefix
 from stocky.edge.auth.tokens import CloudTokenError, replace_jwks, stored_key_ids
 from stocky.edge.store import Store
 from stocky.edge.store.timestamps import to_iso
@@ -62,6 +63,7 @@ class NetworkMonitor:
         came_back = self.online is not True
         await self._record(True, self.clock_offset_ms)
         await self._follow_key_rotation(answer.signing_keys)
+        await self._adopt_receipt_prefix(answer.receipt_prefix)
         if came_back and self.on_online is not None:
             await self.on_online()
         return True
@@ -84,6 +86,13 @@ class NetworkMonitor:
             log.warning("could not refresh the cloud's signing keys: %s", exc)
             return
         log.info("cloud signing keys refreshed: %s", ", ".join(sorted(announced)))
+
+    async def _adopt_receipt_prefix(self, announced: str | None) -> None:
+        """A caja activated before receipts had prefixes learns its own here (issue 12)."""
+        if announced is None or announced == await self.store.aread(receipt_prefix):
+            return
+        if await self.store.awrite(lambda conn: adopt_receipt_prefix(conn, announced)):
+            log.info("receipt prefix set by the cloud: %s", announced)
 
     async def _record(self, online: bool, offset: int | None) -> None:
         self.online = online

@@ -66,7 +66,7 @@ async def body(runtime: CajaRuntime, user: LocalUser) -> None:
         "body-cell-number",
         '<q-td :props="props"><a class="text-primary font-semibold cursor-pointer" '
         ":data-testid=\"'ticket-' + props.row.number\" "
-        "@click=\"$parent.$emit('open', props.row)\">#{{ props.row.number }}</a></q-td>",
+        "@click=\"$parent.$emit('open', props.row)\">{{ props.row.receipt }}</a></q-td>",
     )
     table.on("open", lambda e: ui.navigate.to(f"/recibo/{e.args['id']}"))
     with ui.row().classes("w-full justify-center gap-2"):
@@ -98,6 +98,8 @@ async def body(runtime: CajaRuntime, user: LocalUser) -> None:
             {
                 "id": r.id,
                 "number": r.number,
+                # C01-000012, or "#12" for a ticket printed before the caja had a prefix.
+                "receipt": r.receipt if r.receipt_prefix else f"#{r.number}",
                 "when": format_datetime(r.client_ts, tz),
                 "cashier": r.cashier,
                 "lines": r.lines,

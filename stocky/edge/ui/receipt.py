@@ -65,7 +65,7 @@ def ticket(
     with ui.column().classes("stocky-ticket stocky-card p-5 gap-1").props('data-testid="receipt"'):
         ui.label(business).classes("text-lg font-bold self-center")
         ui.label(sede).classes("self-center")
-        ui.label(t("receipt.number", number=sale.number)).classes("self-center font-bold").props(
+        ui.label(t("receipt.number", number=sale.receipt)).classes("self-center font-bold").props(
             'data-testid="receipt-number"'
         )
         ui.label(format_datetime(sale.client_ts, timezone, seconds=True)).classes("self-center")
