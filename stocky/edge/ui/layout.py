@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from stocky.edge.auth.session import LocalUser
+from stocky.edge.ui import scanner
 from stocky.edge.ui.language import toggle_language
 from stocky.edge.ui.login import confirm_logout
 from stocky.edge.ui.runtime import CajaRuntime, get_runtime
@@ -25,6 +26,7 @@ _NAV = (
 )
 
 Page = Callable[[CajaRuntime, LocalUser], Awaitable[None]]
+scanner.install_page_script()
 
 
 async def guard() -> tuple[CajaRuntime, LocalUser] | None:
@@ -41,6 +43,7 @@ async def guard() -> tuple[CajaRuntime, LocalUser] | None:
 
 
 def top_bar(runtime: CajaRuntime, user: LocalUser, active: str) -> None:
+    scanner.wire()  # every screen with the bar: scans at the receipt start the next sale
     with ui.row().classes("w-full items-center gap-2 px-4 py-2 bg-white shadow-sm"):
         ui.icon("storefront", size="28px").classes("text-primary")
         ui.label(runtime.sede.tenant_name if runtime.sede else "Stocky").classes(

@@ -1,21 +1,33 @@
-"""Point of sale: the scan field keeps the cursor, the cart, the totals and the shortcuts."""
+"""Point of sale: the scan field keeps the cursor, the cart, the totals and the shortcuts.
+
+The cart lives in the caja's store (stocky.edge.pos.cart_store), not in the page: a reload
+or a crashed tab finds the sale where it was. Codes from the scanner are queued and rung up
+in order (stocky.edge.ui.scanner), so none is lost however fast they come.
+"""
 
 from __future__ import annotations
 
 import re
+import sqlite3
+from collections import deque
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
-from nicegui import ui
-from nicegui.events import KeyEventArguments
+from nicegui import background_tasks, context, ui
+from nicegui.events import GenericEventArguments
 
 from stocky.edge.auth.session import LocalUser
 from stocky.edge.errors import StockyError
+from stocky.edge.pos import cart_store
+from stocky.edge.pos.schemas import SaleOut
 from stocky.edge.pos.service import record_sale
 from stocky.edge.shifts.service import current_shift
 from stocky.edge.store.timestamps import utc_now
 from stocky.edge.ui import repository as repo
+from stocky.edge.ui import scanner
 from stocky.edge.ui.cart import ONE, Cart, CartError, CartLine
 from stocky.edge.ui.payment import open_payment
+from stocky.edge.ui.pos_dialogs import confirm_void, parked_dialog
 from stocky.edge.ui.pos_lines import cart_line_row, edit_line, empty_cart
 from stocky.edge.ui.runtime import CajaRuntime
 from stocky.ui.formats import format_money, format_quantity, parse_decimal
@@ -24,13 +36,21 @@ from stocky.ui.i18n import t
 # A keyboard-wedge scanner types digits then Enter; "0,75*7701234" sells 0.75 of a product.
 _QTY_PREFIX = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*\*\s*(.+)$")
 _TOTAL_ROWS = ("pos.subtotal", "pos.discount", "pos.tax")
-_SHORTCUTS = ("shortcut.search", "shortcut.pay", "shortcut.cancel")
+_SHORTCUTS = ("shortcut.search", "shortcut.pay", "shortcut.park", "shortcut.cancel")
+# The lines scroll inside the screen, so the totals and the scan field stay in view.
+_LINES_STYLE = "max-height: calc(100vh - 230px); overflow-y: auto"
+_SCROLL_JS = """requestAnimationFrame(() => requestAnimationFrame(() => {
+  const el = document.querySelector('[data-newest="1"]');
+  if (el) el.scrollIntoView({ block: "nearest" });
+}));"""
 
 
 async def body(runtime: CajaRuntime, user: LocalUser) -> None:
     if await runtime.require_store().aread(current_shift) is None:
         _no_shift_banner()
-    PosScreen(runtime, user).build()
+    screen = PosScreen(runtime, user)
+    screen.build()
+    await screen.restore()
 
 
 def _no_shift_banner() -> None:
@@ -46,7 +66,7 @@ def _no_shift_banner() -> None:
 
 
 def _shortcut_hints() -> None:
-    with ui.row().classes("gap-2 justify-center w-full"):
+    with ui.row().classes("gap-x-3 gap-y-1 justify-center w-full"):
         for key in _SHORTCUTS:
             key_name, _, action = t(key).partition(" ")
             with ui.row().classes("items-center gap-1 text-sm stocky-muted"):
@@ -64,6 +84,8 @@ class PosScreen:
     total_rows: dict[str, ui.label]
     total_label: ui.label
     pay_btn: ui.button
+    park_btn: ui.button
+    parked_btn: ui.button
 
     def __init__(self, runtime: CajaRuntime, user: LocalUser) -> None:
         self.store = runtime.require_store()
@@ -71,7 +93,15 @@ class PosScreen:
         sede = runtime.sede
         self.currency, self.locale = (sede.currency, sede.locale) if sede else ("COP", "es-CO")
         self.cart = Cart()
+        # Scans are rung up on a background task, which must name the tab it draws on.
+        self.client = context.client
         self.dialogs: list[ui.dialog] = []
+        self.codes: deque[str] = deque()
+        self.scanning = False
+        self.saving = False
+        self.dirty = False
+        self.newest: CartLine | None = None
+        self.parked_count = 0
 
     def money(self, value: Decimal) -> str:
         return format_money(value, self.currency, self.locale)
@@ -80,22 +110,29 @@ class PosScreen:
 
     def build(self) -> None:
         with ui.row().classes("w-full gap-4 items-start no-wrap"):
-            with ui.column().classes("grow gap-3"):
+            with ui.column().classes("grow gap-3 min-w-0"):
                 self._build_scan()
-                self.lines_box = ui.column().classes("w-full gap-2")
+                self.lines_box = (
+                    ui.column()
+                    .classes("w-full gap-1")
+                    .style(_LINES_STYLE)
+                    .props('data-testid="cart-lines"')
+                )
             with ui.column().classes("w-[380px] shrink-0 gap-3"):
                 self._build_totals()
                 _shortcut_hints()
-        self.scan.on("keydown.enter", self.on_enter)
+        scanner.scan_field_events(self.scan, self.on_enter)
         self.scan.on("update:model-value", self.on_type, throttle=0.15, leading_events=False)
-        ui.keyboard(on_key=self.on_key, ignore=[])
         self.render()
 
     def _build_scan(self) -> None:
         with ui.card().classes("stocky-card w-full p-3"):
             self.scan = (
                 ui.input(placeholder=t("pos.scan"))
-                .props('outlined autofocus clearable data-testid="scan" input-class="text-xl"')
+                .props(
+                    'outlined autofocus clearable data-testid="scan" input-class="text-xl"'
+                    ' autocomplete="off"'
+                )
                 .classes("w-full")
             )
             with self.scan.add_slot("prepend"):
@@ -118,9 +155,48 @@ class PosScreen:
                 .props('unelevated size=xl color=positive no-caps data-testid="pay"')
                 .classes("w-full stocky-big-btn mt-2")
             )
+            with ui.row().classes("w-full gap-2 no-wrap"):
+                self.park_btn = (
+                    ui.button(t("pos.park"), icon="pause_circle", on_click=self.park)
+                    .props('outline no-caps data-testid="park"')
+                    .classes("grow")
+                )
+                self.parked_btn = (
+                    ui.button(icon="playlist_play", on_click=self.show_parked)
+                    .props('outline no-caps data-testid="parked"')
+                    .classes("grow")
+                )
             ui.button(t("pos.cancel_sale"), icon="close", on_click=self.cancel).props(
-                "flat color=negative no-caps"
+                'flat color=negative no-caps data-testid="cancel-sale"'
             ).classes("w-full")
+
+    async def restore(self) -> None:
+        """The open cart from the store, then whatever was scanned before this screen was."""
+        held, parked = await self.store.aread(
+            lambda conn: (cart_store.open_cart(conn), len(cart_store.parked_carts(conn)))
+        )
+        self.parked_count = parked
+        await self._load(held)
+        for code in scanner.attach(self):
+            self.enqueue(code)
+
+    async def _load(self, held: list[cart_store.HeldLine]) -> None:
+        def hits(conn: sqlite3.Connection) -> dict[str, repo.ProductHit | None]:
+            return {ln.product_id: repo.by_id(conn, ln.product_id) for ln in held}
+
+        products = await self.store.aread(hits) if held else {}
+        self.cart.clear()
+        for ln in held:
+            product = products.get(ln.product_id)
+            if product is None:  # no longer sold: the line cannot be rung up
+                continue
+            line = CartLine(product, ln.quantity, ln.discount)
+            self.cart.lines.append(line)
+        self.newest = self.cart.lines[-1] if self.cart.lines else None
+        self.render()
+
+    def alive(self) -> bool:
+        return not self.scan.is_deleted
 
     # -- showing the cart -----------------------------------------------------------------
 
@@ -130,8 +206,12 @@ class PosScreen:
             if not self.cart.lines:
                 empty_cart()
             for line in self.cart.lines:
-                cart_line_row(line, self.money, self.locale, self.edit, self.remove)
+                row = cart_line_row(line, self.money, self.locale, self.edit, self.remove)
+                if line is self.newest:
+                    row.props('data-newest="1"')
         self._render_totals()
+        if self.newest is not None:
+            self.client.run_javascript(_SCROLL_JS)
 
     def _render_totals(self) -> None:
         cart, money = self.cart, self.money
@@ -145,6 +225,9 @@ class PosScreen:
         self.total_rows["pos.tax"].text = money(cart.tax)
         self.total_label.text = money(cart.total)
         self.pay_btn.set_enabled(bool(cart.lines))
+        self.park_btn.set_enabled(bool(cart.lines))
+        self.parked_btn.text = t("pos.parked", count=self.parked_count)
+        self.parked_btn.set_enabled(self.parked_count > 0)
 
     def focus_scan(self) -> None:
         self.scan.run_method("focus")
@@ -154,7 +237,7 @@ class PosScreen:
         with self.suggestions:
             for hit in hits:
                 with (
-                    ui.item(on_click=lambda h=hit: self.add(h))
+                    ui.item(on_click=lambda h=hit: self.pick(h))
                     .classes("w-full rounded-lg")
                     .props('clickable data-testid="suggestion"')
                 ):
@@ -166,29 +249,134 @@ class PosScreen:
 
     # -- changing the cart ----------------------------------------------------------------
 
+    def _changed(self) -> None:
+        """Show the cart and keep it in the store (one write at a time, the latest wins)."""
+        self.render()
+        self.dirty = True
+        if not self.saving:
+            self.saving = True
+            background_tasks.create(self._save(), name="pos.save_cart")
+
+    async def _save(self) -> None:
+        try:
+            while self.dirty:
+                self.dirty = False
+                await self.store.awrite(self._save_write(self.held_lines()), durable=False)
+        finally:
+            self.saving = False
+
+    def _save_write(self, held: list[cart_store.HeldLine]) -> Callable[[sqlite3.Connection], None]:
+        user_id = self.user.id
+        return lambda conn: cart_store.save_open_cart(conn, held, user_id=user_id, now=utc_now())
+
+    def held_lines(self) -> list[cart_store.HeldLine]:
+        return [
+            cart_store.HeldLine(ln.product.id, ln.quantity, ln.discount) for ln in self.cart.lines
+        ]
+
     def add(self, hit: repo.ProductHit, qty: Decimal = ONE) -> None:
         try:
-            self.cart.add(hit, qty)
+            self.newest = self.cart.add(hit, qty)
         except CartError:
             ui.notify(t("error.invalid_number", field=t("common.quantity")), type="negative")
         self.suggestions.clear()
+        self._changed()
+
+    def pick(self, hit: repo.ProductHit) -> None:
+        """A suggestion chosen with the mouse or the arrows and Enter."""
+        self.add(hit)
         self.scan.value = ""
-        self.render()
         self.focus_scan()
 
     def edit(self, line: CartLine) -> None:
-        edit_line(line, self.locale, on_saved=self.render, on_hide=self.focus_scan)
+        edit_line(line, self.locale, on_saved=self._changed, on_hide=self.focus_scan)
 
     def remove(self, line: CartLine) -> None:
         self.cart.remove(line)
-        self.render()
+        if self.newest is line:
+            self.newest = None
+        self._changed()
         self.focus_scan()
 
     def cancel(self) -> None:
-        self.cart.clear()
+        """Cancelling a sale with lines asks first, then records it as voided."""
         self.suggestions.clear()
-        self.scan.value = ""
+        if not self.cart.lines:
+            self.focus_scan()
+            return
+        confirm_void(len(self.cart.lines), self.money(self.cart.total), self.void, self.focus_scan)
+
+    async def void(self) -> None:
+        lines = [
+            cart_store.VoidedLine(ln.product.id, ln.quantity, ln.product.price, ln.discount)
+            for ln in self.cart.lines
+        ]
+        total, user_id = self.cart.total, self.user.id
+
+        def write(conn: sqlite3.Connection) -> str:
+            shift = current_shift(conn)
+            return cart_store.void_cart(
+                conn,
+                lines,
+                total=total,
+                user_id=user_id,
+                shift_id=None if shift is None else shift.id,
+                now=utc_now(),
+            )
+
+        try:
+            await self.store.awrite(write)
+        except StockyError as exc:
+            ui.notify(str(exc), type="negative")
+            return
+        self.cart.clear()
+        self.newest = None
         self.render()
+        ui.notify(t("pos.voided"), type="info")
+        self.focus_scan()
+
+    # -- parked sales ---------------------------------------------------------------------
+
+    async def park(self) -> None:
+        if not self.cart.lines:
+            return
+        held, user_id = self.held_lines(), self.user.id
+        await self.store.awrite(
+            lambda conn: cart_store.park_open_cart(conn, held, user_id=user_id, now=utc_now())
+        )
+        self.cart.clear()
+        self.newest = None
+        self.parked_count += 1
+        self.render()
+        ui.notify(t("pos.parked_done"), type="info")
+        self.focus_scan()
+
+    async def show_parked(self) -> None:
+        carts = await self.store.aread(cart_store.parked_carts)
+        self.parked_count = len(carts)
+        self._render_totals()
+        if carts:
+            parked_dialog(carts, self.locale, self.resume, self.focus_scan)
+
+    async def resume(self, cart_id: str) -> None:
+        current, user_id = self.held_lines(), self.user.id
+
+        def write(conn: sqlite3.Connection) -> tuple[list[cart_store.HeldLine] | None, int]:
+            found = cart_store.resume_parked(
+                conn,
+                cart_id,
+                current,
+                user_id=user_id,
+                now=utc_now(),
+            )
+            return found, len(cart_store.parked_carts(conn))
+
+        held, self.parked_count = await self.store.awrite(write)
+        if held is None:
+            ui.notify(t("pos.parked_gone"), type="warning")
+            self.render()
+            return
+        await self._load(held)
         self.focus_scan()
 
     # -- the scan field -------------------------------------------------------------------
@@ -203,11 +391,32 @@ class PosScreen:
             qty = ONE
         return qty, m.group(2).strip()
 
-    async def on_enter(self) -> None:
-        text = (self.scan.value or "").strip()
-        if not text:
+    def on_enter(self, e: GenericEventArguments) -> None:
+        """The browser sends the code it read at Enter (and has cleared the field)."""
+        if isinstance(e.args, str):
+            code = e.args
+        else:  # a simulated user (tests) types into the server's copy of the field
+            code, self.scan.value = self.scan.value or "", ""
+        self.enqueue(code)
+
+    def enqueue(self, code: str) -> None:
+        if not code.strip():
             return
-        qty, text = self._split_quantity(text)
+        self.codes.append(code.strip())
+        if not self.scanning:
+            self.scanning = True
+            background_tasks.create(self._ring_up(), name="pos.scan")
+
+    async def _ring_up(self) -> None:
+        try:
+            with self.client:
+                while self.codes and self.alive():
+                    await self.look_up(self.codes.popleft())
+        finally:
+            self.scanning = False
+
+    async def look_up(self, raw: str) -> None:
+        qty, text = self._split_quantity(raw)
         hit = await self.store.aread(lambda conn: repo.by_barcode(conn, text))
         if hit is not None:
             self.add(hit, qty)
@@ -220,7 +429,6 @@ class PosScreen:
         elif hits:
             self.show_suggestions(hits)
         else:
-            self.scan.value = ""
             ui.notify(t("pos.not_found", code=text), type="warning", position="top")
 
     async def on_type(self) -> None:
@@ -238,7 +446,7 @@ class PosScreen:
         return any(d.value for d in self.dialogs)
 
     def pay(self) -> None:
-        if self.cart.lines and not self._dialog_open():
+        if self.cart.lines and not self._dialog_open() and not self.codes:
             self.dialogs[:] = [
                 open_payment(self.cart.total, self.currency, self.locale, self.record)
             ]
@@ -246,31 +454,41 @@ class PosScreen:
     async def record(self, paid: dict[str, Decimal]) -> None:
         command = self.cart.sale(paid)
         user_id = self.user.id
+
+        def write(conn: sqlite3.Connection) -> SaleOut:
+            # The sale and the end of the held cart commit together: a reload never
+            # brings back a cart that was already sold.
+            sale = record_sale(conn, command, user_id=user_id, now=utc_now())
+            cart_store.save_open_cart(conn, [], user_id=user_id, now=utc_now())
+            return sale
+
         try:
-            sale = await self.store.awrite(
-                lambda conn: record_sale(conn, command, user_id=user_id, now=utc_now())
-            )
+            sale = await self.store.awrite(write)
         except StockyError as exc:
             ui.notify(str(exc), type="negative")
             return
         self.cart.clear()
         ui.navigate.to(f"/recibo/{sale.id}")
 
-    def on_key(self, e: KeyEventArguments) -> None:
-        if not e.action.keydown:
-            return
-        if e.key == "F2":
+    def on_shortcut(self, key: str) -> None:
+        """F2, F4, F8 and Esc, sent by the page only while no dialog is open."""
+        if key == "F2":
             self.focus_scan()
-        elif e.key == "F4":
+        elif key == "F4":
             self.pay()
-        elif e.key.escape:
+        elif key == "F8":
+            background_tasks.create(self._in_tab(self.park()), name="pos.park")
+        elif key == "Escape":
             self._escape()
 
+    async def _in_tab(self, work: Awaitable[None]) -> None:
+        with self.client:
+            await work
+
     def _escape(self) -> None:
-        """Esc closes an open dialog, or else cancels the sale."""
-        if not self._dialog_open():
-            self.cancel()
+        """Esc drops a typed search first; on an empty field it asks to cancel the sale."""
+        if self.scan.value or self.suggestions.default_slot.children:
+            self.suggestions.clear()
+            self.scan.value = ""
             return
-        for d in self.dialogs:
-            d.close()
-        self.focus_scan()
+        self.cancel()

@@ -38,15 +38,19 @@ _EDIT_CELL = """
 async def body(runtime: CajaRuntime, user: LocalUser) -> None:
     with ui.tabs().classes("w-full").props("align=left no-caps active-color=primary") as tabs:
         table_tab = ui.tab(t("stock.title"), icon="inventory_2")
-        entry_tab = ui.tab(t("stock.entry"), icon="move_to_inbox")
-        count_tab = ui.tab(t("stock.count"), icon="fact_check")
+        # Entries and counts are a manager's: a cashier does not see tabs it cannot use.
+        manager = user.at_least("manager")
+        if manager:
+            entry_tab = ui.tab(t("stock.entry"), icon="move_to_inbox")
+            count_tab = ui.tab(t("stock.count"), icon="fact_check")
     with ui.tab_panels(tabs, value=table_tab).classes("w-full bg-transparent"):
         with ui.tab_panel(table_tab).classes("p-0"):
             await inventory_table(runtime, user)
-        with ui.tab_panel(entry_tab).classes("p-0"):
-            entry_form(runtime, user)
-        with ui.tab_panel(count_tab).classes("p-0"):
-            count_form(runtime, user)
+        if manager:
+            with ui.tab_panel(entry_tab).classes("p-0"):
+                entry_form(runtime, user)
+            with ui.tab_panel(count_tab).classes("p-0"):
+                count_form(runtime, user)
 
 
 def _row(item: InventoryItem, locale: str) -> dict[str, Any]:

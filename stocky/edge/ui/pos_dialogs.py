@@ -1,0 +1,77 @@
+"""The point of sale's dialogs: confirm a cancelled sale, and the list of sales on hold."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from nicegui import ui
+
+from stocky.edge.pos.cart_store import ParkedCart
+from stocky.edge.store.timestamps import from_iso
+from stocky.ui.formats import format_quantity
+from stocky.ui.i18n import t
+
+
+def confirm_void(
+    lines: int, total: str, on_confirm: Callable[[], Awaitable[None]], on_hide: Callable[[], None]
+) -> None:
+    """Ask before a sale with lines is cancelled; Esc or "Volver" keep it."""
+    with ui.dialog() as dialog, ui.card().classes("p-6 gap-3 w-[440px]"):
+        ui.label(t("pos.void_title")).classes("text-xl font-bold")
+        ui.label(t("pos.void_body", lines=lines, total=total)).classes("text-base")
+
+        async def confirm() -> None:
+            dialog.close()
+            await on_confirm()
+
+        with ui.row().classes("w-full justify-end gap-2 mt-2"):
+            ui.button(t("pos.void_keep"), on_click=dialog.close).props(
+                'flat no-caps autofocus data-testid="void-keep"'
+            )
+            ui.button(t("pos.void_confirm"), icon="delete_forever", on_click=confirm).props(
+                'unelevated color=negative no-caps data-testid="void-confirm"'
+            )
+    dialog.on("hide", on_hide)
+    dialog.open()
+
+
+def _age(created_at: str) -> str:
+    minutes = max(0, int((datetime.now(UTC) - from_iso(created_at)).total_seconds() // 60))
+    return t("pos.parked_age", minutes=minutes)
+
+
+def parked_dialog(
+    carts: list[ParkedCart],
+    locale: str,
+    on_resume: Callable[[str], Awaitable[None]],
+    on_hide: Callable[[], None],
+) -> None:
+    """Sales on hold, oldest first; "Retomar" brings one back (the current one waits)."""
+    with ui.dialog() as dialog, ui.card().classes("p-6 gap-3 w-[520px]"):
+        ui.label(t("pos.parked_title")).classes("text-xl font-bold")
+        for cart in carts:
+            items = sum((ln.quantity for ln in cart.lines), start=Decimal(0))
+
+            async def resume(cart_id: str = cart.id) -> None:
+                dialog.close()
+                await on_resume(cart_id)
+
+            with (
+                ui.row()
+                .classes("stocky-card w-full items-center px-4 py-2 no-wrap")
+                .props('data-testid="parked-cart"')
+            ):
+                with ui.column().classes("grow gap-0"):
+                    ui.label(t("pos.parked_lines", lines=len(cart.lines))).classes("font-semibold")
+                    ui.label(
+                        f"{format_quantity(items, 'x', locale)} · {_age(cart.created_at)}"
+                    ).classes("text-sm stocky-muted")
+                ui.button(t("pos.resume"), icon="play_arrow", on_click=resume).props(
+                    'unelevated no-caps data-testid="resume"'
+                )
+        with ui.row().classes("w-full justify-end"):
+            ui.button(t("common.close"), on_click=dialog.close).props("flat no-caps")
+    dialog.on("hide", on_hide)
+    dialog.open()
