@@ -57,13 +57,12 @@ def route_through(data_dir: Path, proxy: TcpProxy) -> None:
 
 
 def _run_flags() -> list[str]:
-    # Newer `stocky edge run` opens the caja's screens unless told to run headless.
+    # The caja's screens stay up (the demo prints their URLs); only the browser is not
+    # opened, one tab per caja at once would be noise.
     from stocky.edge.cli import run
 
     params = inspect.signature(run).parameters
-    return [
-        f for f, p in (("--headless", "headless"), ("--no-browser", "no_browser")) if p in params
-    ]
+    return ["--no-browser"] if "no_browser" in params else []
 
 
 @dataclass
@@ -79,6 +78,11 @@ class Caja:
     http: httpx.AsyncClient = field(init=False)
     recorded_sales: int = 0
     sales_at_close: int | None = None
+
+    @property
+    def screen_url(self) -> str:
+        """The caja's point-of-sale screen (its login page), for a browser."""
+        return f"http://127.0.0.1:{self.port}/login"
 
     def __post_init__(self) -> None:
         self.http = httpx.AsyncClient(

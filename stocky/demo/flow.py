@@ -220,6 +220,7 @@ class Demo:
                 f"every caja and in the cloud[/] ({time.monotonic() - started:.1f} s of selling "
                 "and syncing)"
             )
+        await self._check_screens()
         self._print_access(tenant)
         if not self.options.exit_at_end:
             self.console.print("The cloud and the cajas keep running. [bold]Ctrl-C[/] to stop.")
@@ -227,15 +228,29 @@ class Demo:
                 self.children.check_alive()
                 await asyncio.sleep(1)
 
+    async def _check_screens(self) -> None:
+        """Each caja's screen answers in a browser before its URL is printed."""
+        async with httpx.AsyncClient(timeout=30, follow_redirects=True) as http:
+            for caja in self.cajas:
+                response = await http.get(caja.screen_url)
+                if response.status_code != 200:
+                    raise RuntimeError(
+                        f"{caja.name}: its screen {caja.screen_url} answered"
+                        f" HTTP {response.status_code}; see {caja.log}"
+                    )
+
     def _print_access(self, tenant: DemoTenant) -> None:
         self.console.print(f"Cloud API: [bold]{self.cloud_url}[/] (docs: {self.cloud_url}/docs)")
         self.console.print(
             f"Demo owner login: [bold]{tenant.owner_email}[/] / [bold]{tenant.owner_password}[/]"
         )
+        self.console.print(
+            "Caja screens (open in a browser; the owner's login works at every caja):"
+        )
         for caja, sede in zip(self.cajas, tenant.sedes, strict=True):
             self.console.print(
-                f"{caja.name}: http://127.0.0.1:{caja.port}/local/api (cashier "
-                f"{sede.cashier_email} / {tenant.cashier_password})"
+                f"  {caja.name} ({sede.name}): [bold]{caja.screen_url}[/] (cashier "
+                f"[bold]{sede.cashier_email}[/] / [bold]{tenant.cashier_password}[/])"
             )
         self.console.print(f"Logs: {self.logs}")
 

@@ -47,5 +47,30 @@ def test_demo_converges_and_exits_zero(tmp_path: Path) -> None:
     assert sum(int(r.split("│")[2]) for r in rows) == 40
     assert "cut off from the cloud" in output
     assert "reconnected" in output
+    # Each caja's screen URL (checked to answer before it is printed), not its API's.
+    assert output.count("/login (cashier") == 2, output
+    assert "/local/api" not in output, output
     # Nothing left running in the demo's folder (the cajas, the cloud, its PostgreSQL).
     assert not (data_dir / "cloud" / "postgres" / "postmaster.pid").exists(), output
+
+
+def test_refuses_to_wipe_a_folder_it_did_not_create(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "keep.txt").write_text("precious")
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "STOCKY_DATA_DIR": str(tmp_path)}
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "keep.txt").write_text("precious")
+    for args in (["--data-dir", str(mine)], []):  # [] : $STOCKY_DATA_DIR/demo
+        done = subprocess.run(
+            [sys.executable, "-m", "stocky", "demo", "--exit", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "not created by" in done.stdout + done.stderr
+    assert (mine / "keep.txt").read_text() == "precious"
+    assert (tmp_path / "demo" / "keep.txt").read_text() == "precious"
