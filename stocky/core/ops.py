@@ -132,6 +132,13 @@ class PaymentPayload(_Part):
     amount: PositiveMoney
 
 
+class CustomerPayload(_Part):
+    """Who bought, when the customer asked for it on the receipt (name and NIT/CC)."""
+
+    name: Annotated[Line, Field(min_length=1, max_length=200)]
+    tax_id: Annotated[Line, Field(min_length=1, max_length=40)] | None = None
+
+
 class SaleHeader(_Part):
     id: uuid.UUID
     number: PositiveInt32
@@ -146,6 +153,10 @@ class SaleHeader(_Part):
     change: NonNegativeMoney
     # Empty only for a sale whose total is 0 (everything discounted): nothing was paid.
     payments: list[PaymentPayload] = Field(default_factory=list, max_length=MAX_PAYMENTS)
+    # Optional (absent in older payloads): the customer on the receipt, and the manager who
+    # approved a discount above the caja policy's limit.
+    customer: CustomerPayload | None = None
+    discount_approved_by: uuid.UUID | None = None
 
     @model_validator(mode="after")
     def _adds_up(self) -> SaleHeader:

@@ -88,6 +88,11 @@ class Sale(Base):
     number: Mapped[int] = mapped_column(Integer)
     # The caja's prefix printed with the number (C01-000042); NULL if it had none yet.
     receipt_prefix: Mapped[str | None] = mapped_column(String(8))
+    # The customer printed on the receipt and the manager who approved a discount above
+    # the caja policy's limit (SaleHeader.customer, .discount_approved_by; optional).
+    customer_name: Mapped[str | None] = mapped_column(String(200))
+    customer_tax_id: Mapped[str | None] = mapped_column(String(40))
+    discount_approved_by: Mapped[uuid.UUID | None]
     status: Mapped[str] = mapped_column(String(10), server_default="completed")
     subtotal: Mapped[Money]
     discount: Mapped[Money]

@@ -44,14 +44,19 @@ class SaleRow:
     client_ts: str
     status: str = "completed"
     receipt_prefix: str | None = None
+    customer_name: str | None = None
+    customer_tax_id: str | None = None
+    discount_approved_by: str | None = None
+    taxes: str | None = None
 
 
 def insert_sale(conn: sqlite3.Connection, sale: SaleRow) -> None:
     conn.execute(
         """
         INSERT INTO sales (id, number, user_id, shift_id, subtotal_cents, discount_cents,
-            tax_cents, total_cents, paid_cents, change_cents, client_ts, status, receipt_prefix)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            tax_cents, total_cents, paid_cents, change_cents, client_ts, status, receipt_prefix,
+            customer_name, customer_tax_id, discount_approved_by, taxes)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         (
             sale.id,
@@ -67,6 +72,10 @@ def insert_sale(conn: sqlite3.Connection, sale: SaleRow) -> None:
             sale.client_ts,
             sale.status,
             sale.receipt_prefix,
+            sale.customer_name,
+            sale.customer_tax_id,
+            sale.discount_approved_by,
+            sale.taxes,
         ),
     )
 
@@ -92,7 +101,7 @@ def sale_lines(conn: sqlite3.Connection, sale_id: str) -> list[sqlite3.Row]:
     """The sale's lines (its sale movements, quantity made positive) with what was returned."""
     return conn.execute(
         """
-        SELECT t.id, t.product_id, p.name, p.unit, -t.quantity_milli AS quantity_milli,
+        SELECT t.id, t.product_id, p.name, p.unit, p.tax_rate, -t.quantity_milli AS quantity_milli,
                t.unit_price_cents, t.discount_cents, t.product_version,
                coalesce((SELECT sum(r.quantity_milli) FROM transactions AS r
                          WHERE r.ref_id = t.id AND r.type = 'return'), 0) AS returned_milli

@@ -29,8 +29,11 @@ router = APIRouter(tags=["pos"])
 
 @router.post("/sales", status_code=201)
 async def create_sale(body: SaleCreate, user: CurrentUser, store: StoreDep) -> SaleOut:
+    approved_by = await approver(store, user, body.manager)
     return await store.awrite(
-        lambda conn: service.record_sale(conn, body, user_id=user.id, now=utc_now())
+        lambda conn: service.record_sale(
+            conn, body, user_id=user.id, now=utc_now(), approved_by=approved_by
+        )
     )
 
 

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, computed_field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from stocky.core.receipts import format_receipt
-from stocky.core.values import NonNegativeMoney, PositiveMoney, PositiveQuantity
+from stocky.core.values import Line, NonNegativeMoney, PositiveMoney, PositiveQuantity
 from stocky.edge.inventory.schemas import Id, Note, ProductRef, Strict
 
 PaymentMethod = Literal["cash", "card", "transfer"]
 
 
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+
+
 class SaleLineIn(ProductRef):
     quantity: PositiveQuantity
+    # An amount off the line, or a percentage of its gross (one of them).
     discount: NonNegativeMoney | None = None
+    discount_percent: Percent | None = None
+
+    @model_validator(mode="after")
+    def _one_discount(self) -> SaleLineIn:
+        if self.discount is not None and self.discount_percent is not None:
+            raise ValueError("give a discount or a discount_percent, not both")
+        return self
 
 
 class PaymentIn(Strict):
@@ -24,10 +35,39 @@ class PaymentIn(Strict):
     amount: PositiveMoney
 
 
+class ManagerLogin(Strict):
+    """A manager's credentials, typed at the caja to approve one operation."""
+
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class CustomerIn(Strict):
+    """The customer printed on the receipt: a name, and a NIT or CC if they want it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: Line = Field(min_length=1, max_length=200)
+    tax_id: Line | None = Field(default=None, min_length=1, max_length=40)
+
+
 class SaleCreate(Strict):
     lines: list[SaleLineIn] = Field(min_length=1, max_length=300)
     # Empty only when the total is zero (everything discounted).
     payments: list[PaymentIn] = Field(default_factory=list, max_length=10)
+    # A discount on the whole ticket (after the lines' own), spread over the lines in
+    # proportion to their net: an amount, or a percentage (one of them).
+    discount: NonNegativeMoney | None = None
+    discount_percent: Percent | None = None
+    customer: CustomerIn | None = None
+    # Needed when the discounts go above the caja policy's limit and the user is no manager.
+    manager: ManagerLogin | None = None
+
+    @model_validator(mode="after")
+    def _one_discount(self) -> SaleCreate:
+        if self.discount is not None and self.discount_percent is not None:
+            raise ValueError("give a discount or a discount_percent, not both")
+        return self
 
 
 class ReturnLineIn(Strict):
@@ -42,13 +82,6 @@ class ReturnLineIn(Strict):
         if (self.line_id is None) == (self.product_id is None):
             raise ValueError("give exactly one of line_id or product_id")
         return self
-
-
-class ManagerLogin(Strict):
-    """A manager's credentials, typed at the caja to approve one operation."""
-
-    email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=1, max_length=200)
 
 
 class ReturnCreate(Strict):
@@ -74,6 +107,15 @@ class SaleLineOut(BaseModel):
     total: Decimal
     product_version: int | None
     returned_quantity: Decimal
+    tax_rate: Decimal | None = None
+
+
+class TaxByRate(BaseModel):
+    """The tax included in the lines sold at one rate (a receipt's tax breakdown)."""
+
+    rate: Decimal
+    base: Decimal
+    tax: Decimal
 
 
 class PaymentOut(BaseModel):
@@ -106,6 +148,10 @@ class SaleOut(BaseModel):
     paid: Decimal
     change: Decimal
     op_id: str | None = None
+    customer_name: str | None = None
+    customer_tax_id: str | None = None
+    discount_approved_by: str | None = None
+    taxes: list[TaxByRate] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

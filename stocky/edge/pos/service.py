@@ -8,6 +8,7 @@ stock (the goods already left), so stock may go negative.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -32,6 +33,7 @@ from stocky.edge.pos.schemas import (
     SaleCreate,
     SaleLineOut,
     SaleOut,
+    TaxByRate,
     Totals,
 )
 from stocky.edge.shifts import repository as shifts_repo
@@ -61,12 +63,57 @@ def _share(amount: int, part: int, whole: int) -> int:
     return (2 * amount * part + whole) // (2 * whole)
 
 
-def record_sale(conn: sqlite3.Connection, cmd: SaleCreate, *, user_id: str, now: str) -> SaleOut:
-    """Record a sale: header, payments, one movement per line, inventory, audit, one op."""
+def spread_cents(amount: int, weights: list[int]) -> list[int]:
+    """amount split in proportion to weights, exactly (largest remainder), none above its weight.
+
+    A ticket discount becomes line discounts this way, so each line's net and tax stay exact
+    and the lines' discounts add up to the header's.
+    """
+    whole = sum(weights)
+    if amount <= 0 or whole <= 0:
+        return [0] * len(weights)
+    shares = [amount * w // whole for w in weights]
+    left = amount - sum(shares)
+    # Largest fractional remainders first, earlier lines first on a tie.
+    order = sorted(range(len(weights)), key=lambda i: (-(amount * weights[i] % whole), i))
+    for i in order[:left]:
+        shares[i] += 1
+    return shares
+
+
+def percent_cents(amount: int, percent: Decimal) -> int:
+    """percent % of amount (cents), rounded half up."""
+    return int((Decimal(amount) * percent / 100).quantize(_ONE, rounding=ROUND_HALF_UP))
+
+
+def _ticket_discount(cmd: SaleCreate, nets: list[int]) -> list[int]:
+    """The ticket's discount as one share per line (after the lines' own discounts)."""
+    net = sum(nets)
+    if cmd.discount_percent is not None:
+        amount = percent_cents(net, cmd.discount_percent)
+    else:
+        amount = 0 if cmd.discount is None else money_to_cents(cmd.discount)
+        if amount > net:
+            raise FieldError("discount", f"must not exceed the sale's amount {cents_to_money(net)}")
+    return spread_cents(amount, nets)
+
+
+def record_sale(
+    conn: sqlite3.Connection,
+    cmd: SaleCreate,
+    *,
+    user_id: str,
+    now: str,
+    approved_by: str | None = None,
+) -> SaleOut:
+    """Record a sale: header, payments, one movement per line, inventory, audit, one op.
+
+    Line discounts (an amount or a percentage) come first, then the ticket's, spread over the
+    lines; discounts above the caja policy's limit need `approved_by` (a manager).
+    """
     sale_id = new_id_str()
-    movements: list[Movement] = []
-    lines_out: list[SaleLineOut] = []
-    subtotal = discount = tax = 0
+    priced: list[tuple[sqlite3.Row, int, int, int]] = []  # product, qty, gross, line discount
+    asked = [line.quantity for line in cmd.lines]
     for i, line in enumerate(cmd.lines):
         field = f"lines.{i}"
         product = resolve_product(conn, line, field)
@@ -74,16 +121,33 @@ def record_sale(conn: sqlite3.Connection, cmd: SaleCreate, *, user_id: str, now:
             raise FieldError(field, f"{product['name']} is no longer sold")
         qty = quantity_to_milli(line.quantity)
         check_unit(product, qty, f"{field}.quantity")
-        price = product["price_cents"]
-        gross = gross_cents(price, qty)
-        disc = 0 if line.discount is None else money_to_cents(line.discount)
+        gross = gross_cents(product["price_cents"], qty)
+        if line.discount_percent is not None:
+            disc = percent_cents(gross, line.discount_percent)
+        else:
+            disc = 0 if line.discount is None else money_to_cents(line.discount)
         if disc > gross:
             raise FieldError(
                 f"{field}.discount", f"must not exceed the line amount {cents_to_money(gross)}"
             )
+        priced.append((product, qty, gross, disc))
+    shares = _ticket_discount(cmd, [gross - disc for _, _, gross, disc in priced])
+    movements: list[Movement] = []
+    lines_out: list[SaleLineOut] = []
+    taxes: dict[str, list[int]] = {}
+    subtotal = discount = tax = 0
+    for (product, qty, gross, line_disc), share, quantity in zip(
+        priced, shares, asked, strict=True
+    ):
+        disc = line_disc + share
+        price = product["price_cents"]
+        line_tax = included_tax_cents(gross - disc, product["tax_rate"])
         subtotal += gross
         discount += disc
-        tax += included_tax_cents(gross - disc, product["tax_rate"])
+        tax += line_tax
+        by_rate = taxes.setdefault(str(Decimal(product["tax_rate"])), [0, 0])
+        by_rate[0] += gross - disc
+        by_rate[1] += line_tax
         movement = Movement(
             id=new_id_str(),
             type="sale",
@@ -100,15 +164,24 @@ def record_sale(conn: sqlite3.Connection, cmd: SaleCreate, *, user_id: str, now:
                 id=movement.id,
                 product_id=product["id"],
                 name=product["name"],
-                quantity=line.quantity,
+                quantity=quantity,
                 unit_price=cents_to_money(price),
                 gross=cents_to_money(gross),
                 discount=cents_to_money(disc),
                 total=cents_to_money(gross - disc),
                 product_version=product["version"],
                 returned_quantity=Decimal("0.000"),
+                tax_rate=Decimal(product["tax_rate"]),
             )
         )
+    if caja_policy(conn).discount_needs_manager(discount, subtotal):
+        if approved_by is None:
+            raise ForbiddenError(
+                f"manager: a discount of {cents_to_money(discount)} needs a manager's approval",
+                field="manager",
+            )
+    else:
+        approved_by = None
     total = subtotal - discount
     payments = [(new_id_str(), p.method, money_to_cents(p.amount)) for p in cmd.payments]
     paid = sum(amount for _, _, amount in payments)
@@ -138,6 +211,12 @@ def record_sale(conn: sqlite3.Connection, cmd: SaleCreate, *, user_id: str, now:
         paid_cents=paid,
         change_cents=paid - total,
         client_ts=now,
+        customer_name=None if cmd.customer is None else cmd.customer.name,
+        customer_tax_id=None if cmd.customer is None else cmd.customer.tax_id,
+        discount_approved_by=approved_by,
+        taxes=json.dumps(
+            [{"rate": r, "base_cents": b, "tax_cents": t} for r, (b, t) in sorted(taxes.items())]
+        ),
     )
     repo.insert_sale(conn, sale)
     repo.insert_payments(conn, sale_id, payments)
@@ -156,6 +235,10 @@ def record_sale(conn: sqlite3.Connection, cmd: SaleCreate, *, user_id: str, now:
             for pid, method, amount in payments
         ],
     }
+    if cmd.customer is not None:
+        header["customer"] = cmd.customer.model_dump(exclude_none=True)
+    if approved_by is not None:
+        header["discount_approved_by"] = approved_by
     op_id = record_document(
         conn,
         doc_type="sale",
@@ -187,7 +270,35 @@ def record_sale(conn: sqlite3.Connection, cmd: SaleCreate, *, user_id: str, now:
         paid=cents_to_money(paid),
         change=cents_to_money(sale.change_cents),
         op_id=op_id,
+        customer_name=sale.customer_name,
+        customer_tax_id=sale.customer_tax_id,
+        discount_approved_by=approved_by,
+        taxes=_taxes(sale.taxes, lines_out),
     )
+
+
+def _taxes(stored: str | None, lines: list[SaleLineOut]) -> list[TaxByRate]:
+    """The tax per rate as sold; for a sale from before it was kept, from today's rates."""
+    if stored:
+        return [
+            TaxByRate(
+                rate=Decimal(t["rate"]),
+                base=cents_to_money(t["base_cents"]),
+                tax=cents_to_money(t["tax_cents"]),
+            )
+            for t in json.loads(stored)
+        ]
+    by_rate: dict[Decimal, list[int]] = {}
+    for line in lines:
+        rate = line.tax_rate or Decimal(0)
+        net = money_to_cents(line.total)
+        found = by_rate.setdefault(rate, [0, 0])
+        found[0] += net
+        found[1] += included_tax_cents(net, str(rate))
+    return [
+        TaxByRate(rate=r, base=cents_to_money(b), tax=cents_to_money(t))
+        for r, (b, t) in sorted(by_rate.items())
+    ]
 
 
 def _need_shift(policy: CajaPolicy, *, cash: bool) -> None:
@@ -219,6 +330,7 @@ def load_sale(conn: sqlite3.Connection, sale_id: str) -> SaleOut:
             ),
             product_version=r["product_version"],
             returned_quantity=milli_to_quantity(r["returned_milli"]),
+            tax_rate=Decimal(r["tax_rate"]),
         )
         for r in repo.sale_lines(conn, sale_id)
     ]
@@ -253,6 +365,10 @@ def load_sale(conn: sqlite3.Connection, sale_id: str) -> SaleOut:
         total=cents_to_money(sale["total_cents"]),
         paid=cents_to_money(sale["paid_cents"]),
         change=cents_to_money(sale["change_cents"]),
+        customer_name=sale["customer_name"],
+        customer_tax_id=sale["customer_tax_id"],
+        discount_approved_by=sale["discount_approved_by"],
+        taxes=_taxes(sale["taxes"], lines),
     )
 
 

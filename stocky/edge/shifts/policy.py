@@ -24,6 +24,12 @@ DEFAULTS: dict[str, Any] = {
     "return_approval_above": None,
     # Returning a whole ticket at once needs a manager.
     "return_approval_whole_ticket": True,
+    # A sale whose discounts (lines and ticket) exceed this amount (pesos), or this percent
+    # of its subtotal, needs a manager; None: no limit.
+    "discount_approval_above": None,
+    "discount_approval_above_percent": None,
+    # Confirm before a line's quantity goes above this, per product unit (a 500 kg typo).
+    "quantity_confirm_above": {"unit": 100, "weight": 50},
 }
 
 
@@ -32,6 +38,22 @@ class CajaPolicy:
     shift_required: ShiftRequired
     return_approval_above_cents: int | None
     return_approval_whole_ticket: bool
+    discount_approval_above_cents: int | None = None
+    discount_approval_above_percent: Decimal | None = None
+    quantity_confirm_above: dict[str, Decimal] | None = None
+
+    def discount_needs_manager(self, discount_cents: int, subtotal_cents: int) -> bool:
+        """True when a sale's discount is above the amount or percent limit."""
+        above, pct = self.discount_approval_above_cents, self.discount_approval_above_percent
+        if discount_cents <= 0:
+            return False
+        if above is not None and discount_cents > above:
+            return True
+        return pct is not None and discount_cents * 100 > pct * subtotal_cents
+
+    def quantity_limit(self, unit: str) -> Decimal | None:
+        """Above this quantity of a product sold by `unit`, the caja asks to confirm."""
+        return (self.quantity_confirm_above or {}).get(unit)
 
 
 def caja_policy(conn: sqlite3.Connection) -> CajaPolicy:
@@ -53,4 +75,29 @@ def caja_policy(conn: sqlite3.Connection) -> CajaPolicy:
         if above is None
         else money_to_cents(Decimal(str(above)).quantize(Decimal("0.01"))),
         return_approval_whole_ticket=bool(merged.get("return_approval_whole_ticket", True)),
+        discount_approval_above_cents=_cents(merged.get("discount_approval_above")),
+        discount_approval_above_percent=_decimal(merged.get("discount_approval_above_percent")),
+        quantity_confirm_above=_limits(merged.get("quantity_confirm_above")),
     )
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        found = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return found if found.is_finite() and found >= 0 else None
+
+
+def _cents(value: Any) -> int | None:
+    found = _decimal(value)
+    return None if found is None else money_to_cents(found.quantize(Decimal("0.01")))
+
+
+def _limits(value: Any) -> dict[str, Decimal] | None:
+    if not isinstance(value, dict):
+        return None
+    limits = {str(unit): _decimal(limit) for unit, limit in value.items()}
+    return {unit: limit for unit, limit in limits.items() if limit is not None}

@@ -320,10 +320,21 @@ ALTER TABLE sales ADD COLUMN receipt_prefix TEXT;
 CREATE INDEX sales_receipt ON sales (receipt_prefix, number);
 """
 
+SCHEMA_V6_SALE_DETAILS: Final = """
+-- sale details (issue 12 items 9, 12): the customer on the receipt (optional), the manager
+-- who approved a discount above the policy's limit, and the tax per rate as sold (JSON
+-- [{rate, base_cents, tax_cents}]), so a reprint reads the same after a rate changes.
+ALTER TABLE sales ADD COLUMN customer_name TEXT;
+ALTER TABLE sales ADD COLUMN customer_tax_id TEXT;
+ALTER TABLE sales ADD COLUMN discount_approved_by TEXT;
+ALTER TABLE sales ADD COLUMN taxes TEXT;
+"""
+
 MIGRATIONS: Final[tuple[str, ...]] = (
     SCHEMA_V1,
     SCHEMA_V2_PULL_DEFERRED,
     SCHEMA_V3_MONEY,
     SCHEMA_V4_COUNTER,
     SCHEMA_V5_RECEIPTS,
+    SCHEMA_V6_SALE_DETAILS,
 )

@@ -1,10 +1,10 @@
 """Every operation the caja confirms reaches the cloud as applied, and stock agrees everywhere.
 
 Hypothesis drives a real caja's local API (its own app, over HTTP on an ASGI transport) with
-random valid operations: sales of unit and weighed goods with discounts up to 100 % (so
-zero-total sales without payments), every way to pay, returns of earlier sales, stock
-entries, physical counts (lines that match the shelf and lines that do not), thresholds and
-cash shifts. Only what the caja confirms (2xx) counts. Then the real push worker drains the
+random valid operations: sales of unit and weighed goods with line and ticket discounts up to
+100 % (so zero-total sales without payments) and maybe a customer, every way to pay, returns
+of earlier sales, stock entries, physical counts (lines that match the shelf and lines that
+do not), thresholds and cash shifts. Only what the caja confirms (2xx) counts. Then the real push worker drains the
 outbox to a live cloud (uvicorn, PostgreSQL) and the real pull worker pulls. ARCHITECTURE §4:
 the caja never confirms an op the cloud would refuse, so every confirmed op is `applied`; and
 per product, the caja's stock equals the cloud's, which equals the sum of the cloud's
@@ -133,7 +133,24 @@ async def _sale(ex: Example, data: st.DataObject) -> None:
             line["discount"] = _money(disc)
         total += gross - disc
         lines.append(line)
-    body = {"lines": lines, "payments": _payments(data, total)}
+    body: dict[str, Any] = {"lines": lines}
+    ticket = data.draw(st.sampled_from(["none", "amount", "pct"]), label="ticket discount")
+    if ticket == "amount" and total:
+        off = data.draw(st.integers(0, total), label="ticket amount")
+        body["discount"] = _money(off)
+        total -= off
+    elif ticket == "pct":
+        pct = data.draw(st.integers(0, 10_000), label="ticket pct (hundredths)")
+        body["discount_percent"] = str(Decimal(pct) / 100)
+        total -= (2 * total * pct + 10_000) // 20_000  # half up, as the caja rounds
+    if data.draw(st.booleans(), label="customer"):
+        name = st.text(st.characters(codec="utf-8", categories=["L", "N"]), min_size=1, max_size=60)
+        body["customer"] = {"name": data.draw(name, label="customer name")}
+        if data.draw(st.booleans(), label="tax id"):
+            body["customer"]["tax_id"] = data.draw(
+                st.from_regex(r"[0-9]{6,10}(-[0-9])?", fullmatch=True), label="NIT/CC"
+            )
+    body["payments"] = _payments(data, total)
     out = await ex.call("POST", "/sales", "sale", body)
     if out is not None:
         assert Decimal(out["total"]) == cents_to_money(total), (out, body)
