@@ -1,14 +1,15 @@
 """Every operation the caja confirms reaches the cloud as applied, and stock agrees everywhere.
 
 Hypothesis drives a real caja's local API (its own app, over HTTP on an ASGI transport) with
-random valid operations: sales of unit and weighed goods with line and ticket discounts up to
-100 % (so zero-total sales without payments) and maybe a customer, every way to pay, returns
-of earlier sales, stock entries, physical counts (lines that match the shelf and lines that
-do not), thresholds and cash shifts. Only what the caja confirms (2xx) counts. Then the real push worker drains the
-outbox to a live cloud (uvicorn, PostgreSQL) and the real pull worker pulls. ARCHITECTURE §4:
-the caja never confirms an op the cloud would refuse, so every confirmed op is `applied`; and
-per product, the caja's stock equals the cloud's, which equals the sum of the cloud's
-movements, and the caja's own movements sum to its stock.
+random valid operations: sales of unit and weighed goods with line and ticket discounts up
+to 100 % (so zero-total sales without payments) and maybe a customer, every way to pay,
+returns of earlier sales, stock entries, physical counts (lines that match the shelf and
+lines that do not), thresholds and cash shifts. Only what the caja confirms (2xx) counts.
+Then the real push worker drains the outbox to a live cloud (uvicorn, PostgreSQL) and the
+real pull worker pulls. ARCHITECTURE §4: the caja never confirms an op the cloud would
+refuse, so every confirmed op is `applied`; and per product, the caja's stock equals the
+cloud's, which equals the sum of the cloud's movements, and the caja's own movements sum to
+its stock.
 
 The tenant and the activated caja are built once per test; each example gets fresh products.
 """
