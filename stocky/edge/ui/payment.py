@@ -7,6 +7,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from nicegui import ui
 
+from stocky.edge.ui.shift_guard import refuse_without_shift
 from stocky.ui.formats import NumberError, format_money, format_number, parse_decimal
 from stocky.ui.i18n import t
 
@@ -181,6 +182,9 @@ class PaymentDialog:
     async def submit(self) -> None:
         self.update()
         if not self.confirm.enabled:
+            return
+        if await refuse_without_shift(dict(self.paid)):  # cash with no shift: say so first
+            self.dialog.close()
             return
         self.confirm.props("loading")
         await self.on_pay(self.paid)
