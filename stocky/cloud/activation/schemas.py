@@ -51,6 +51,10 @@ class TenantInfo(BaseModel):
     currency: str
     locale: str
     timezone: str
+    # For the caja's receipt, from the tenant's settings (None when not set).
+    legal_name: str | None = None
+    tax_id: str | None = None
+    address: str | None = None
 
 
 class SedeInfo(BaseModel):

@@ -11,6 +11,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -198,6 +199,7 @@ async def _register_device(
             currency=tenant.currency,
             locale=tenant.locale,
             timezone=tenant.timezone,
+            **business_info(tenant.settings),
         ),
         sede=SedeInfo(id=sede.id, name=sede.name, timezone=sede.timezone, config=sede.config),
         device=DeviceOut.model_validate(device),
@@ -218,6 +220,17 @@ async def _register_device(
             ],
         ),
     )
+
+
+def business_info(settings: dict[str, Any] | None) -> dict[str, str]:
+    """The legal name, tax id and address a receipt prints, from the tenant's settings."""
+    found = (settings or {}).get("legal")
+    source = found if isinstance(found, dict) else settings or {}
+    return {
+        key: value.strip()[:300]
+        for key in ("legal_name", "tax_id", "address")
+        if isinstance(value := source.get(key), str) and value.strip()
+    }
 
 
 async def list_devices(

@@ -48,6 +48,10 @@ def pending_ops(conn: sqlite3.Connection) -> int:
     return int(row[0])
 
 
+# What the receipt prints about the business (the tenant's settings, in TenantInfo).
+_BUSINESS = ("legal_name", "tax_id", "address")
+
+
 def save_activation(conn: sqlite3.Connection, answer: dict[str, Any]) -> dict[str, int]:
     """Replace this caja's identity, users and catalog with the activation answer.
 
@@ -58,8 +62,8 @@ def save_activation(conn: sqlite3.Connection, answer: dict[str, Any]) -> dict[st
     conn.execute(
         "INSERT OR REPLACE INTO sede_info (id, tenant_id, tenant_name, sede_id, sede_name,"
         " device_id, device_name, device_credential, cloud_url, jwks, config, currency,"
-        " locale, timezone, activated_at, receipt_prefix)"
-        " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " locale, timezone, activated_at, receipt_prefix, business)"
+        " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             tenant["id"],
             tenant["name"],
@@ -76,6 +80,9 @@ def save_activation(conn: sqlite3.Connection, answer: dict[str, Any]) -> dict[st
             sede.get("timezone") or tenant["timezone"],
             _ts(device["activated_at"]),
             _prefix(device.get("receipt_prefix")),
+            json.dumps(
+                {k: str(v) for k in _BUSINESS if isinstance(v := tenant.get(k), str) and v.strip()}
+            ),
         ),
     )
     conn.execute("DELETE FROM sync_state")

@@ -328,6 +328,9 @@ ALTER TABLE sales ADD COLUMN customer_name TEXT;
 ALTER TABLE sales ADD COLUMN customer_tax_id TEXT;
 ALTER TABLE sales ADD COLUMN discount_approved_by TEXT;
 ALTER TABLE sales ADD COLUMN taxes TEXT;
+-- The business's legal name, tax id and address for the receipt (JSON), from the tenant's
+-- settings in the activation answer.
+ALTER TABLE sede_info ADD COLUMN business TEXT;
 """
 
 MIGRATIONS: Final[tuple[str, ...]] = (

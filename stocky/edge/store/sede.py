@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -24,6 +24,8 @@ class SedeInfo:
     config: dict[str, Any]
     # C01 (stocky.core.receipts); None until the cloud has told this caja.
     receipt_prefix: str | None = None
+    # For the receipt: legal_name, tax_id, address (any may be missing), from activation.
+    business: dict[str, str] = field(default_factory=dict)
 
 
 def is_activated(conn: sqlite3.Connection) -> bool:
@@ -50,4 +52,5 @@ def load_sede_info(conn: sqlite3.Connection) -> SedeInfo | None:
         activated_at=row["activated_at"],
         config=json.loads(row["config"]),
         receipt_prefix=row["receipt_prefix"],
+        business=json.loads(row["business"] or "{}"),
     )

@@ -7,11 +7,13 @@ from decimal import ROUND_CEILING, Decimal
 
 from nicegui import ui
 
+from stocky.edge.pos.schemas import CustomerIn
 from stocky.edge.ui.shift_guard import refuse_without_shift
 from stocky.ui.formats import NumberError, format_money, format_number, parse_decimal
 from stocky.ui.i18n import t
 
-Pay = Callable[[dict[str, Decimal]], Awaitable[None]]
+# The amounts per method, and the customer to print on the receipt (optional).
+Pay = Callable[[dict[str, Decimal], CustomerIn | None], Awaitable[None]]
 METHODS = ("cash", "card", "transfer")
 
 
@@ -52,6 +54,8 @@ class PaymentDialog:
     mixed: dict[str, ui.input]
     summary: ui.label
     confirm: ui.button
+    customer_name: ui.input
+    customer_tax_id: ui.input
 
     def __init__(self, total: Decimal, currency: str, locale: str, on_pay: Pay) -> None:
         self.total, self.currency, self.locale, self.on_pay = total, currency, locale, on_pay
@@ -76,6 +80,7 @@ class PaymentDialog:
             self.mode.classes("w-full")
             self._build_cash()
             self._build_mixed()
+            self._build_customer()
             self.summary = (
                 ui.label()
                 .classes("text-2xl font-bold stocky-num")
@@ -125,6 +130,29 @@ class PaymentDialog:
                     .classes("w-full")
                 )
         self.mixed_box.visible = False
+
+    def _build_customer(self) -> None:
+        with ui.expansion(t("pay.customer"), icon="person").classes("w-full").props(
+            'dense data-testid="pay-customer"'
+        ):
+            with ui.row().classes("w-full no-wrap gap-2"):
+                self.customer_name = ui.input(t("pay.customer_name")).props(
+                    'outlined dense maxlength=200 data-testid="customer-name"'
+                )
+                self.customer_name.classes("grow")
+                self.customer_tax_id = ui.input(t("pay.customer_tax_id")).props(
+                    'outlined dense maxlength=40 data-testid="customer-tax-id"'
+                )
+
+    def customer(self) -> CustomerIn | None:
+        """The customer typed, None if none; a NIT/CC alone asks for the name (ValueError)."""
+        name = " ".join((self.customer_name.value or "").split())
+        tax_id = (self.customer_tax_id.value or "").strip()
+        if not name and not tax_id:
+            return None
+        if not name:
+            raise ValueError(t("pay.customer_needs_name"))
+        return CustomerIn(name=name, tax_id=tax_id or None)
 
     def _build_buttons(self) -> None:
         with ui.row().classes("w-full justify-end gap-2"):
@@ -186,6 +214,11 @@ class PaymentDialog:
         if await refuse_without_shift(dict(self.paid)):  # cash with no shift: say so first
             self.dialog.close()
             return
+        try:
+            customer = self.customer()
+        except ValueError:
+            ui.notify(t("pay.customer_needs_name"), type="negative")
+            return
         self.confirm.props("loading")
-        await self.on_pay(self.paid)
+        await self.on_pay(self.paid, customer)
         self.dialog.close()

@@ -16,18 +16,27 @@ from decimal import Decimal
 from nicegui import background_tasks, context, ui
 from nicegui.events import GenericEventArguments
 
+from stocky.core.money import cents_to_money
 from stocky.edge.auth.session import LocalUser
-from stocky.edge.errors import StockyError
+from stocky.edge.errors import ForbiddenError, StockyError
 from stocky.edge.pos import cart_store
-from stocky.edge.pos.schemas import SaleOut
+from stocky.edge.pos.router import approver
+from stocky.edge.pos.schemas import CustomerIn, ManagerLogin, SaleOut
 from stocky.edge.pos.service import record_sale
+from stocky.edge.shifts.policy import CajaPolicy, caja_policy
 from stocky.edge.shifts.service import current_shift
 from stocky.edge.store.timestamps import utc_now
 from stocky.edge.ui import repository as repo
 from stocky.edge.ui import scanner
 from stocky.edge.ui.cart import ONE, Cart, CartError, CartLine
 from stocky.edge.ui.payment import open_payment
-from stocky.edge.ui.pos_dialogs import confirm_void, parked_dialog
+from stocky.edge.ui.pos_dialogs import (
+    confirm_quantity,
+    confirm_void,
+    manager_dialog,
+    parked_dialog,
+    ticket_discount_dialog,
+)
 from stocky.edge.ui.pos_lines import cart_line_row, edit_line, empty_cart
 from stocky.edge.ui.runtime import CajaRuntime
 from stocky.ui.formats import format_money, format_quantity, parse_decimal
@@ -102,6 +111,7 @@ class PosScreen:
         self.dirty = False
         self.newest: CartLine | None = None
         self.parked_count = 0
+        self.policy: CajaPolicy | None = None
 
     def money(self, value: Decimal) -> str:
         return format_money(value, self.currency, self.locale)
@@ -166,14 +176,25 @@ class PosScreen:
                     .props('outline no-caps data-testid="parked"')
                     .classes("grow")
                 )
+            self.discount_btn = (
+                ui.button(
+                    t("pos.ticket_discount_btn"), icon="percent", on_click=self.ticket_discount
+                )
+                .props('outline no-caps data-testid="ticket-discount-open"')
+                .classes("w-full")
+            )
             ui.button(t("pos.cancel_sale"), icon="close", on_click=self.cancel).props(
                 'flat color=negative no-caps data-testid="cancel-sale"'
             ).classes("w-full")
 
     async def restore(self) -> None:
         """The open cart from the store, then whatever was scanned before this screen was."""
-        held, parked = await self.store.aread(
-            lambda conn: (cart_store.open_cart(conn), len(cart_store.parked_carts(conn)))
+        held, parked, self.policy = await self.store.aread(
+            lambda conn: (
+                cart_store.open_cart(conn),
+                len(cart_store.parked_carts(conn)),
+                caja_policy(conn),
+            )
         )
         self.parked_count = parked
         await self._load(held)
@@ -201,6 +222,7 @@ class PosScreen:
     # -- showing the cart -----------------------------------------------------------------
 
     def render(self) -> None:
+        self.cart.spread()
         self.lines_box.clear()
         with self.lines_box:
             if not self.cart.lines:
@@ -226,6 +248,7 @@ class PosScreen:
         self.total_label.text = money(cart.total)
         self.pay_btn.set_enabled(bool(cart.lines))
         self.park_btn.set_enabled(bool(cart.lines))
+        self.discount_btn.set_enabled(bool(cart.lines))
         self.parked_btn.text = t("pos.parked", count=self.parked_count)
         self.parked_btn.set_enabled(self.parked_count > 0)
 
@@ -271,16 +294,36 @@ class PosScreen:
 
     def held_lines(self) -> list[cart_store.HeldLine]:
         return [
-            cart_store.HeldLine(ln.product.id, ln.quantity, ln.discount) for ln in self.cart.lines
+            cart_store.HeldLine(ln.product.id, ln.quantity, cents_to_money(ln.own_cents))
+            for ln in self.cart.lines
         ]
 
     def add(self, hit: repo.ProductHit, qty: Decimal = ONE) -> None:
+        """Add to the cart; an unusually large quantity asks first (a 500 kg typo)."""
+        self.suggestions.clear()
+        before = sum((ln.quantity for ln in self.cart.lines if ln.product.id == hit.id), Decimal(0))
+        limit = None if self.policy is None else self.policy.quantity_limit(hit.unit)
+        if limit is not None and before + qty > limit:
+            shown = format_quantity(before + qty, hit.unit, self.locale)
+            confirm_quantity(hit.name, shown, lambda: self._add(hit, qty, before), self.focus_scan)
+            return
+        self._add(hit, qty, before)
+
+    def _add(self, hit: repo.ProductHit, qty: Decimal, before: Decimal) -> None:
         try:
             self.newest = self.cart.add(hit, qty)
         except CartError:
             ui.notify(t("error.invalid_number", field=t("common.quantity")), type="negative")
-        self.suggestions.clear()
+        else:
+            # Sales never wait for stock (the goods left the store), but the cashier is told.
+            if before <= hit.quantity < before + qty:
+                left = format_quantity(hit.quantity, hit.unit, self.locale)
+                ui.notify(t("pos.negative_stock", name=hit.name, left=left), type="warning")
         self._changed()
+
+    def ticket_discount(self) -> None:
+        if self.cart.lines:
+            ticket_discount_dialog(self.cart, self.locale, self._changed, self.focus_scan)
 
     def pick(self, hit: repo.ProductHit) -> None:
         """A suggestion chosen with the mouse or the arrows and Enter."""
@@ -451,19 +494,38 @@ class PosScreen:
                 open_payment(self.cart.total, self.currency, self.locale, self.record)
             ]
 
-    async def record(self, paid: dict[str, Decimal]) -> None:
-        command = self.cart.sale(paid)
+    async def record(
+        self,
+        paid: dict[str, Decimal],
+        customer: CustomerIn | None = None,
+        manager: ManagerLogin | None = None,
+    ) -> None:
+        command = self.cart.sale(paid, customer, manager)
         user_id = self.user.id
 
         def write(conn: sqlite3.Connection) -> SaleOut:
             # The sale and the end of the held cart commit together: a reload never
             # brings back a cart that was already sold.
-            sale = record_sale(conn, command, user_id=user_id, now=utc_now())
+            sale = record_sale(conn, command, user_id=user_id, now=utc_now(), approved_by=by)
             cart_store.save_open_cart(conn, [], user_id=user_id, now=utc_now())
             return sale
 
         try:
+            by = await approver(self.store, self.user, manager)
             sale = await self.store.awrite(write)
+        except ForbiddenError as exc:
+            if not str(exc).startswith("manager:"):
+                ui.notify(str(exc), type="negative")
+                return
+            if manager is not None:
+                ui.notify(t("pos.manager_wrong"), type="negative")
+            reason = t("pos.manager_needed", amount=self.money(self.cart.discount))
+
+            async def approve(login: ManagerLogin) -> None:
+                await self.record(paid, customer, login)
+
+            manager_dialog(reason, approve, self.focus_scan)
+            return
         except StockyError as exc:
             ui.notify(str(exc), type="negative")
             return

@@ -1,4 +1,5 @@
-"""The point of sale's dialogs: confirm a cancelled sale, and the list of sales on hold."""
+"""The point of sale's dialogs: confirm a cancelled sale, sales on hold, the ticket's discount,
+a manager's approval, and a quantity that looks like a typo."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from decimal import Decimal
 from nicegui import ui
 
 from stocky.edge.pos.cart_store import ParkedCart
+from stocky.edge.pos.schemas import ManagerLogin
 from stocky.edge.store.timestamps import from_iso
-from stocky.ui.formats import format_quantity
+from stocky.edge.ui.cart import Cart, CartError
+from stocky.edge.ui.pos_lines import discount_kind
+from stocky.ui.formats import format_quantity, parse_decimal
 from stocky.ui.i18n import t
 
 
@@ -75,3 +79,110 @@ def parked_dialog(
             ui.button(t("common.close"), on_click=dialog.close).props("flat no-caps")
     dialog.on("hide", on_hide)
     dialog.open()
+
+
+def ticket_discount_dialog(
+    cart: Cart, locale: str, on_saved: Callable[[], None], on_hide: Callable[[], None]
+) -> None:
+    """A discount on the whole sale, an amount or a percentage, spread over its lines."""
+    with ui.dialog() as dialog, ui.card().classes("p-6 gap-3 w-[420px]"):
+        ui.label(t("pos.ticket_discount")).classes("text-xl font-bold")
+        ui.label(t("pos.ticket_discount_hint")).classes("text-sm stocky-muted")
+        percent = cart.ticket_percent is not None
+        shown = cart.ticket_percent if percent else cart.ticket_amount
+        with ui.row().classes("w-full items-center no-wrap gap-2"):
+            value = ui.input(
+                t("pos.discount"), value=format_quantity(shown or Decimal(0), "x", locale)
+            )
+            value.props('outlined autofocus inputmode=decimal data-testid="ticket-discount"')
+            value.classes("grow")
+            kind = discount_kind(percent)
+
+        def save() -> None:
+            try:
+                typed = parse_decimal(value.value or "0", locale)
+                cart.set_ticket_discount(typed, percent=kind.value == "percent")
+            except (ValueError, CartError):
+                ui.notify(t("error.invalid_number", field=t("pos.discount")), type="negative")
+                return
+            dialog.close()
+            on_saved()
+
+        value.on("keydown.enter", save)
+        with ui.row().classes("w-full justify-end"):
+            ui.button(t("common.cancel"), on_click=dialog.close).props("flat no-caps")
+            ui.button(t("common.save"), on_click=save).props(
+                'unelevated no-caps data-testid="ticket-discount-save"'
+            )
+    _gone_on_hide(dialog, on_hide)
+    dialog.open()
+
+
+def manager_dialog(
+    reason: str,
+    on_approve: Callable[[ManagerLogin], Awaitable[None]],
+    on_hide: Callable[[], None],
+) -> None:
+    """A manager types their email and password to approve what the cashier may not."""
+    with ui.dialog() as dialog, ui.card().classes("p-6 gap-3 w-[440px]"):
+        with ui.row().classes("items-center gap-2"):
+            ui.icon("admin_panel_settings", size="32px").classes("text-warning")
+            ui.label(t("pos.manager_title")).classes("text-xl font-bold")
+        ui.label(reason).classes("text-base").props('data-testid="manager-reason"')
+        email = ui.input(t("login.email")).props(
+            'outlined autofocus autocomplete=off data-testid="manager-email"'
+        )
+        password = ui.input(t("login.password"), password=True).props(
+            'outlined data-testid="manager-password"'
+        )
+
+        async def approve() -> None:
+            if not (email.value or "").strip() or not password.value:
+                return
+            login = ManagerLogin(email=email.value.strip(), password=password.value)
+            dialog.close()
+            await on_approve(login)
+
+        password.on("keydown.enter", approve)
+        with ui.row().classes("w-full justify-end gap-2"):
+            ui.button(t("common.cancel"), on_click=dialog.close).props("flat no-caps")
+            ui.button(t("pos.manager_approve"), icon="check", on_click=approve).props(
+                'unelevated no-caps color=warning data-testid="manager-approve"'
+            )
+    _gone_on_hide(dialog, on_hide)
+    dialog.open()
+
+
+def confirm_quantity(
+    name: str, quantity: str, on_confirm: Callable[[], None], on_hide: Callable[[], None]
+) -> None:
+    """Ask before an unusually large quantity goes into the cart (a 500 kg typo)."""
+    with ui.dialog() as dialog, ui.card().classes("p-6 gap-3 w-[440px]"):
+        with ui.row().classes("items-center gap-2"):
+            ui.icon("warning", size="32px").classes("text-warning")
+            ui.label(t("pos.big_quantity_title")).classes("text-xl font-bold")
+        ui.label(t("pos.big_quantity_body", quantity=quantity, name=name)).classes("text-base")
+
+        def confirm() -> None:
+            dialog.close()
+            on_confirm()
+
+        with ui.row().classes("w-full justify-end gap-2 mt-2"):
+            ui.button(t("common.cancel"), on_click=dialog.close).props(
+                'flat no-caps autofocus data-testid="quantity-cancel"'
+            )
+            ui.button(t("pos.big_quantity_confirm"), on_click=confirm).props(
+                'unelevated color=warning no-caps data-testid="quantity-confirm"'
+            )
+    _gone_on_hide(dialog, on_hide)
+    dialog.open()
+
+
+def _gone_on_hide(dialog: ui.dialog, on_hide: Callable[[], None]) -> None:
+    """A closed dialog leaves the page (no hidden copy left behind for the next one)."""
+
+    def hidden() -> None:
+        on_hide()
+        dialog.delete()
+
+    dialog.on("hide", hidden)

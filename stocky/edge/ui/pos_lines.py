@@ -54,7 +54,16 @@ def cart_line_row(
     return row
 
 
-def _apply_edit(line: CartLine, quantity: str, discount: str, locale: str) -> bool:
+def discount_kind(percent: bool) -> ui.toggle:
+    """The "$ / %" switch beside a discount field."""
+    return ui.toggle(
+        {"amount": "$", "percent": "%"}, value="percent" if percent else "amount"
+    ).props('no-caps unelevated toggle-color=primary data-testid="discount-kind"')
+
+
+def _apply_edit(
+    line: CartLine, quantity: str, discount: str, locale: str, *, percent: bool = False
+) -> bool:
     """Set the typed quantity then discount; False (after telling why) if one is refused."""
     try:
         Cart.set_quantity(line, parse_decimal(quantity, locale))
@@ -62,7 +71,7 @@ def _apply_edit(line: CartLine, quantity: str, discount: str, locale: str) -> bo
         ui.notify(t("error.invalid_number", field=t("common.quantity")), type="negative")
         return False
     try:
-        Cart.set_discount(line, parse_decimal(discount or "0", locale))
+        Cart.set_discount(line, parse_decimal(discount or "0", locale), percent=percent)
     except (ValueError, CartError):
         ui.notify(t("error.invalid_number", field=t("pos.discount")), type="negative")
         return False
@@ -79,11 +88,14 @@ def edit_line(
             t("common.quantity"),
             value=format_quantity(line.quantity, line.product.unit, locale),
         ).props('outlined autofocus inputmode=decimal data-testid="line-quantity"')
-        disc = ui.input(t("pos.discount"), value=format_quantity(line.discount, "x", locale))
-        disc.props('outlined inputmode=decimal data-testid="line-discount"')
+        with ui.row().classes("w-full items-center no-wrap gap-2"):
+            shown = line.own_discount if line.percent is None else line.percent
+            disc = ui.input(t("pos.discount"), value=format_quantity(shown, "x", locale))
+            disc.props('outlined inputmode=decimal data-testid="line-discount"').classes("grow")
+            kind = discount_kind(line.percent is not None)
 
         def save() -> None:
-            if _apply_edit(line, qty.value, disc.value, locale):
+            if _apply_edit(line, qty.value, disc.value, locale, percent=kind.value == "percent"):
                 dialog.close()
                 on_saved()
 

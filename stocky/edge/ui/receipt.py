@@ -49,11 +49,16 @@ def ticket_line(line: SaleLineOut, money: Callable[[Decimal], str], locale: str)
                 ui.label(money(line.total)).classes("stocky-num")
 
 
+def _rate(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f} %"
+
+
 def ticket(
     sale: SaleOut,
     *,
     business: str,
     sede: str,
+    legal: dict[str, str] | None = None,
     cashier: str,
     currency: str,
     locale: str,
@@ -63,12 +68,25 @@ def ticket(
         return format_money(value, currency, locale)
 
     with ui.column().classes("stocky-ticket stocky-card p-5 gap-1").props('data-testid="receipt"'):
-        ui.label(business).classes("text-lg font-bold self-center")
+        legal = legal or {}
+        ui.label(legal.get("legal_name") or business).classes(
+            "text-lg font-bold self-center text-center"
+        ).props('data-testid="receipt-business"')
+        if legal.get("tax_id"):
+            ui.label(f"{t('receipt.tax_id')} {legal['tax_id']}").classes("self-center")
+        if legal.get("address"):
+            ui.label(legal["address"]).classes("self-center text-center")
         ui.label(sede).classes("self-center")
         ui.label(t("receipt.number", number=sale.receipt)).classes("self-center font-bold").props(
             'data-testid="receipt-number"'
         )
         ui.label(format_datetime(sale.client_ts, timezone, seconds=True)).classes("self-center")
+        if sale.customer_name:
+            ui.separator()
+            with ui.column().classes("w-full gap-0").props('data-testid="receipt-customer"'):
+                ui.label(f"{t('receipt.customer')}: {sale.customer_name}")
+                if sale.customer_tax_id:
+                    ui.label(f"{t('pay.customer_tax_id')}: {sale.customer_tax_id}")
         ui.separator()
         for line in sale.lines:
             ticket_line(line, money, locale)
@@ -76,6 +94,15 @@ def ticket(
         amount_row(t("pos.subtotal"), money(sale.subtotal))
         if sale.discount:
             amount_row(t("pos.discount"), money(-sale.discount), testid="receipt-discount")
+        for tax in sale.taxes:
+            with (
+                ui.row()
+                .classes("w-full justify-between text-sm")
+                .props('data-testid="receipt-tax-rate"')
+            ):
+                rate = t("receipt.tax_rate", rate=_rate(tax.rate))
+                ui.label(f"{rate} · {t('receipt.tax_base')} {money(tax.base)}")
+                ui.label(money(tax.tax)).classes("stocky-num")
         amount_row(t("pos.tax"), money(sale.tax))
         with ui.row().classes("w-full justify-between text-xl font-bold"):
             ui.label(t("pos.total"))
@@ -113,6 +140,7 @@ async def page(sale_id: str) -> None:
             sale,
             business=sede.tenant_name,
             sede=sede.sede_name,
+            legal=sede.business,
             cashier=cashier,
             currency=sede.currency,
             locale=sede.locale,
