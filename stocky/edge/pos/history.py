@@ -1,9 +1,9 @@
 """The caja's past tickets: found by receipt number, amount or product, newest first.
 
-Reads only (the store's read connections). "C01-000012" (or "c01-12", "#C01-12") finds that
-readable receipt and nothing else; "#12" finds receipt 12; otherwise a text that reads as a
-whole number matches a receipt number, one that reads as an amount matches a total, and any
-text matches a product sold on the ticket (name, SKU or barcode).
+Reads only (the store's read connections). "#12" finds receipt 12 and nothing else;
+otherwise a text matches a readable receipt number ("C01-000012", "c01-12"), a receipt
+number, a total (as an amount typed in either locale), or a product sold on the ticket
+(name, SKU or barcode).
 """
 
 from __future__ import annotations
@@ -88,12 +88,7 @@ def find_tickets(conn: sqlite3.Connection, query: TicketQuery) -> TicketPage:
         params["end"] = query.end
     raw = (query.text or "").strip()
     text = raw.lstrip("#").strip()
-    readable = parse_receipt(raw)
-    if readable is not None:
-        # "C01-000012" is a readable receipt number and nothing else.
-        where.append("s.receipt_prefix = :prefix AND s.number = :number")
-        params["prefix"], params["number"] = readable
-    elif raw.startswith("#") and text.isdigit() and len(text) <= 18:
+    if raw.startswith("#") and text.isdigit() and len(text) <= 18:
         # "#12" is a receipt number and nothing else.
         where.append("s.number = :number")
         params["number"] = int(text)
@@ -106,6 +101,12 @@ def find_tickets(conn: sqlite3.Connection, query: TicketQuery) -> TicketPage:
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params["text"] = text
         params["like"] = f"%{escaped}%"
+        readable = parse_receipt(raw)
+        if readable is not None:
+            # "C01-000012" reads as a receipt number; "Leche 2" does too, so a product's
+            # name is still searched beside it.
+            matches.append("(s.receipt_prefix = :prefix AND s.number = :receipt_number)")
+            params["prefix"], params["receipt_number"] = readable
         if text.isdigit() and len(text) <= 18:
             matches.append("s.number = :number")
             params["number"] = int(text)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from nicegui import ui
+from nicegui import app, ui
 
 from stocky.edge.auth.session import LocalUser
 from stocky.edge.pos.history import TicketPage, TicketQuery, find_tickets
@@ -17,6 +17,8 @@ from stocky.ui.formats import format_datetime, format_money
 from stocky.ui.i18n import t
 
 PAGE = 50
+# The ticket the returns screen should open with (set here, taken there).
+RETURN_HANDOFF = "return_receipt"
 PERIODS = ("today", "week", "all")
 
 
@@ -24,6 +26,12 @@ PERIODS = ("today", "week", "all")
 class _View:
     period: str = "today"
     offset: int = 0
+
+
+def start_return(receipt: str) -> None:
+    """Open the returns screen on this ticket (handed over in this browser's storage)."""
+    app.storage.user[RETURN_HANDOFF] = receipt
+    ui.navigate.to("/devoluciones")
 
 
 async def body(runtime: CajaRuntime, user: LocalUser) -> None:
@@ -55,6 +63,7 @@ async def body(runtime: CajaRuntime, user: LocalUser) -> None:
                 {"name": "methods", "label": t("history.methods"), "field": "methods"},
                 {"name": "status", "label": t("history.status"), "field": "status"},
                 {"name": "total", "label": t("pos.total"), "field": "total", "align": "right"},
+                {"name": "actions", "label": "", "field": "id"},
             ],
             rows=[],
             row_key="id",
@@ -68,7 +77,15 @@ async def body(runtime: CajaRuntime, user: LocalUser) -> None:
         ":data-testid=\"'ticket-' + props.row.number\" "
         "@click=\"$parent.$emit('open', props.row)\">{{ props.row.receipt }}</a></q-td>",
     )
+    table.add_slot(
+        "body-cell-actions",
+        '<q-td :props="props"><q-btn v-if="props.row.returnable" flat dense no-caps '
+        'icon="assignment_return" color="primary" :label="props.row.return_label" '
+        ":data-testid=\"'return-' + props.row.number\" "
+        "@click=\"$parent.$emit('return', props.row)\" /></q-td>",
+    )
     table.on("open", lambda e: ui.navigate.to(f"/recibo/{e.args['id']}"))
+    table.on("return", lambda e: start_return(e.args["receipt"]))
     with ui.row().classes("w-full justify-center gap-2"):
         prev_btn = ui.button(t("history.previous"), on_click=lambda: move(-PAGE)).props(
             "flat no-caps"
@@ -106,6 +123,8 @@ async def body(runtime: CajaRuntime, user: LocalUser) -> None:
                 "methods": ", ".join(t(f"pay.{m}") for m in r.methods),
                 "status": t(f"history.state.{r.status}"),
                 "total": format_money(r.total, currency, locale),
+                "returnable": r.status in ("completed", "partially_returned"),
+                "return_label": t("history.return"),
             }
             for r in items
         ]

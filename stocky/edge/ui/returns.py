@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from nicegui import ui
+from nicegui import app, ui
 from pydantic import ValidationError
 
 from stocky.edge.auth.session import LocalUser
@@ -21,6 +21,7 @@ from stocky.edge.pos.service import load_sale, record_return
 from stocky.edge.store.timestamps import utc_now
 from stocky.edge.ui import repository as repo
 from stocky.edge.ui.errors import error_text, needs_manager, show_error
+from stocky.edge.ui.history import RETURN_HANDOFF
 from stocky.edge.ui.refund_preview import RefundPreview, refund_preview
 from stocky.edge.ui.returns_dialogs import confirm_return, manager_dialog, split_rows
 from stocky.edge.ui.runtime import CajaRuntime
@@ -100,7 +101,7 @@ class ReturnScreen:
         with ui.row().classes("stocky-card w-full p-4 items-center gap-3"):
             self.number = (
                 ui.input(t("returns.find"))
-                .props('outlined dense autofocus inputmode=numeric data-testid="return-number"')
+                .props('outlined dense autofocus data-testid="return-number"')
                 .classes("w-64")
             )
             ui.button(t("returns.find_btn"), icon="search", on_click=self.find).props(
@@ -110,14 +111,10 @@ class ReturnScreen:
         self.number.on("keydown.enter", self.find)
 
     async def find(self) -> None:
-        text = (self.number.value or "").strip().lstrip("#")
+        text = (self.number.value or "").strip()
         self.box.clear()
         self.form = None
-        sale_id = (
-            await self.store.aread(lambda conn: repo.sale_id_by_number(conn, int(text)))
-            if text.isdigit()
-            else None
-        )
+        sale_id = await self.store.aread(lambda conn: repo.sale_id_by_receipt(conn, text))
         if sale_id is None:
             ui.notify(t("returns.not_found", number=text), type="warning")
             return
@@ -131,7 +128,7 @@ class ReturnScreen:
         sale = form.sale
         with ui.row().classes("w-full gap-4 items-start no-wrap"):
             with ui.column().classes("stocky-card grow p-5 gap-1"):
-                ui.label(t("receipt.number", number=sale.number)).classes("text-lg font-bold")
+                ui.label(t("receipt.number", number=sale.receipt)).classes("text-lg font-bold")
                 paid = ", ".join(
                     f"{t(f'pay.{p.method}')} {self.money(p.amount)}" for p in sale.payments
                 )
@@ -306,4 +303,10 @@ class ReturnScreen:
 
 
 async def body(runtime: CajaRuntime, user: LocalUser) -> None:
-    ReturnScreen(runtime, user).build()
+    screen = ReturnScreen(runtime, user)
+    screen.build()
+    # Started from a ticket in the history: open on it.
+    handed = app.storage.user.pop(RETURN_HANDOFF, None)
+    if isinstance(handed, str) and handed:
+        screen.number.value = handed
+        await screen.find()

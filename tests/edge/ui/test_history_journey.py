@@ -58,3 +58,13 @@ def test_a_past_ticket_is_found_opened_and_reprinted(
     page.wait_for_url("**/recibo/*")
     expect(tid("receipt")).to_contain_text("4.500")
     expect(page.get_by_role("button", name="Imprimir")).to_be_visible()
+
+    # A return starts from the ticket in the history: the returns screen opens on it.
+    tid("nav-historial").click()
+    search = tid("history-search")
+    search.fill("Leche")
+    expect(rows).to_have_count(2)
+    tid("return-2").click()
+    page.wait_for_url("**/devoluciones")
+    expect(page.get_by_text("Leche entera Alquería 1 L")).to_be_visible()
+    _shot(page, "21-history-return.png", no_toasts=True)
