@@ -29,6 +29,7 @@ from stocky.edge.store.timestamps import utc_now
 from stocky.edge.ui import repository as repo
 from stocky.edge.ui import scanner
 from stocky.edge.ui.cart import ONE, Cart, CartError, CartLine
+from stocky.edge.ui.errors import show_error
 from stocky.edge.ui.payment import open_payment
 from stocky.edge.ui.pos_dialogs import (
     confirm_quantity,
@@ -83,6 +84,17 @@ def _shortcut_hints() -> None:
                 ui.label(action)
 
 
+def _sale_labels() -> dict[str, str]:
+    """What a sale's fields are called on this screen."""
+    return {
+        "payments": t("pay.title"),
+        "lines": t("pos.cart"),
+        "discount": t("pos.discount"),
+        "quantity": t("common.quantity"),
+        "shift": t("nav.shifts"),
+    }
+
+
 class PosScreen:
     """The sale being rung up on one browser tab: the cart and the widgets that show it."""
 
@@ -115,6 +127,11 @@ class PosScreen:
 
     def money(self, value: Decimal) -> str:
         return format_money(value, self.currency, self.locale)
+
+    def show_error(self, exc: BaseException) -> None:
+        """The service's refusal as a sentence in this browser's language, naming the field."""
+        show_error(exc, _sale_labels(), currency=self.currency, locale=self.locale)
+        self.focus_scan()
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -370,7 +387,7 @@ class PosScreen:
         try:
             await self.store.awrite(write)
         except StockyError as exc:
-            ui.notify(str(exc), type="negative")
+            self.show_error(exc)
             return
         self.cart.clear()
         self.newest = None
@@ -515,7 +532,7 @@ class PosScreen:
             sale = await self.store.awrite(write)
         except ForbiddenError as exc:
             if not str(exc).startswith("manager:"):
-                ui.notify(str(exc), type="negative")
+                self.show_error(exc)
                 return
             if manager is not None:
                 ui.notify(t("pos.manager_wrong"), type="negative")
@@ -527,7 +544,7 @@ class PosScreen:
             manager_dialog(reason, approve, self.focus_scan)
             return
         except StockyError as exc:
-            ui.notify(str(exc), type="negative")
+            self.show_error(exc)
             return
         self.cart.clear()
         ui.navigate.to(f"/recibo/{sale.id}")
