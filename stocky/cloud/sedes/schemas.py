@@ -12,6 +12,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 # Every caja of the sede receives its config on activation and on every pull: keep it small.
 CONFIG_MAX_BYTES = 16 * 1024
 CONFIG_MAX_DEPTH = 8
+# The point of sale's grid of favourite products (items without a barcode): product ids,
+# in the order the grid shows them.
+MAX_FAVOURITES = 24
 
 
 def _depth(value: Any) -> int:
@@ -28,7 +31,22 @@ def _bounded_config(config: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"is {size} bytes as JSON; at most {CONFIG_MAX_BYTES} are allowed")
     if _depth(config) > CONFIG_MAX_DEPTH:
         raise ValueError(f"nests deeper than {CONFIG_MAX_DEPTH} levels")
+    favourites = config.get("favourites")
+    if favourites is not None:
+        config = {**config, "favourites": _favourites(favourites)}
     return config
+
+
+def _favourites(value: Any) -> list[str]:
+    if not isinstance(value, list) or len(value) > MAX_FAVOURITES:
+        raise ValueError(f"favourites must be a list of at most {MAX_FAVOURITES} product ids")
+    try:
+        ids = [str(uuid.UUID(str(item))) for item in value]
+    except ValueError:
+        raise ValueError("favourites must hold product ids (uuids)") from None
+    if len(set(ids)) != len(ids):
+        raise ValueError("favourites must not repeat a product")
+    return ids
 
 
 SedeConfig = Annotated[dict[str, Any], AfterValidator(_bounded_config)]

@@ -132,8 +132,10 @@ class PaymentDialog:
         self.mixed_box.visible = False
 
     def _build_customer(self) -> None:
-        with ui.expansion(t("pay.customer"), icon="person").classes("w-full").props(
-            'dense data-testid="pay-customer"'
+        with (
+            ui.expansion(t("pay.customer"), icon="person")
+            .classes("w-full")
+            .props('dense data-testid="pay-customer"')
         ):
             with ui.row().classes("w-full no-wrap gap-2"):
                 self.customer_name = ui.input(t("pay.customer_name")).props(

@@ -32,6 +32,7 @@ from stocky.edge.ui.cart import ONE, Cart, CartError, CartLine
 from stocky.edge.ui.errors import show_error
 from stocky.edge.ui.payment import open_payment
 from stocky.edge.ui.pos_dialogs import (
+    ask_weight,
     confirm_quantity,
     confirm_void,
     manager_dialog,
@@ -139,6 +140,14 @@ class PosScreen:
         with ui.row().classes("w-full gap-4 items-start no-wrap"):
             with ui.column().classes("grow gap-3 min-w-0"):
                 self._build_scan()
+                # The sede's favourites (items without a barcode), one scrolling row so the
+                # cart keeps its lines in view; filled by restore().
+                self.favourites_box = (
+                    ui.row()
+                    .classes("w-full gap-2 no-wrap overflow-x-auto")
+                    .props('data-testid="favourites"')
+                )
+                self.favourites_box.visible = False
                 self.lines_box = (
                     ui.column()
                     .classes("w-full gap-1")
@@ -206,14 +215,16 @@ class PosScreen:
 
     async def restore(self) -> None:
         """The open cart from the store, then whatever was scanned before this screen was."""
-        held, parked, self.policy = await self.store.aread(
+        held, parked, self.policy, favourites = await self.store.aread(
             lambda conn: (
                 cart_store.open_cart(conn),
                 len(cart_store.parked_carts(conn)),
                 caja_policy(conn),
+                repo.favourites(conn),
             )
         )
         self.parked_count = parked
+        self._render_favourites(favourites)
         await self._load(held)
         for code in scanner.attach(self):
             self.enqueue(code)
@@ -337,6 +348,28 @@ class PosScreen:
                 left = format_quantity(hit.quantity, hit.unit, self.locale)
                 ui.notify(t("pos.negative_stock", name=hit.name, left=left), type="warning")
         self._changed()
+
+    def _render_favourites(self, hits: list[repo.ProductHit]) -> None:
+        self.favourites_box.clear()
+        self.favourites_box.visible = bool(hits)
+        with self.favourites_box:
+            for hit in hits:
+                with (
+                    ui.button(on_click=lambda h=hit: self.favourite(h))
+                    .props(f'outline no-caps data-testid="favourite-{hit.sku}"')
+                    .classes("shrink-0 min-w-[120px]")
+                ):
+                    with ui.column().classes("gap-0 items-start"):
+                        ui.label(hit.name).classes("text-sm font-semibold leading-tight")
+                        ui.label(self.money(hit.price)).classes("text-xs stocky-num")
+
+    def favourite(self, hit: repo.ProductHit) -> None:
+        """A favourite tapped: one unit, or the weight asked for a product sold by weight."""
+        if hit.unit == "weight":
+            ask_weight(hit.name, self.locale, lambda qty: self.add(hit, qty), self.focus_scan)
+            return
+        self.add(hit)
+        self.focus_scan()
 
     def ticket_discount(self) -> None:
         if self.cart.lines:

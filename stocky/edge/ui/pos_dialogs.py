@@ -14,7 +14,7 @@ from stocky.edge.pos.schemas import ManagerLogin
 from stocky.edge.store.timestamps import from_iso
 from stocky.edge.ui.cart import Cart, CartError
 from stocky.edge.ui.pos_lines import discount_kind
-from stocky.ui.formats import format_quantity, parse_decimal
+from stocky.ui.formats import NumberError, format_quantity, parse_decimal
 from stocky.ui.i18n import t
 
 
@@ -173,6 +173,38 @@ def confirm_quantity(
             )
             ui.button(t("pos.big_quantity_confirm"), on_click=confirm).props(
                 'unelevated color=warning no-caps data-testid="quantity-confirm"'
+            )
+    _gone_on_hide(dialog, on_hide)
+    dialog.open()
+
+
+def ask_weight(
+    name: str, locale: str, on_weight: Callable[[Decimal], None], on_hide: Callable[[], None]
+) -> None:
+    """How much of a weighed product (a favourite has no scale label to read it from)."""
+    with ui.dialog() as dialog, ui.card().classes("p-6 gap-3 w-[400px]"):
+        ui.label(name).classes("text-xl font-bold")
+        weight = ui.input(t("pos.weight_kg")).props(
+            'outlined autofocus inputmode=decimal data-testid="favourite-weight"'
+        )
+
+        def add() -> None:
+            try:
+                qty = parse_decimal(weight.value or "", locale, field=t("pos.weight_kg"))
+            except NumberError as exc:
+                ui.notify(str(exc), type="negative")
+                return
+            if qty <= 0:
+                ui.notify(t("error.positive_number", field=t("pos.weight_kg")), type="negative")
+                return
+            dialog.close()
+            on_weight(qty)
+
+        weight.on("keydown.enter", add)
+        with ui.row().classes("w-full justify-end gap-2 mt-2"):
+            ui.button(t("common.cancel"), on_click=dialog.close).props("flat no-caps")
+            ui.button(t("pos.add"), on_click=add).props(
+                'unelevated no-caps data-testid="favourite-weight-add"'
             )
     _gone_on_hide(dialog, on_hide)
     dialog.open()

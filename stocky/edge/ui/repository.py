@@ -15,6 +15,7 @@ from stocky.core.receipts import parse_receipt
 from stocky.edge.inventory.schemas import InventoryItem, InventoryPage
 from stocky.edge.inventory.service import inventory_page
 from stocky.edge.store.search import product_by_barcode, search_products
+from stocky.edge.store.sede import load_sede_info
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,10 @@ class ProductHit:
     tax_rate: Decimal
     unit: str
     quantity: Decimal
+
+
+# As many as the cloud's sede config accepts (stocky.cloud.sedes.schemas.MAX_FAVOURITES).
+MAX_FAVOURITES = 24
 
 
 def _stock(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[int, int, int | None]]:
@@ -69,6 +74,20 @@ def by_id(conn: sqlite3.Connection, product_id: str) -> ProductHit | None:
     row = conn.execute("SELECT * FROM products WHERE id = ?", (product_id,)).fetchone()
     hits = [] if row is None else _hits(conn, [row])
     return hits[0] if hits else None
+
+
+def favourites(conn: sqlite3.Connection) -> list[ProductHit]:
+    """The sede's favourite products (its config, set in the cloud), in the grid's order;
+    ids the caja does not know (yet) or inactive products are left out."""
+    info = load_sede_info(conn)
+    wanted = [] if info is None else info.config.get("favourites") or []
+    if not isinstance(wanted, list) or not wanted:
+        return []
+    ids = [str(i) for i in wanted][:MAX_FAVOURITES]
+    marks = ", ".join("?" * len(ids))
+    rows = conn.execute(f"SELECT * FROM products WHERE id IN ({marks})", ids).fetchall()
+    order = {pid: i for i, pid in enumerate(ids)}
+    return _hits(conn, sorted(rows, key=lambda r: order[r["id"]]))
 
 
 def suggest(conn: sqlite3.Connection, text: str, limit: int = 8) -> list[ProductHit]:
