@@ -8,14 +8,16 @@ on that machine (tests use it to keep the older, looser behaviour where it is no
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from stocky.core.money import money_to_cents
+from stocky.core.money import AmountError, money_to_cents
 
+log = logging.getLogger(__name__)
 ShiftRequired = Literal["cash", "all", "none"]
 DEFAULTS: dict[str, Any] = {
     # "cash": a sale paid (partly) in cash, or a cash refund, needs an open shift.
@@ -59,26 +61,34 @@ class CajaPolicy:
 def caja_policy(conn: sqlite3.Connection) -> CajaPolicy:
     """The policy in force: the sede's config over this machine's defaults."""
     merged = dict(DEFAULTS)
+    # A value that does not read (a typo in the sede's config, a broken override) falls back
+    # to the default for that rule: selling must never fail on a setting.
     override = os.environ.get("STOCKY_CAJA_POLICY")
     if override:
-        merged.update(json.loads(override))
+        merged.update(_object(override))
     row = conn.execute("SELECT config FROM sede_info WHERE id = 1").fetchone()
     if row is not None:
-        configured = json.loads(row[0]).get("caja_policy")
+        configured = _object(row[0]).get("caja_policy")
         if isinstance(configured, dict):
             merged.update(configured)
-    above = merged.get("return_approval_above")
     required = merged.get("shift_required")
     return CajaPolicy(
         shift_required=required if required in ("cash", "all", "none") else "cash",
-        return_approval_above_cents=None
-        if above is None
-        else money_to_cents(Decimal(str(above)).quantize(Decimal("0.01"))),
+        return_approval_above_cents=_cents(merged.get("return_approval_above")),
         return_approval_whole_ticket=bool(merged.get("return_approval_whole_ticket", True)),
         discount_approval_above_cents=_cents(merged.get("discount_approval_above")),
         discount_approval_above_percent=_decimal(merged.get("discount_approval_above_percent")),
         quantity_confirm_above=_limits(merged.get("quantity_confirm_above")),
     )
+
+
+def _object(text: str) -> dict[str, Any]:
+    try:
+        found = json.loads(text)
+    except ValueError:
+        log.warning("caja policy is not JSON; using the defaults: %.80r", text)
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -93,7 +103,12 @@ def _decimal(value: Any) -> Decimal | None:
 
 def _cents(value: Any) -> int | None:
     found = _decimal(value)
-    return None if found is None else money_to_cents(found.quantize(Decimal("0.01")))
+    if found is None:
+        return None
+    try:
+        return money_to_cents(found.quantize(Decimal("0.01")))
+    except (AmountError, ArithmeticError):
+        return None
 
 
 def _limits(value: Any) -> dict[str, Decimal] | None:
