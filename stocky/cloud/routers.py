@@ -8,6 +8,7 @@ from stocky.cloud.activation.router import router as activation_router
 from stocky.cloud.audit.router import router as audit_router
 from stocky.cloud.auth.router import router as auth_router
 from stocky.cloud.catalog.router import router as catalog_router
+from stocky.cloud.customers.router import router as customers_router
 from stocky.cloud.health.router import router as health_router
 from stocky.cloud.inventory.router import router as inventory_router
 from stocky.cloud.sedes.router import router as sedes_router
@@ -25,6 +26,7 @@ ROUTERS: list[APIRouter] = [
     activation_router,  # identity
     audit_router,  # identity
     catalog_router,
+    customers_router,
     inventory_router,
     transactions_router,
     sync_router,

@@ -31,6 +31,7 @@ INITIAL_TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
 TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
     **INITIAL_TENANT_TABLES,
     "cash_movements": None,  # 0007
+    "customers": (),  # 0010
 }
 
 CURRENT_TENANT_FN = """

@@ -3,6 +3,7 @@
 from stocky.cloud.models.base import Base
 from stocky.cloud.models.cash import CashMovement
 from stocky.cloud.models.catalog import Inventory, Product, ProductBarcode
+from stocky.cloud.models.customers import Customer
 from stocky.cloud.models.movements import Sale, SalePayment, Shift, Transaction, Transfer
 from stocky.cloud.models.records import AuditLog, Change, ServerState, SyncLog, SyncOp
 from stocky.cloud.models.tenancy import (
@@ -20,6 +21,7 @@ __all__ = [
     "Base",
     "CashMovement",
     "Change",
+    "Customer",
     "Device",
     "Inventory",
     "Product",

@@ -1,0 +1,1 @@
+"""/api/customers: who a receipt is made out to."""
