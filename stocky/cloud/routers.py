@@ -11,6 +11,7 @@ from stocky.cloud.catalog.router import router as catalog_router
 from stocky.cloud.customers.router import router as customers_router
 from stocky.cloud.health.router import router as health_router
 from stocky.cloud.inventory.router import router as inventory_router
+from stocky.cloud.sales.router import router as sales_router
 from stocky.cloud.sedes.router import router as sedes_router
 from stocky.cloud.sync.router import router as sync_router
 from stocky.cloud.tenants.router import router as tenants_router
@@ -29,5 +30,6 @@ ROUTERS: list[APIRouter] = [
     customers_router,
     inventory_router,
     transactions_router,
+    sales_router,
     sync_router,
 ]
