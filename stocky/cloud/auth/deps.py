@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stocky.cloud.audit.recorder import AuditContext, attach, clean_address
 from stocky.cloud.auth.keys import KeyRing
 from stocky.cloud.auth.repository import user_standing
-from stocky.cloud.auth.service import authenticate_device_in
+from stocky.cloud.auth.service import authenticate_device_in, device_credential_ids
 from stocky.cloud.auth.tokens import InvalidTokenError, Principal, verify_access_token
 from stocky.cloud.db import set_tenant
 from stocky.cloud.deps import SessionMakerDep
@@ -160,3 +160,33 @@ async def get_current_device(_session: DeviceTenantSession, request: Request) ->
 
 
 CurrentDevice = Annotated[Principal, Depends(get_current_device)]
+
+
+async def get_caller_tenant_session(
+    credentials: BearerDep, request: Request, sessionmaker: SessionMakerDep, keys: KeyRingDep
+) -> AsyncIterator[AsyncSession]:
+    """The request's transaction for a caja's device credential or a user's access token
+    (a route both the cajas and the admin call), scoped to the caller's tenant."""
+    credential = _device_credential(credentials)
+    token = None if device_credential_ids(credential) else get_token(credentials, keys)
+    async with sessionmaker() as session, session.begin():
+        if token is None:
+            principal = await authenticate_device_in(session, credential)
+        else:
+            await set_tenant(session, token.tenant_id)
+            principal = await _as_user_is_now(session, token)
+        request.state.principal = principal
+        attach(session, request_audit_context(request, principal))
+        yield session
+
+
+CallerTenantSession = Annotated[AsyncSession, Depends(get_caller_tenant_session, scope="function")]
+
+
+async def get_current_caller(_session: CallerTenantSession, request: Request) -> Principal:
+    """A caja or a user, as `get_caller_tenant_session` found it."""
+    principal: Principal = request.state.principal
+    return principal
+
+
+CurrentCaller = Annotated[Principal, Depends(get_current_caller)]
