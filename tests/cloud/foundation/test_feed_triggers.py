@@ -140,6 +140,10 @@ def _migrate(database: DatabaseUrls, revision: str) -> None:
 
 
 def test_statement_triggers_write_what_row_triggers_wrote(database: DatabaseUrls) -> None:
+    at_head = _feed_of_script(database)
+    # Compared at 0004 itself: later migrations add columns (devices.caja_number, ...) that
+    # a feed row's data carries and 0003's schema does not have.
+    _migrate(database, "0004")
     per_statement = _feed_of_script(database)
     _migrate(database, "0003")
     per_row = _feed_of_script(database)
@@ -162,4 +166,4 @@ def test_statement_triggers_write_what_row_triggers_wrote(database: DatabaseUrls
     engine = create_owner_engine(database.owner_url)
     assert upgrade(engine, app_role=APP_ROLE, app_password=APP_PASSWORD).up_to_date
     engine.dispose()
-    assert _feed_of_script(database) == per_statement
+    assert _feed_of_script(database) == at_head
