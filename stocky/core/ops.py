@@ -137,6 +137,9 @@ class CustomerPayload(_Part):
 
     name: Annotated[Line, Field(min_length=1, max_length=200)]
     tax_id: Annotated[Line, Field(min_length=1, max_length=40)] | None = None
+    # The customer synced from the cloud that was picked (absent when typed, and in older
+    # payloads); the cloud keeps it on the sale.
+    id: uuid.UUID | None = None
 
 
 class SaleHeader(_Part):

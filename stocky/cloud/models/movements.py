@@ -92,6 +92,9 @@ class Sale(Base):
     # the caja policy's limit (SaleHeader.customer, .discount_approved_by; optional).
     customer_name: Mapped[str | None] = mapped_column(String(200))
     customer_tax_id: Mapped[str | None] = mapped_column(String(40))
+    # The synced customer the caja picked (SaleHeader.customer.id; no foreign key: a sale is
+    # kept as the caja printed it whatever becomes of the customer).
+    customer_id: Mapped[uuid.UUID | None]
     discount_approved_by: Mapped[uuid.UUID | None]
     status: Mapped[str] = mapped_column(String(10), server_default="completed")
     subtotal: Mapped[Money]

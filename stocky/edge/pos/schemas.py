@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -49,6 +50,8 @@ class CustomerIn(Strict):
 
     name: Line = Field(min_length=1, max_length=200)
     tax_id: Line | None = Field(default=None, min_length=1, max_length=40)
+    # The synced customer picked at payment (optional: a typed one has none).
+    id: uuid.UUID | None = None
 
 
 class SaleCreate(Strict):

@@ -236,7 +236,7 @@ def record_sale(
         ],
     }
     if cmd.customer is not None:
-        header["customer"] = cmd.customer.model_dump(exclude_none=True)
+        header["customer"] = cmd.customer.model_dump(mode="json", exclude_none=True)
     if approved_by is not None:
         header["discount_approved_by"] = approved_by
     op_id = record_document(

@@ -333,6 +333,25 @@ ALTER TABLE sales ADD COLUMN taxes TEXT;
 ALTER TABLE sede_info ADD COLUMN business TEXT;
 """
 
+SCHEMA_V7_CUSTOMERS: Final = """
+-- customers (issue 12 item 12): the tenant's customers, pulled from the cloud (read-only
+-- here), searched at payment by name or NIT/CC. A deactivated or deleted one stays out of
+-- the search; sales keep the name and tax id they were printed with.
+CREATE TABLE customers (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    tax_id     TEXT,
+    email      TEXT,
+    phone      TEXT,
+    active     INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    version    INTEGER NOT NULL DEFAULT 1,
+    updated_at TEXT NOT NULL,
+    synced_at  TEXT NOT NULL
+) STRICT;
+CREATE INDEX customers_name ON customers (name COLLATE NOCASE) WHERE active = 1;
+CREATE INDEX customers_tax_id ON customers (tax_id) WHERE active = 1;
+"""
+
 MIGRATIONS: Final[tuple[str, ...]] = (
     SCHEMA_V1,
     SCHEMA_V2_PULL_DEFERRED,
@@ -340,4 +359,5 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     SCHEMA_V4_COUNTER,
     SCHEMA_V5_RECEIPTS,
     SCHEMA_V6_SALE_DETAILS,
+    SCHEMA_V7_CUSTOMERS,
 )

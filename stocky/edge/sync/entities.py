@@ -336,6 +336,44 @@ def _sedes(ctx: Ctx, change: Change) -> Outcome:
     return "applied"
 
 
+def _customers(ctx: Ctx, change: Change) -> Outcome:
+    """Cloud wins (read-only here): a delete or a deactivation takes it out of the search."""
+    if change.op == "delete":
+        ctx.conn.execute(
+            "UPDATE customers SET active = 0, synced_at = ? WHERE id = ?",
+            (ctx.now, change.entity_id),
+        )
+        return "applied"
+    data = _data(change)
+    ctx.conn.execute(
+        """
+        INSERT INTO customers (id, name, tax_id, email, phone, active, version, updated_at,
+                               synced_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, tax_id = excluded.tax_id,
+            email = excluded.email, phone = excluded.phone, active = excluded.active,
+            version = excluded.version, updated_at = excluded.updated_at,
+            synced_at = excluded.synced_at
+        """,
+        (
+            str(data["id"]),
+            str(data["name"]),
+            data.get("tax_id"),
+            data.get("email"),
+            data.get("phone"),
+            int(bool(data.get("active", True))),
+            int(data.get("version") or 1),
+            _ts(data.get("updated_at") or ctx.now),
+            ctx.now,
+        ),
+    )
+    return "applied"
+
+
+def _blamed_customers(ctx: Ctx, change: Change) -> Outcome:
+    return _blamed(change, _customers, ctx, change)
+
+
 def thresholds(data: dict[str, Any]) -> tuple[int, int | None]:
     low = data.get("min_stock")
     high = data.get("max_stock")
@@ -491,6 +529,7 @@ HANDLERS: dict[str, Callable[[Ctx, Change], Outcome]] = {
     "product_barcodes": _barcodes,
     "users": _users,
     "sedes": _sedes,
+    "customers": _blamed_customers,
     "inventory": _one(_inventory_run),
     "transactions": _one(_transactions_run),
 }

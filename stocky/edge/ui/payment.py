@@ -7,6 +7,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from nicegui import ui
 
+from stocky.edge.pos.customers import CustomerHit
 from stocky.edge.pos.schemas import CustomerIn
 from stocky.edge.ui.shift_guard import refuse_without_shift
 from stocky.ui.formats import NumberError, format_money, format_number, parse_decimal
@@ -14,6 +15,8 @@ from stocky.ui.i18n import t
 
 # The amounts per method, and the customer to print on the receipt (optional).
 Pay = Callable[[dict[str, Decimal], CustomerIn | None], Awaitable[None]]
+# The customers synced from the cloud that match what was typed (name or NIT/CC).
+FindCustomers = Callable[[str], Awaitable[list[CustomerHit]]]
 METHODS = ("cash", "card", "transfer")
 
 
@@ -38,9 +41,15 @@ def quick_cash_amounts(total: Decimal, currency: str) -> list[Decimal]:
     return out
 
 
-def open_payment(total: Decimal, currency: str, locale: str, on_pay: Pay) -> ui.dialog:
+def open_payment(
+    total: Decimal,
+    currency: str,
+    locale: str,
+    on_pay: Pay,
+    find_customers: FindCustomers | None = None,
+) -> ui.dialog:
     """Open the payment dialog for `total`; on_pay gets the amounts per method on confirm."""
-    return PaymentDialog(total, currency, locale, on_pay).open()
+    return PaymentDialog(total, currency, locale, on_pay, find_customers).open()
 
 
 class PaymentDialog:
@@ -56,11 +65,22 @@ class PaymentDialog:
     confirm: ui.button
     customer_name: ui.input
     customer_tax_id: ui.input
+    customer_search: ui.input
+    customer_hits: ui.column
 
-    def __init__(self, total: Decimal, currency: str, locale: str, on_pay: Pay) -> None:
+    def __init__(
+        self,
+        total: Decimal,
+        currency: str,
+        locale: str,
+        on_pay: Pay,
+        find_customers: FindCustomers | None = None,
+    ) -> None:
         self.total, self.currency, self.locale, self.on_pay = total, currency, locale, on_pay
+        self.find_customers = find_customers
         self.paid: dict[str, Decimal] = {}
         self.problem = ""
+        self.picked: CustomerHit | None = None
 
     def money(self, value: Decimal) -> str:
         return format_money(value, self.currency, self.locale)
@@ -137,6 +157,8 @@ class PaymentDialog:
             .classes("w-full")
             .props('dense data-testid="pay-customer"')
         ):
+            if self.find_customers is not None:
+                self._build_customer_search()
             with ui.row().classes("w-full no-wrap gap-2"):
                 self.customer_name = ui.input(t("pay.customer_name")).props(
                     'outlined dense maxlength=200 data-testid="customer-name"'
@@ -146,6 +168,38 @@ class PaymentDialog:
                     'outlined dense maxlength=40 data-testid="customer-tax-id"'
                 )
 
+    def _build_customer_search(self) -> None:
+        self.customer_search = (
+            ui.input(t("pay.customer_search"))
+            .props('outlined dense clearable maxlength=200 data-testid="customer-search"')
+            .classes("w-full")
+        )
+        self.customer_search.on_value_change(self._search_customers)
+        self.customer_hits = ui.column().classes("w-full gap-1")
+
+    async def _search_customers(self) -> None:
+        assert self.find_customers is not None
+        typed = self.customer_search.value or ""
+        hits = await self.find_customers(typed) if typed.strip() else []
+        if (self.customer_search.value or "") != typed:
+            return  # typed on while this search ran: the newer search shows its own hits
+        self.customer_hits.clear()
+        with self.customer_hits:
+            if typed.strip() and not hits:
+                ui.label(t("pay.customer_none")).classes("text-sm text-grey-7")
+            for hit in hits:
+                label = hit.name if hit.tax_id is None else f"{hit.name} · {hit.tax_id}"
+                ui.button(label, on_click=lambda h=hit: self.pick_customer(h)).props(
+                    'flat dense no-caps align=left data-testid="customer-hit"'
+                ).classes("w-full")
+
+    def pick_customer(self, hit: CustomerHit) -> None:
+        """Fill name and NIT/CC from a synced customer (they stay editable)."""
+        self.picked = hit
+        self.customer_name.set_value(hit.name)
+        self.customer_tax_id.set_value(hit.tax_id or "")
+        self.customer_hits.clear()
+
     def customer(self) -> CustomerIn | None:
         """The customer typed, None if none; a NIT/CC alone asks for the name (ValueError)."""
         name = " ".join((self.customer_name.value or "").split())
@@ -154,7 +208,12 @@ class PaymentDialog:
             return None
         if not name:
             raise ValueError(t("pay.customer_needs_name"))
-        return CustomerIn(name=name, tax_id=tax_id or None)
+        picked = self.picked
+        # The picked customer's id travels only while the receipt names that customer.
+        same = picked is not None and (picked.name, picked.tax_id or "") == (name, tax_id)
+        return CustomerIn(
+            name=name, tax_id=tax_id or None, id=picked.id if same and picked else None
+        )
 
     def _build_buttons(self) -> None:
         with ui.row().classes("w-full justify-end gap-2"):

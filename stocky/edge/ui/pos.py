@@ -20,6 +20,7 @@ from stocky.core.money import cents_to_money
 from stocky.edge.auth.session import LocalUser
 from stocky.edge.errors import ForbiddenError, StockyError
 from stocky.edge.pos import cart_store
+from stocky.edge.pos.customers import CustomerHit, search_customers
 from stocky.edge.pos.router import approver
 from stocky.edge.pos.schemas import CustomerIn, ManagerLogin, SaleOut
 from stocky.edge.pos.service import record_sale
@@ -541,8 +542,18 @@ class PosScreen:
     def pay(self) -> None:
         if self.cart.lines and not self._dialog_open() and not self.codes:
             self.dialogs[:] = [
-                open_payment(self.cart.total, self.currency, self.locale, self.record)
+                open_payment(
+                    self.cart.total,
+                    self.currency,
+                    self.locale,
+                    self.record,
+                    find_customers=self.find_customers,
+                )
             ]
+
+    async def find_customers(self, typed: str) -> list[CustomerHit]:
+        """The synced customers matching what was typed at payment (name or NIT/CC)."""
+        return await self.store.aread(lambda conn: search_customers(conn, typed))
 
     async def record(
         self,

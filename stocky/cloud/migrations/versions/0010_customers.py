@@ -2,7 +2,9 @@
 
 The tenant's customers (name, NIT/CC, optional email and phone), unique by tax id within a
 tenant when one is given. Tenant-wide in the change feed (every sede's cajas pull them),
-with the statement-level feed triggers of 0004. Not in the checksummed sync scope.
+with the statement-level feed triggers of 0004. Not in the checksummed sync scope. A sale
+keeps the id of the customer picked at the caja (sales.customer_id, no foreign key: the
+sale stands as printed).
 
 Revision ID: 0010
 Revises: 0009
@@ -71,8 +73,10 @@ def upgrade() -> None:
     op.create_index("ix_customers_tenant_id_name", "customers", ["tenant_id", "name"], unique=False)
     for statement in [*rls_statements("customers"), *FEED_TRIGGERS]:
         op.execute(statement)
+    op.add_column("sales", sa.Column("customer_id", sa.UUID(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("sales", "customer_id")
     op.drop_index("ix_customers_tenant_id_name", table_name="customers")
     op.drop_table("customers")
