@@ -20,7 +20,9 @@ def next_number(conn: sqlite3.Connection) -> int:
     """This caja's next receipt number: gap-free, one sequence whatever the prefix (the
     readable number, C01-000042, is the caja's prefix + this: stocky.core.receipts)."""
     # Safe without a counter row: every write runs on the store's single writer.
-    return int(conn.execute("SELECT coalesce(max(number), 0) + 1 FROM sales").fetchone()[0])
+    # Another caja's sale, fetched for a return (origin 'cloud'), is not in this sequence.
+    row = conn.execute("SELECT coalesce(max(number), 0) + 1 FROM sales WHERE origin = 'local'")
+    return int(row.fetchone()[0])
 
 
 def receipt_prefix(conn: sqlite3.Connection) -> str | None:
@@ -146,7 +148,7 @@ def period_totals(
         SELECT count(*) AS n, coalesce(sum(subtotal_cents), 0) AS subtotal,
                coalesce(sum(discount_cents), 0) AS discount, coalesce(sum(tax_cents), 0) AS tax,
                coalesce(sum(total_cents), 0) AS total, coalesce(sum(change_cents), 0) AS change
-        FROM sales AS s WHERE {sale_filter} AND s.status <> 'voided'
+        FROM sales AS s WHERE {sale_filter} AND s.status <> 'voided' AND s.origin = 'local'
         """,
         params,
     ).fetchone()
@@ -154,7 +156,7 @@ def period_totals(
         f"""
         SELECT p.method, sum(p.amount_cents) FROM sale_payments AS p
         JOIN sales AS s ON s.id = p.sale_id
-        WHERE {sale_filter} AND s.status <> 'voided' AND p.amount_cents > 0
+        WHERE {sale_filter} AND s.status <> 'voided' AND s.origin = 'local' AND p.amount_cents > 0
         GROUP BY p.method
         """,
         params,

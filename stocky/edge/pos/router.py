@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query
 from stocky.cloud.auth.tokens import ROLE_RANK
 from stocky.edge.api.deps import CurrentUser, StoreDep
 from stocky.edge.auth.session import LocalUser, check_password
-from stocky.edge.errors import ForbiddenError
-from stocky.edge.pos import history, service
+from stocky.edge.errors import ForbiddenError, NotFoundError
+from stocky.edge.pos import history, imported, service
 from stocky.edge.pos.schemas import (
     DaySummary,
     ManagerLogin,
@@ -56,6 +56,21 @@ async def list_sales(
         start, end = await store.aread(lambda conn: service.day_bounds(conn, date))
     query = history.TicketQuery(text=q, start=start, end=end, limit=limit, offset=offset)
     return await store.aread(lambda conn: history.find_tickets(conn, query))
+
+
+@router.get("/sales/lookup")
+async def lookup_sale(
+    user: CurrentUser,
+    store: StoreDep,
+    receipt: str = Query(min_length=1, max_length=40, description="42, #42 or C01-000042"),
+) -> SaleOut:
+    """A sale by its printed number: this caja's, else (online) another caja's of the sede,
+    fetched from the cloud and kept here so it can be returned (503 if offline)."""
+    sale_id = await imported.find_sale(store, receipt)
+    if sale_id is None:
+        raise NotFoundError(f"receipt: no sale {receipt} in this sede", field="receipt")
+    found = sale_id
+    return await store.aread(lambda conn: service.load_sale(conn, found))
 
 
 @router.get("/sales/{sale_id}")

@@ -352,6 +352,64 @@ CREATE INDEX customers_name ON customers (name COLLATE NOCASE) WHERE active = 1;
 CREATE INDEX customers_tax_id ON customers (tax_id) WHERE active = 1;
 """
 
+SCHEMA_V8_SALES_ELSEWHERE: Final = """
+-- sales of other cajas (issue 12 item 6): a ticket sold at another caja of the sede is
+-- fetched from the cloud to take it back here (origin 'cloud', with its device). Receipt
+-- numbers are unique per caja, not per file, so `number` loses its UNIQUE (kept for this
+-- caja's own sales by an index). SQLite cannot drop a constraint: both tables are rebuilt;
+-- sale_payments first, since dropping `sales` with foreign keys on would cascade into it.
+CREATE TABLE sales_v8 (
+    id             TEXT PRIMARY KEY,
+    number         INTEGER NOT NULL CHECK (number > 0),
+    user_id        TEXT NOT NULL,
+    shift_id       TEXT REFERENCES shifts (id),
+    subtotal_cents INTEGER NOT NULL,
+    discount_cents INTEGER NOT NULL DEFAULT 0,
+    tax_cents      INTEGER NOT NULL DEFAULT 0,
+    total_cents    INTEGER NOT NULL,
+    paid_cents     INTEGER NOT NULL,
+    change_cents   INTEGER NOT NULL DEFAULT 0 CHECK (change_cents >= 0),
+    client_ts      TEXT NOT NULL,
+    status         TEXT NOT NULL DEFAULT 'completed'
+                   CHECK (status IN ('completed', 'partially_returned', 'returned', 'voided')),
+    receipt_prefix TEXT,
+    customer_name  TEXT,
+    customer_tax_id TEXT,
+    discount_approved_by TEXT,
+    taxes          TEXT,
+    origin         TEXT NOT NULL DEFAULT 'local' CHECK (origin IN ('local', 'cloud')),
+    device_id      TEXT,
+    CHECK ((origin = 'local') = (device_id IS NULL))
+) STRICT;
+INSERT INTO sales_v8 (id, number, user_id, shift_id, subtotal_cents, discount_cents, tax_cents,
+    total_cents, paid_cents, change_cents, client_ts, status, receipt_prefix, customer_name,
+    customer_tax_id, discount_approved_by, taxes)
+SELECT id, number, user_id, shift_id, subtotal_cents, discount_cents, tax_cents, total_cents,
+    paid_cents, change_cents, client_ts, status, receipt_prefix, customer_name,
+    customer_tax_id, discount_approved_by, taxes FROM sales;
+CREATE TABLE sale_payments_v8 (
+    id           TEXT PRIMARY KEY,
+    sale_id      TEXT NOT NULL REFERENCES sales_v8 (id) ON DELETE CASCADE,
+    method       TEXT NOT NULL CHECK (method IN ('cash', 'card', 'transfer')),
+    amount_cents INTEGER NOT NULL,
+    return_id    TEXT,
+    shift_id     TEXT REFERENCES shifts (id)
+) STRICT;
+INSERT INTO sale_payments_v8 (id, sale_id, method, amount_cents, return_id, shift_id)
+SELECT id, sale_id, method, amount_cents, return_id, shift_id FROM sale_payments;
+DROP TABLE sale_payments;
+DROP TABLE sales;
+ALTER TABLE sales_v8 RENAME TO sales;
+ALTER TABLE sale_payments_v8 RENAME TO sale_payments;
+CREATE UNIQUE INDEX sales_number ON sales (number) WHERE origin = 'local';
+CREATE INDEX sales_shift ON sales (shift_id);
+CREATE INDEX sales_client_ts ON sales (client_ts);
+CREATE INDEX sales_receipt ON sales (receipt_prefix, number);
+CREATE INDEX sale_payments_sale ON sale_payments (sale_id);
+CREATE INDEX sale_payments_return ON sale_payments (return_id) WHERE return_id IS NOT NULL;
+CREATE INDEX sale_payments_shift ON sale_payments (shift_id) WHERE shift_id IS NOT NULL;
+"""
+
 MIGRATIONS: Final[tuple[str, ...]] = (
     SCHEMA_V1,
     SCHEMA_V2_PULL_DEFERRED,
@@ -360,4 +418,5 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     SCHEMA_V5_RECEIPTS,
     SCHEMA_V6_SALE_DETAILS,
     SCHEMA_V7_CUSTOMERS,
+    SCHEMA_V8_SALES_ELSEWHERE,
 )

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
+from stocky.core.sale_lookup import SaleLookup
 from stocky.core.sync import (
     PingOut,
     PullRequest,
@@ -110,6 +111,23 @@ class CloudClient:
 
     async def ping(self, body: BaseModel) -> PingOut:
         return await self._post("/api/sync/ping", body, PingOut, self.timeouts.ping)
+
+    async def lookup_sale(self, receipt: str, seconds: float = 4.0) -> SaleLookup | None:
+        """A sale of this caja's sede by its printed number (C01-000042), as the cloud holds
+        it, or None if the sede has no such sale. Short: a person waits at the counter."""
+        path = "/api/sales/lookup"
+        try:
+            async with asyncio.timeout(seconds):
+                response = await self._http.get(
+                    path, params={"receipt": receipt}, timeout=self._timeout(seconds)
+                )
+        except TimeoutError as exc:
+            raise CloudUnavailableError(f"{path}: no answer within {seconds:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise CloudUnavailableError(f"{path}: {type(exc).__name__}: {exc}") from exc
+        if response.status_code in (404, 422):
+            return None
+        return SaleLookup.model_validate(self._decode(path, response))
 
     async def jwks(self) -> dict[str, Any]:
         """The cloud's public signing keys (GET /api/auth/jwks)."""

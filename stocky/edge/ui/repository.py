@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from stocky.core.money import cents_to_money, milli_to_quantity
-from stocky.core.receipts import parse_receipt
 from stocky.edge.inventory.schemas import InventoryItem, InventoryPage
 from stocky.edge.inventory.service import inventory_page
+from stocky.edge.pos.imported import local_sale_id
 from stocky.edge.store.search import product_by_barcode, search_products
 from stocky.edge.store.sede import load_sede_info
 
@@ -124,24 +124,14 @@ def stock_page(
 
 
 def sale_id_by_number(conn: sqlite3.Connection, number: int) -> str | None:
-    row = conn.execute("SELECT id FROM sales WHERE number = ?", (number,)).fetchone()
-    return None if row is None else str(row[0])
+    """This caja's own sale of a bare receipt number."""
+    return local_sale_id(conn, str(number))
 
 
 def sale_id_by_receipt(conn: sqlite3.Connection, text: str) -> str | None:
-    """The sale of a receipt number as a person types it: "42", "#42", "C01-000042"."""
-    typed = text.strip().lstrip("#").strip()
-    if typed.isdigit() and len(typed) <= 18:
-        return sale_id_by_number(conn, int(typed))
-    readable = parse_receipt(typed)
-    if readable is None:
-        return None
-    prefix, number = readable
-    row = conn.execute(
-        "SELECT id FROM sales WHERE number = ? AND coalesce(receipt_prefix, ?) = ?",
-        (number, prefix, prefix),
-    ).fetchone()
-    return None if row is None else str(row[0])
+    """The sale held here of a receipt number as a person types it: "42", "#42", "C01-000042"
+    (another caja's ticket only once fetched from the cloud: stocky.edge.pos.imported)."""
+    return local_sale_id(conn, text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,11 @@ from pydantic import ValidationError
 
 from stocky.edge.auth.session import LocalUser
 from stocky.edge.errors import ForbiddenError, StockyError
+from stocky.edge.pos.imported import CloudLookupUnavailableError, find_sale
 from stocky.edge.pos.router import approver
 from stocky.edge.pos.schemas import ManagerLogin, ReturnCreate, ReturnLineIn, SaleOut
 from stocky.edge.pos.service import load_sale, record_return
 from stocky.edge.store.timestamps import utc_now
-from stocky.edge.ui import repository as repo
 from stocky.edge.ui.errors import error_text, needs_manager, show_error
 from stocky.edge.ui.history import RETURN_HANDOFF
 from stocky.edge.ui.refund_preview import RefundPreview, refund_preview
@@ -114,7 +114,12 @@ class ReturnScreen:
         text = (self.number.value or "").strip()
         self.box.clear()
         self.form = None
-        sale_id = await self.store.aread(lambda conn: repo.sale_id_by_receipt(conn, text))
+        try:
+            # Not a ticket of this caja: another caja of the sede may have sold it (the cloud).
+            sale_id = await find_sale(self.store, text)
+        except CloudLookupUnavailableError:
+            ui.notify(t("returns.offline"), type="warning")
+            return
         if sale_id is None:
             ui.notify(t("returns.not_found", number=text), type="warning")
             return
