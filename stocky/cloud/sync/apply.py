@@ -1,4 +1,5 @@
-"""Applying one pushed operation to the cloud's tables, by kind.
+"""Applying one pushed operation to the cloud's tables, by kind (stock documents here, the
+other kinds in stocky.cloud.sync.kinds).
 
 Each function runs inside the push's savepoint for that op, on a payload already parsed by
 its stocky.core.ops model. It raises OpRejectedError for an op that can never apply and
@@ -13,13 +14,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Table, insert, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,27 +31,29 @@ from stocky.cloud.inventory.service import (
     write_movements,
 )
 from stocky.cloud.models import (
-    AuditLog,
-    CashMovement,
-    Inventory,
-    Product,
     Sale,
     SalePayment,
-    Shift,
 )
 from stocky.cloud.sync import repository
+from stocky.cloud.sync.context import (
+    Applied,
+    OpContext,
+    OpRejectedError,
+    data_error_reason,
+    typed,
+)
+from stocky.cloud.sync.kinds import (
+    apply_cash_movement,
+    apply_product,
+    apply_sale_void,
+    apply_shift_close,
+    apply_shift_open,
+    apply_thresholds,
+)
 from stocky.cloud.sync.returns import OpDeferredError, check_returns
 from stocky.core.ops import (
-    CashMovementPayload,
-    OpPayload,
-    ProductPayload,
-    SaleVoidPayload,
-    ShiftClosePayload,
-    ShiftOpenPayload,
-    ThresholdsPayload,
     TransactionDocument,
 )
-from stocky.core.sync import Operation
 
 # Core statements: a run's rows go as one JSON parameter (see rows_from_json).
 SALES = cast(Table, Sale.__table__)
@@ -90,52 +90,6 @@ _CUSTOM_PLANS = text(
     "set_config('plan_cache_mode', 'force_custom_plan', true)"
 )
 _PLAN_CACHE_MODE = text("SELECT set_config('plan_cache_mode', :mode, true)")
-
-
-class OpRejectedError(Exception):
-    """The op can never apply; the reason is recorded and shown at the caja."""
-
-
-# SQLSTATE classes of a value or a row the database refuses: 22 data exception (out of
-# range, invalid text, string too long), 23 integrity constraint violation.
-DATA_ERROR_CLASSES = ("22", "23")
-
-
-def data_error_reason(exc: DBAPIError) -> str | None:
-    """Why the database refused the op's data, or None for any other (transient) failure."""
-    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
-    if not sqlstate.startswith(DATA_ERROR_CLASSES):
-        return None
-    detail = str(exc.orig).splitlines()[0] if exc.orig else "refused"
-    return f"refused by the database: {detail}"
-
-
-@dataclass(frozen=True)
-class OpContext:
-    tenant_id: uuid.UUID
-    sede_id: uuid.UUID
-    device_id: uuid.UUID
-    op: Operation
-    server_ts: datetime
-    payload: OpPayload
-    # The caja's clock minus the cloud's, when it is too far off to trust: its times are
-    # stored corrected by it (the op's payload keeps the original).
-    clock_correction: timedelta | None = None
-
-    def corrected(self, ts: datetime) -> datetime:
-        return ts if self.clock_correction is None else ts - self.clock_correction
-
-
-@dataclass
-class Applied:
-    status: str = "applied"
-    server_version: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def typed(ctx: OpContext, model: type[OpPayload]) -> Any:
-    assert isinstance(ctx.payload, model), f"{ctx.op.kind} parsed as {type(ctx.payload)}"
-    return ctx.payload
 
 
 async def _known_products(
@@ -359,240 +313,6 @@ async def _write_together(
         return False
     await savepoint.commit()
     return True
-
-
-async def apply_thresholds(session: AsyncSession, ctx: OpContext) -> Applied:
-    body: ThresholdsPayload = typed(ctx, ThresholdsPayload)
-    if not await _known_products(session, ctx.tenant_id, {body.product_id}):
-        raise OpRejectedError(f"unknown product {body.product_id}")
-    stmt = pg_insert(Inventory).values(
-        tenant_id=ctx.tenant_id,
-        sede_id=ctx.sede_id,
-        product_id=body.product_id,
-        min_stock=body.min,
-        max_stock=body.max,
-    )
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[Inventory.tenant_id, Inventory.sede_id, Inventory.product_id],
-        set_={
-            "min_stock": body.min,
-            "max_stock": body.max,
-            "version": Inventory.version + 1,
-            "updated_at": func.now(),
-        },
-    ).returning(Inventory.version)
-    version = (await session.execute(upsert)).scalar_one()
-    return Applied(server_version=version)
-
-
-async def apply_shift_open(session: AsyncSession, ctx: OpContext) -> Applied:
-    body: ShiftOpenPayload = typed(ctx, ShiftOpenPayload)
-    await session.execute(
-        pg_insert(Shift)
-        .values(
-            tenant_id=ctx.tenant_id,
-            id=body.id,
-            sede_id=ctx.sede_id,
-            device_id=ctx.device_id,
-            user_id=body.user_id,
-            opening_float=body.opening_float,
-            opened_at=ctx.corrected(body.opened_at),
-        )
-        .on_conflict_do_nothing()
-    )
-    return Applied()
-
-
-async def apply_shift_close(session: AsyncSession, ctx: OpContext) -> Applied:
-    """Close an open shift of this caja's sede, once."""
-    body: ShiftClosePayload = typed(ctx, ShiftClosePayload)
-    report = body.z_report
-    result = await session.execute(
-        update(Shift)
-        .where(
-            Shift.tenant_id == ctx.tenant_id,
-            Shift.sede_id == ctx.sede_id,
-            Shift.id == body.id,
-            Shift.status == "open",
-        )
-        .values(
-            status="closed",
-            closed_at=ctx.corrected(report.closed_at or ctx.op.client_ts),
-            counted_cash=report.counted_cash,
-            expected_cash=report.expected_cash,
-            z_report={
-                **report.model_dump(mode="json"),
-                "cloud_check": await _reconcile(session, ctx, body.id, report),
-            },
-        )
-    )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        status = (
-            await session.execute(
-                select(Shift.status).where(
-                    Shift.tenant_id == ctx.tenant_id,
-                    Shift.sede_id == ctx.sede_id,
-                    Shift.id == body.id,
-                )
-            )
-        ).scalar_one_or_none()
-        if status == "closed":
-            raise OpRejectedError(f"shift {body.id} is already closed")
-        raise OpRejectedError(f"shift {body.id} was never opened at this sede in the cloud")
-    return Applied()
-
-
-async def _reconcile(
-    session: AsyncSession, ctx: OpContext, shift_id: uuid.UUID, report: Any
-) -> dict[str, Any]:
-    """What the cloud received for this shift against what its Z report says, and the gap.
-
-    Cash from sales (cash payments - change) and cash put in / taken out of the drawer; a
-    gap means ops the cloud does not hold (yet) or a report that does not add up.
-    """
-    sales = (
-        await session.execute(
-            select(
-                func.coalesce(func.sum(SalePayment.amount), 0),
-            )
-            .select_from(SalePayment)
-            .join(
-                Sale, (Sale.tenant_id == SalePayment.tenant_id) & (Sale.id == SalePayment.sale_id)
-            )
-            .where(
-                Sale.tenant_id == ctx.tenant_id,
-                Sale.shift_id == shift_id,
-                SalePayment.method == "cash",
-            )
-        )
-    ).scalar_one()
-    change = (
-        await session.execute(
-            select(func.coalesce(func.sum(Sale.change), 0)).where(
-                Sale.tenant_id == ctx.tenant_id, Sale.shift_id == shift_id
-            )
-        )
-    ).scalar_one()
-    moved = dict(
-        (
-            await session.execute(
-                select(CashMovement.type, func.sum(CashMovement.amount))
-                .where(CashMovement.tenant_id == ctx.tenant_id, CashMovement.shift_id == shift_id)
-                .group_by(CashMovement.type)
-            )
-        ).all()
-    )
-    cloud = {
-        "cash_in": Decimal(sales) - Decimal(change),
-        "paid_in": Decimal(moved.get("in", 0)),
-        "paid_out": Decimal(moved.get("out", 0)),
-    }
-    extra = report.model_extra or {}
-    gaps = {
-        key: str(Decimal(str(extra.get(key, "0"))) - value)
-        for key, value in cloud.items()
-        if Decimal(str(extra.get(key, "0"))) != value
-    }
-    return {"received": {k: str(v) for k, v in cloud.items()}, "gaps": gaps, "ok": not gaps}
-
-
-async def apply_cash_movement(session: AsyncSession, ctx: OpContext) -> Applied:
-    """Cash in / out of a shift this caja's sede holds; insert-if-absent by id."""
-    body: CashMovementPayload = typed(ctx, CashMovementPayload)
-    shift = (
-        await session.execute(
-            select(Shift.status).where(
-                Shift.tenant_id == ctx.tenant_id,
-                Shift.sede_id == ctx.sede_id,
-                Shift.id == body.shift_id,
-            )
-        )
-    ).scalar_one_or_none()
-    if shift is None:
-        raise OpRejectedError(f"shift {body.shift_id} was never opened at this sede in the cloud")
-    result = await session.execute(
-        pg_insert(CashMovement)
-        .values(
-            tenant_id=ctx.tenant_id,
-            id=body.id,
-            sede_id=ctx.sede_id,
-            device_id=ctx.device_id,
-            shift_id=body.shift_id,
-            user_id=body.user_id,
-            type=body.type,
-            amount=body.amount,
-            reason=body.reason,
-            op_id=ctx.op.op_id,
-            client_timestamp=ctx.corrected(body.client_ts),
-        )
-        .on_conflict_do_nothing()
-        .returning(CashMovement.op_id)
-    )
-    if result.scalar_one_or_none() is None:
-        raise OpRejectedError(f"cash movement {body.id} was already recorded by another operation")
-    return Applied()
-
-
-async def apply_sale_void(session: AsyncSession, ctx: OpContext) -> Applied:
-    """A sale cancelled at the counter: no stock or money moved, so it lands in the audit log
-    only (once: the row's id is the void's id)."""
-    body: SaleVoidPayload = typed(ctx, SaleVoidPayload)
-    await session.execute(
-        pg_insert(AuditLog)
-        .values(
-            tenant_id=ctx.tenant_id,
-            id=body.id,
-            user_id=body.user_id,
-            device_id=ctx.device_id,
-            action="sale.void",
-            entity_type="sale",
-            entity_id=str(body.id),
-            after_data=body.model_dump(mode="json"),
-            extra={
-                "sede_id": str(ctx.sede_id),
-                "op_id": str(ctx.op.op_id),
-                "voided_at": ctx.corrected(body.voided_at).isoformat(),
-            },
-        )
-        .on_conflict_do_nothing()
-    )
-    return Applied()
-
-
-async def apply_product(session: AsyncSession, ctx: OpContext) -> Applied:
-    """Versioned: equal base_version applies (version+1); stale is a conflict, cloud wins."""
-    body: ProductPayload = typed(ctx, ProductPayload)
-    current = (
-        await session.execute(
-            select(Product)
-            .where(Product.tenant_id == ctx.tenant_id, Product.id == body.id)
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
-    values = body.model_dump(exclude={"id"})
-    if current is None:
-        if ctx.op.base_version not in (None, 0):
-            raise OpRejectedError(f"product {body.id} does not exist in the cloud")
-        await session.execute(
-            insert(Product).values(tenant_id=ctx.tenant_id, id=body.id, version=1, **values)
-        )
-        return Applied(server_version=1)
-    if ctx.op.base_version != current.version:
-        return Applied(
-            status="conflict",
-            server_version=current.version,
-            extra={
-                "reason": f"edited from version {ctx.op.base_version}, cloud has "
-                f"{current.version}: the cloud's product stands"
-            },
-        )
-    version = current.version + 1
-    await session.execute(
-        update(Product)
-        .where(Product.tenant_id == ctx.tenant_id, Product.id == body.id)
-        .values(**values, version=version, last_modified_at=func.now())
-    )
-    return Applied(server_version=version)
 
 
 APPLIERS: dict[str, Callable[[AsyncSession, OpContext], Awaitable[Applied]]] = {

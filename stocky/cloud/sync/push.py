@@ -27,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.models import Device, Sede, SyncLog
 from stocky.cloud.sync import repository
-from stocky.cloud.sync.apply import Applied, OpContext, apply_in_savepoint, apply_transactions
+from stocky.cloud.sync.apply import apply_in_savepoint, apply_transactions
+from stocky.cloud.sync.context import Applied, OpContext
 from stocky.core.ids import new_id
 from stocky.core.ops import OpPayload, OpPayloadError, parse_payload
 from stocky.core.sync import Operation, OpResult, PushRequest, PushResponse
