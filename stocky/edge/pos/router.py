@@ -11,7 +11,7 @@ from stocky.cloud.auth.tokens import ROLE_RANK
 from stocky.edge.api.deps import CurrentUser, StoreDep
 from stocky.edge.auth.session import LocalUser, check_password
 from stocky.edge.errors import ForbiddenError, NotFoundError
-from stocky.edge.pos import history, imported, service
+from stocky.edge.pos import history, imported, returns, service
 from stocky.edge.pos.schemas import (
     DaySummary,
     ManagerLogin,
@@ -82,7 +82,7 @@ async def get_sale(sale_id: str, user: CurrentUser, store: StoreDep) -> SaleOut:
 async def create_return(body: ReturnCreate, user: CurrentUser, store: StoreDep) -> ReturnOut:
     approved_by = await approver(store, user, body.manager)
     return await store.awrite(
-        lambda conn: service.record_return(
+        lambda conn: returns.record_return(
             conn, body, user_id=user.id, now=utc_now(), approved_by=approved_by
         )
     )

@@ -1,6 +1,6 @@
 """What a return would refund, and how, before it is recorded (read-only, on a reader).
 
-It uses the pos service's own share and split rules (`_share`, `_refund_split`) so that the
+It uses the pos service's own share and split rules (`share_cents`, `refund_split`) so that the
 figures the cashier confirms are the ones `record_return` will write.
 """
 
@@ -14,7 +14,8 @@ from stocky.core.money import cents_to_money, quantity_to_milli
 from stocky.edge.errors import StockyError
 from stocky.edge.pos import repository as pos_repo
 from stocky.edge.pos.repository import gross_cents
-from stocky.edge.pos.service import _refund_split, _share
+from stocky.edge.pos.returns import refund_split
+from stocky.edge.pos.service import share_cents
 from stocky.edge.shifts.policy import caja_policy
 
 
@@ -43,7 +44,7 @@ def refund_preview(
         qty = min(quantity_to_milli(picks.get(line["id"], Decimal(0))), sold - before)
         qty = max(qty, 0)
         net = gross_cents(line["unit_price_cents"], sold) - line["discount_cents"]
-        total += _share(net, before + qty, sold) - _share(net, before, sold)
+        total += share_cents(net, before + qty, sold) - share_cents(net, before, sold)
         all_back = all_back and before + qty >= sold
         none_before = none_before and before == 0
     policy = caja_policy(conn)
@@ -56,7 +57,7 @@ def refund_preview(
     elif all_back and none_before and policy.return_approval_whole_ticket:
         approval = "whole"
     try:
-        split = _refund_split(conn, sale, total, method)
+        split = refund_split(conn, sale, total, method)
     except StockyError as exc:
         return RefundPreview(cents_to_money(total), [], approval, exc)
     return RefundPreview(

@@ -15,8 +15,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from stocky.edge.errors import ConflictError
 from stocky.edge.inventory.schemas import AdjustmentCreate, EntryCreate, ThresholdsIn
 from stocky.edge.inventory.service import record_adjustment, record_entry, set_thresholds
+from stocky.edge.pos.returns import record_return
 from stocky.edge.pos.schemas import ReturnCreate, SaleCreate
-from stocky.edge.pos.service import record_return, record_sale
+from stocky.edge.pos.service import record_sale
 from stocky.edge.store.timestamps import utc_now
 from tests.edge.factories import create_activated_store
 

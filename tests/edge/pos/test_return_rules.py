@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from stocky.edge.errors import ConflictError, FieldError, ForbiddenError
+from stocky.edge.pos.returns import record_return
 from stocky.edge.pos.schemas import ReturnCreate
-from stocky.edge.pos.service import record_return
 from stocky.edge.store.timestamps import utc_now
 from tests.edge.factories import Caja
 from tests.edge.pos.test_returns import stock

@@ -6,8 +6,9 @@ from typing import Any
 import pytest
 
 from stocky.edge.errors import ConflictError, NotFoundError
+from stocky.edge.pos.returns import record_return
 from stocky.edge.pos.schemas import ReturnCreate
-from stocky.edge.pos.service import load_sale, record_return
+from stocky.edge.pos.service import load_sale
 from stocky.edge.store.timestamps import utc_now
 from tests.edge.factories import Caja
 from tests.edge.pos.test_sales import sell

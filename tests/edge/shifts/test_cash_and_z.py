@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stocky.edge.errors import ConflictError
+from stocky.edge.pos.returns import record_return
 from stocky.edge.pos.schemas import ReturnCreate
-from stocky.edge.pos.service import record_return
 from stocky.edge.shifts.service import closed_shifts, get_shift
 from stocky.edge.store.timestamps import utc_now
 from tests.edge.factories import Caja, create_activated_store

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from stocky.edge.errors import ConflictError
+from stocky.edge.pos.returns import record_return
 from stocky.edge.pos.schemas import ReturnCreate
-from stocky.edge.pos.service import record_return
 from stocky.edge.shifts.schemas import ShiftClose, ShiftOpen
 from stocky.edge.shifts.service import close_shift, open_shift
 from stocky.edge.store.timestamps import utc_now

@@ -20,8 +20,8 @@ from stocky.core.receipts import format_receipt
 from stocky.edge.api.app import PREFIX, create_local_app
 from stocky.edge.config import EdgeSettings
 from stocky.edge.pos.imported import CloudLookupUnavailableError, find_sale
+from stocky.edge.pos.returns import record_return
 from stocky.edge.pos.schemas import ReturnCreate
-from stocky.edge.pos.service import record_return
 from stocky.edge.shifts.schemas import ShiftOpen
 from stocky.edge.shifts.service import open_shift
 from stocky.edge.store import Store, utc_now
