@@ -9,16 +9,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import jwt
 
 from stocky.cloud.auth.keys import KeyRing
+from stocky.core.roles import ROLE_RANK, Role
 
 ALGORITHM = "EdDSA"
 ISSUER = "stocky"
-Role = Literal["owner", "admin", "manager", "cashier"]
-ROLE_RANK: dict[str, int] = {"cashier": 0, "manager": 1, "admin": 2, "owner": 3}
+# Defined once in stocky.core.roles: the caja checks the same ranks offline.
+__all__ = ["ROLE_RANK", "Role"]
 
 
 class InvalidTokenError(Exception):

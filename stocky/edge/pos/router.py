@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 from fastapi import APIRouter, Query
 
-from stocky.cloud.auth.tokens import ROLE_RANK
 from stocky.edge.api.deps import CurrentUser, StoreDep
-from stocky.edge.auth.session import LocalUser, check_password
-from stocky.edge.errors import ForbiddenError, NotFoundError
+from stocky.edge.errors import NotFoundError
 from stocky.edge.pos import history, imported, returns, service
+from stocky.edge.pos.approval import approver
 from stocky.edge.pos.schemas import (
     DaySummary,
-    ManagerLogin,
     ReturnCreate,
     ReturnOut,
     SaleCreate,
     SaleOut,
 )
-from stocky.edge.store import Store
-from stocky.edge.store.sede import load_sede_info
 from stocky.edge.store.timestamps import utc_now
 
 router = APIRouter(tags=["pos"])
@@ -86,31 +81,6 @@ async def create_return(body: ReturnCreate, user: CurrentUser, store: StoreDep) 
             conn, body, user_id=user.id, now=utc_now(), approved_by=approved_by
         )
     )
-
-
-async def approver(store: Store, user: LocalUser, manager: ManagerLogin | None) -> str | None:
-    """Who approves: the user if a manager or above, else the manager who typed a login.
-
-    The argon2 check runs on a reader, never on the writer thread; a wrong login is a 403.
-    """
-    if user.at_least("manager"):
-        return user.id
-    if manager is None:
-        return None
-
-    def check(conn: sqlite3.Connection) -> str | None:
-        info = load_sede_info(conn)
-        row = check_password(
-            conn, manager.email, manager.password, sede_id=info.sede_id if info else None
-        )
-        if row is None or ROLE_RANK.get(row["role"], -1) < ROLE_RANK["manager"]:
-            return None
-        return str(row["id"])
-
-    found = await store.aread(check)
-    if found is None:
-        raise ForbiddenError("manager: that is not a manager's email and password", field="manager")
-    return found
 
 
 @router.get("/summary")

@@ -20,8 +20,8 @@ from stocky.core.money import cents_to_money
 from stocky.edge.auth.session import LocalUser
 from stocky.edge.errors import ForbiddenError, StockyError
 from stocky.edge.pos import cart_store
+from stocky.edge.pos.approval import approver
 from stocky.edge.pos.customers import CustomerHit, search_customers
-from stocky.edge.pos.router import approver
 from stocky.edge.pos.schemas import CustomerIn, ManagerLogin, SaleOut
 from stocky.edge.pos.service import record_sale
 from stocky.edge.shifts.policy import CajaPolicy, caja_policy

@@ -15,9 +15,9 @@ from pydantic import ValidationError
 
 from stocky.edge.auth.session import LocalUser
 from stocky.edge.errors import ForbiddenError, StockyError
+from stocky.edge.pos.approval import approver
 from stocky.edge.pos.imported import CloudLookupUnavailableError, find_sale
 from stocky.edge.pos.returns import record_return
-from stocky.edge.pos.router import approver
 from stocky.edge.pos.schemas import ManagerLogin, ReturnCreate, ReturnLineIn, SaleOut
 from stocky.edge.pos.service import load_sale
 from stocky.edge.store.timestamps import utc_now
