@@ -8,25 +8,21 @@ Chromium. Screenshots go to artifacts/screenshots/.
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import httpx
 import pytest
 
 from stocky.edge.shifts.schemas import ShiftOpen
 from stocky.edge.shifts.service import open_shift
 from stocky.edge.store.timestamps import utc_now
 from tests.edge.factories import PASSWORD, create_activated_store
+from tests.edge.ui.test_journey import _caja
 from tests.fixtures.cloud_process import free_port
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -64,34 +60,8 @@ def counter(tmp_path: Path) -> Iterator[Counter]:
     )
     codes = [str(p["barcode"]) for p in made.products]
     store.close()
-    port = free_port()
-    log = tmp_path / "caja.log"
-    with log.open("wb") as err:
-        proc = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "stocky", "edge", "run"),
-                *("--data-dir", str(tmp_path / "data"), "--port", str(port), "--no-browser"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/login", timeout=1).status_code < 500:
-                break
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, "the caja did not start"
-        time.sleep(0.2)
-    try:
+    with _caja(tmp_path, data_dir=tmp_path / "data") as url:
         yield Counter(url, tmp_path / "data" / "caja.db", codes)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
 
 
 @pytest.fixture

@@ -94,7 +94,9 @@ def _cloud_stock(url: str, shop: Shop) -> dict[str, Decimal]:
 
 
 @contextmanager
-def _caja(tmp_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def _caja(
+    tmp_path: Path, env: dict[str, str] | None = None, data_dir: Path | None = None
+) -> Iterator[str]:
     """`stocky edge run` on a free port with its own data dir; yields its URL."""
     port = free_port()
     log = tmp_path / "caja.log"
@@ -107,7 +109,7 @@ def _caja(tmp_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
                 "edge",
                 "run",
                 "--data-dir",
-                str(tmp_path / "caja"),
+                str(data_dir or tmp_path / "caja"),
                 "--port",
                 str(port),
                 "--no-browser",
