@@ -25,8 +25,8 @@ from pathlib import Path
 
 import httpx
 
-from stocky.cloud.auth.passwords import hash_password
 from stocky.core.ids import new_id_str
+from stocky.core.passwords import hash_password
 from stocky.edge.api.app import create_local_app
 from stocky.edge.config import EdgeSettings
 from stocky.edge.pos.schemas import SaleCreate

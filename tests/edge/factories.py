@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from stocky.cloud.auth.passwords import hash_password
 from stocky.core.ids import new_id_str
+from stocky.core.passwords import hash_password
 from stocky.edge.store import Store, utc_now
 from tests.edge.store.factories import create_product, create_user
 

@@ -8,7 +8,7 @@ with a right code. An IPv6 client owns at least a /64, so it counts per /64.
 
 There is no system-wide budget: it let anyone pause every tenant's activations. Codes are
 long enough instead that spreading guesses over many addresses does not pay; the numbers
-are in stocky.cloud.activation.codes.
+are in stocky.core.activation_codes.
 """
 
 from __future__ import annotations

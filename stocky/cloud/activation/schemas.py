@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
-from stocky.cloud.activation import codes
+from stocky.core import activation_codes as codes
 from stocky.core.receipts import caja_prefix
 
 

@@ -1,6 +1,6 @@
 """Issuing activation codes, activating cajas, and revoking them. Services never commit.
 
-Codes are 12 characters of an unambiguous alphabet (stocky.cloud.activation.codes, with
+Codes are 12 characters of an unambiguous alphabet (stocky.core.activation_codes, with
 the numbers on guessing them); attempts are counted before a code is looked up
 (stocky.cloud.activation.ratelimit).
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.activation import codes, ratelimit
+from stocky.cloud.activation import ratelimit
 from stocky.cloud.activation import repository as repo
 from stocky.cloud.activation.schemas import (
     ActivateOut,
@@ -44,6 +44,7 @@ from stocky.cloud.errors import (
 from stocky.cloud.models import ActivationCode, Device
 from stocky.cloud.redis import RedisClient
 from stocky.cloud.sedes.service import get_sede
+from stocky.core import activation_codes as codes
 from stocky.core.ids import new_id
 
 WRONG_CODE = "That activation code is not valid. Check the code and try again."

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.audit.recorder import AuditContext, attach
-from stocky.cloud.auth import passwords, throttle
 from stocky.cloud.auth import repository as repo
+from stocky.cloud.auth import throttle
 from stocky.cloud.auth.keys import KeyRing
 from stocky.cloud.auth.tokens import Principal, issue_access_token
 from stocky.cloud.config import Settings
@@ -27,6 +27,7 @@ from stocky.cloud.db import SessionMaker, set_tenant, tenant_transaction
 from stocky.cloud.errors import ConflictError, RateLimitedError, UnauthorizedError
 from stocky.cloud.models import Device, RefreshToken, Tenant, User
 from stocky.cloud.redis import RedisClient
+from stocky.core import passwords
 from stocky.core.ids import new_id
 
 WRONG_LOGIN = "Wrong email or password."

@@ -104,7 +104,7 @@ class Device(Base):
 
 
 class ActivationCode(Base):
-    """A single-use code (stocky.cloud.activation.codes); only its hash is stored."""
+    """A single-use code (stocky.core.activation_codes); only its hash is stored."""
 
     __tablename__ = "activation_codes"
     __table_args__ = (

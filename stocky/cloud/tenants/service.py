@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.auth.passwords import hash_password
 from stocky.cloud.db import set_tenant
 from stocky.cloud.models import Tenant, User
 from stocky.core.ids import new_id
+from stocky.core.passwords import hash_password
 
 
 def slugify(name: str) -> str:

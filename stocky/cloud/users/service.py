@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.auth.passwords import hash_password
 from stocky.cloud.auth.service import revoke_user_sessions
 from stocky.cloud.auth.tokens import ROLE_RANK, Principal
 from stocky.cloud.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
@@ -16,6 +15,7 @@ from stocky.cloud.models import User
 from stocky.cloud.users import repository as repo
 from stocky.cloud.users.schemas import UserCreate, UserUpdate
 from stocky.core.ids import new_id
+from stocky.core.passwords import hash_password
 
 SEDE_ROLES = ("manager", "cashier")
 

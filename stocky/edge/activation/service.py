@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from stocky.cloud.activation import codes
+from stocky.core import activation_codes as codes
 from stocky.edge.activation.store import pending_ops, save_activation
 from stocky.edge.config import store_path
 from stocky.edge.store.sede import is_activated, load_sede_info

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from stocky.cloud.auth.passwords import DUMMY_HASH, verify_password
+from stocky.core.passwords import DUMMY_HASH, verify_password
 from stocky.core.roles import ROLE_RANK
 from stocky.edge.auth.tokens import CloudTokenError, verify_cloud_token_in_store
 from stocky.edge.store.timestamps import from_iso, to_iso

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from stocky.cloud.activation import codes
 from stocky.cloud.activation.ratelimit import MAX_FAILURES
 from stocky.cloud.db import SessionMaker, set_tenant
 from stocky.cloud.models import ActivationCode
+from stocky.core import activation_codes as codes
 from tests.cloud.identity.helpers import bearer, create_sede, create_user, issue_code, signup
 
 pytestmark = pytest.mark.asyncio

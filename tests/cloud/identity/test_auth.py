@@ -14,9 +14,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
-from stocky.cloud.auth import passwords
 from stocky.cloud.auth.tokens import issue_access_token
 from stocky.cloud.config import Settings
+from stocky.core import passwords
 from tests.cloud.identity.helpers import PASSWORD, bearer, create_sede, create_user, login, signup
 
 pytestmark = pytest.mark.asyncio
