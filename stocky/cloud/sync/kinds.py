@@ -98,15 +98,7 @@ async def apply_shift_close(session: AsyncSession, ctx: OpContext) -> Applied:
         )
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
-        status = (
-            await session.execute(
-                select(Shift.status).where(
-                    Shift.tenant_id == ctx.tenant_id,
-                    Shift.sede_id == ctx.sede_id,
-                    Shift.id == body.id,
-                )
-            )
-        ).scalar_one_or_none()
+        status = await _shift_status(session, ctx, body.id)
         if status == "closed":
             raise OpRejectedError(f"shift {body.id} is already closed")
         raise OpRejectedError(f"shift {body.id} was never opened at this sede in the cloud")
@@ -167,18 +159,24 @@ async def _reconcile(
     return {"received": {k: str(v) for k, v in cloud.items()}, "gaps": gaps, "ok": not gaps}
 
 
-async def apply_cash_movement(session: AsyncSession, ctx: OpContext) -> Applied:
-    """Cash in / out of a shift this caja's sede holds; insert-if-absent by id."""
-    body: CashMovementPayload = typed(ctx, CashMovementPayload)
-    shift = (
+async def _shift_status(session: AsyncSession, ctx: OpContext, shift_id: uuid.UUID) -> str | None:
+    """The status of a shift of this caja's sede, or None when the sede has no such shift."""
+    status: str | None = (
         await session.execute(
             select(Shift.status).where(
                 Shift.tenant_id == ctx.tenant_id,
                 Shift.sede_id == ctx.sede_id,
-                Shift.id == body.shift_id,
+                Shift.id == shift_id,
             )
         )
     ).scalar_one_or_none()
+    return status
+
+
+async def apply_cash_movement(session: AsyncSession, ctx: OpContext) -> Applied:
+    """Cash in / out of a shift this caja's sede holds; insert-if-absent by id."""
+    body: CashMovementPayload = typed(ctx, CashMovementPayload)
+    shift = await _shift_status(session, ctx, body.shift_id)
     if shift is None:
         raise OpRejectedError(f"shift {body.shift_id} was never opened at this sede in the cloud")
     result = await session.execute(

@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -21,8 +22,9 @@ from typing import Any
 
 import httpx
 import psycopg
-from hypothesis import HealthCheck, Phase
+from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from stocky.cloud.services import libpq_url
 from stocky.core.money import milli_to_quantity
@@ -272,3 +274,23 @@ class LiveCaja:
                 (self.sede, product_id),
             ).fetchone()
         return (Decimal(stock[0]) if stock else Decimal(0)), Decimal(moves[0])
+
+
+def run_examples(
+    caja: LiveCaja, examples: int, example: Callable[[LiveCaja, st.DataObject], Awaitable[None]]
+) -> None:
+    """Run an async hypothesis example against one live caja, `examples` times; whatever an
+    example left pending is taken out of the queue before the next one."""
+
+    @property_settings(examples)
+    @given(data=st.data())
+    def one(data: st.DataObject) -> None:
+        try:
+            asyncio.run(example(caja, data))
+        finally:
+            caja.quarantine_pending()
+
+    try:
+        one()
+    finally:
+        caja.close()

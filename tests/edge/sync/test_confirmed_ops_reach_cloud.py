@@ -16,7 +16,6 @@ The tenant and the activated caja are built once per test; each example gets fre
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -24,11 +23,10 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 from stocky.core.money import cents_to_money, milli_to_quantity, quantity_to_milli
-from tests.edge.sync.live_caja import LiveCaja, Product, property_settings
+from tests.edge.sync.live_caja import LiveCaja, Product, run_examples
 from tests.fixtures.database import DatabaseUrls
 
 EXAMPLES = 20
@@ -371,15 +369,4 @@ def test_every_confirmed_op_is_applied_and_stock_agrees(
 ) -> None:
     caja = LiveCaja.build(live_cloud, database, tmp_path / "caja")
 
-    @property_settings(EXAMPLES)
-    @given(data=st.data())
-    def example(data: st.DataObject) -> None:
-        try:
-            asyncio.run(_run_example(caja, data))
-        finally:
-            caja.quarantine_pending()
-
-    try:
-        example()
-    finally:
-        caja.close()
+    run_examples(caja, EXAMPLES, _run_example)

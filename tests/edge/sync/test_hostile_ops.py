@@ -18,7 +18,6 @@ op's `rejected`, never a batch-wide retry. So:
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import itertools
 import json
@@ -34,7 +33,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stocky.core.ids import new_id_str
-from tests.edge.sync.live_caja import LiveCaja, Product, dumps, property_settings
+from tests.edge.sync.live_caja import LiveCaja, Product, dumps, property_settings, run_examples
 from tests.fixtures.database import DatabaseUrls
 
 EXAMPLES = 25
@@ -353,18 +352,7 @@ def test_hostile_values_through_the_caja(
 ) -> None:
     caja = LiveCaja.build(live_cloud, database, tmp_path / "caja")
 
-    @property_settings(EXAMPLES)
-    @given(data=st.data())
-    def example(data: st.DataObject) -> None:
-        try:
-            asyncio.run(_caja_example(caja, data))
-        finally:
-            caja.quarantine_pending()
-
-    try:
-        example()
-    finally:
-        caja.close()
+    run_examples(caja, EXAMPLES, _caja_example)
 
 
 # (b) Straight to the cloud's push endpoint --------------------------------------------------
