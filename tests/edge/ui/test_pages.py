@@ -91,6 +91,8 @@ class TestStock:
         await log_in(user)
         await user.open("/inventario")
         await user.should_see(kind=ui.table, retries=30)
+        # The table renders before its rows load; the pager is filled after them.
+        await user.should_see(t("common.page", page=1, pages=1), retries=50)
         # The entry and count tabs are a manager's: a cashier does not see them at all.
         assert [tab.props["label"] for tab in user.find(kind=ui.tab).elements] == [t("stock.title")]
         table = next(iter(user.find(kind=ui.table).elements))
