@@ -14,13 +14,14 @@ from swagger_ui_bundle import swagger_ui_path
 from stocky.cloud.auth.keys import KeyRing
 from stocky.cloud.config import Settings
 from stocky.cloud.db import create_app_engine, make_sessionmaker
-from stocky.cloud.errors import document_errors, install_error_handlers, refuse_nul
-from stocky.cloud.limits import BodyLimitMiddleware
+from stocky.cloud.errors import install_error_handlers, refuse_nul
 from stocky.cloud.realtime.presence import PresenceMonitor
 from stocky.cloud.realtime.server import Gateway, SocketIOMiddleware
 from stocky.cloud.redis import create_redis
 from stocky.cloud.routers import ROUTERS
 from stocky.cloud.services import Services
+from stocky.core.errors import document_errors
+from stocky.core.limits import BodyLimitMiddleware
 
 # Operations that take their credential in the body rather than a bearer token, so their
 # refusals cannot be inferred from the OpenAPI security of the route.

@@ -1,12 +1,12 @@
-"""Errors of the caja's operations: the cloud's generic classes, including one for a bad field.
+"""Errors of the caja's operations: the shared classes of stocky.core.errors.
 
-The classes in stocky.cloud.errors carry only an HTTP status and a message (no cloud state),
-so the local API reuses them and answers in the same JSON shape as the cloud.
+They carry only an HTTP status and a message, so the local API answers in the same JSON shape
+as the cloud; the caja has no database errors of the cloud's kind to map (stocky.cloud.errors).
 """
 
 from __future__ import annotations
 
-from stocky.cloud.errors import (
+from stocky.core.errors import (
     ConflictError,
     FieldError,
     ForbiddenError,

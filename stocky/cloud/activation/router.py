@@ -19,8 +19,8 @@ from stocky.cloud.auth.deps import (
 )
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.deps import RedisDep, SessionMakerDep, SettingsDep
-from stocky.cloud.errors import NotFoundError
 from stocky.cloud.realtime.emit import Realtime
+from stocky.core.errors import NotFoundError
 
 router = APIRouter(prefix="/api", tags=["activation"])
 Admin = Annotated[Principal, Depends(require_role("admin"))]

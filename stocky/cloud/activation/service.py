@@ -34,17 +34,17 @@ from stocky.cloud.auth.repository import get_tenant
 from stocky.cloud.auth.service import new_device_credential, sha256_hex
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.db import SessionMaker, tenant_transaction
-from stocky.cloud.errors import (
+from stocky.cloud.models import ActivationCode, Device
+from stocky.cloud.redis import RedisClient
+from stocky.cloud.sedes.service import get_sede
+from stocky.core import activation_codes as codes
+from stocky.core.errors import (
     ConflictError,
     ForbiddenError,
     GoneError,
     NotFoundError,
     RateLimitedError,
 )
-from stocky.cloud.models import ActivationCode, Device
-from stocky.cloud.redis import RedisClient
-from stocky.cloud.sedes.service import get_sede
-from stocky.core import activation_codes as codes
 from stocky.core.ids import new_id
 
 WRONG_CODE = "That activation code is not valid. Check the code and try again."

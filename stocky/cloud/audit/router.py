@@ -12,7 +12,7 @@ from stocky.cloud.audit.repository import AuditFilter, list_audit_logs
 from stocky.cloud.audit.schemas import AuditLogOut, AuditPage
 from stocky.cloud.auth.deps import TenantSession, require_role
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.errors import BadRequestError
+from stocky.core.errors import BadRequestError
 
 router = APIRouter(prefix="/api", tags=["audit"])
 Admin = Annotated[Principal, Depends(require_role("admin"))]

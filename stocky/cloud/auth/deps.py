@@ -23,7 +23,7 @@ from stocky.cloud.auth.service import authenticate_device_in, device_credential_
 from stocky.cloud.auth.tokens import InvalidTokenError, Principal, verify_access_token
 from stocky.cloud.db import set_tenant
 from stocky.cloud.deps import SessionMakerDep
-from stocky.cloud.errors import ForbiddenError, UnauthorizedError
+from stocky.core.errors import ForbiddenError, UnauthorizedError
 
 bearer = HTTPBearer(auto_error=False)
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]

@@ -12,7 +12,7 @@ from stocky.cloud.auth import service
 from stocky.cloud.auth.deps import CurrentUser, KeyRingDep, TenantSession
 from stocky.cloud.auth.schemas import LoginIn, MeOut, RefreshIn, TokenOut, UserOut
 from stocky.cloud.deps import RedisDep, SessionMakerDep, SettingsDep
-from stocky.cloud.errors import NotFoundError
+from stocky.core.errors import NotFoundError
 
 router = APIRouter(prefix="/api", tags=["auth"])
 

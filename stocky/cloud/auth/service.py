@@ -24,10 +24,10 @@ from stocky.cloud.auth.keys import KeyRing
 from stocky.cloud.auth.tokens import Principal, issue_access_token
 from stocky.cloud.config import Settings
 from stocky.cloud.db import SessionMaker, set_tenant, tenant_transaction
-from stocky.cloud.errors import ConflictError, RateLimitedError, UnauthorizedError
 from stocky.cloud.models import Device, RefreshToken, Tenant, User
 from stocky.cloud.redis import RedisClient
 from stocky.core import passwords
+from stocky.core.errors import ConflictError, RateLimitedError, UnauthorizedError
 from stocky.core.ids import new_id
 
 WRONG_LOGIN = "Wrong email or password."

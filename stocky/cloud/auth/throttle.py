@@ -13,8 +13,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from stocky.cloud.errors import RateLimitedError
 from stocky.cloud.redis import RedisClient
+from stocky.core.errors import RateLimitedError
 
 # Returns {count, ttl}. EXPIRE NX would do the expiry but needs Redis 7; a key left without
 # one (TTL -1, a crash between the two calls of an older client) gets it here too.

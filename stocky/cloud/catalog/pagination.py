@@ -7,7 +7,7 @@ import json
 import uuid
 from typing import Any
 
-from stocky.cloud.errors import StockyError
+from stocky.core.errors import StockyError
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 50

@@ -21,8 +21,8 @@ from stocky.cloud.catalog.pagination import (
     encode_cursor,
 )
 from stocky.cloud.catalog.schemas import ProductCreate, ProductOut, ProductPage, ProductUpdate
-from stocky.cloud.errors import ConflictError, NotFoundError, StockyError
 from stocky.cloud.models import Product
+from stocky.core.errors import ConflictError, NotFoundError, StockyError
 from stocky.core.ids import new_id
 
 # Unique constraints of the catalog, by name, and the field each one protects.

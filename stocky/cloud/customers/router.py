@@ -17,8 +17,8 @@ from stocky.cloud.customers.schemas import (
     CustomerPage,
     CustomerUpdate,
 )
-from stocky.cloud.errors import error_responses
 from stocky.cloud.realtime.emit import Realtime
+from stocky.core.errors import error_responses
 
 router = APIRouter(prefix="/api/customers", tags=["customers"])
 Editor = Annotated[Principal, Depends(require_role("manager"))]

@@ -23,8 +23,8 @@ from stocky.cloud.customers.schemas import (
     CustomerPage,
     CustomerUpdate,
 )
-from stocky.cloud.errors import ConflictError, NotFoundError
 from stocky.cloud.models import Customer
+from stocky.core.errors import ConflictError, NotFoundError
 from stocky.core.ids import new_id
 
 UNIQUE_TAX_ID = "uq_customers_tenant_id_tax_id"

@@ -21,11 +21,11 @@ from stocky.cloud.catalog.pagination import (
     decode_name_cursor,
     encode_cursor,
 )
-from stocky.cloud.errors import ForbiddenError, NotFoundError
 from stocky.cloud.inventory import repository as repo
 from stocky.cloud.inventory.schemas import InventoryItem, InventoryPage, ThresholdsIn
 from stocky.cloud.models import Inventory, Product
 from stocky.cloud.models.movements import MOVEMENT_TYPES
+from stocky.core.errors import ForbiddenError, NotFoundError
 from stocky.core.ids import new_id
 from stocky.core.money import AmountError, quantity
 from stocky.core.ops import sign_problem

@@ -33,7 +33,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from stocky.cloud.auth.service import authenticate_device
 from stocky.cloud.auth.tokens import InvalidTokenError, Principal, verify_access_token
 from stocky.cloud.db import SessionMaker, tenant_transaction
-from stocky.cloud.errors import StockyError
 from stocky.cloud.realtime import repository as repo
 from stocky.cloud.realtime.emit import emit_sede_presence
 from stocky.cloud.realtime.schemas import (
@@ -43,6 +42,7 @@ from stocky.cloud.realtime.schemas import (
     tenant_room,
     user_room,
 )
+from stocky.core.errors import StockyError
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from stocky.cloud.auth.deps import CallerTenantSession, CurrentCaller
-from stocky.cloud.errors import error_responses
 from stocky.cloud.sales import service
+from stocky.core.errors import error_responses
 from stocky.core.sale_lookup import SaleLookup
 
 router = APIRouter(prefix="/api/sales", tags=["sales"])

@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.errors import FieldError, NotFoundError
 from stocky.cloud.sales import repository as repo
+from stocky.core.errors import FieldError, NotFoundError
 from stocky.core.receipts import format_receipt, parse_receipt
 from stocky.core.sale_lookup import LookupLine, LookupPayment, LookupReturn, SaleLookup
 

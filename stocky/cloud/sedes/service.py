@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.errors import ConflictError, ForbiddenError, NotFoundError
 from stocky.cloud.models import Sede
 from stocky.cloud.sedes import repository as repo
 from stocky.cloud.sedes.schemas import SedeCreate, SedeUpdate
+from stocky.core.errors import ConflictError, ForbiddenError, NotFoundError
 from stocky.core.ids import new_id
 
 

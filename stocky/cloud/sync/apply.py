@@ -21,7 +21,6 @@ from sqlalchemy import Table, insert, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.errors import NotFoundError
 from stocky.cloud.inventory.repository import rows_from_json
 from stocky.cloud.inventory.service import (
     InvalidMovementError,
@@ -51,6 +50,7 @@ from stocky.cloud.sync.kinds import (
     apply_thresholds,
 )
 from stocky.cloud.sync.returns import OpDeferredError, check_returns
+from stocky.core.errors import NotFoundError
 from stocky.core.ops import (
     TransactionDocument,
 )

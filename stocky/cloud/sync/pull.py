@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.errors import BadRequestError
 from stocky.cloud.sync import repository
 from stocky.cloud.sync.checksums import table_checksums
+from stocky.core.errors import BadRequestError
 from stocky.core.sync import Change, Cursor, CursorError, PullResponse
 
 

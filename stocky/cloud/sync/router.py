@@ -12,7 +12,6 @@ from stocky.cloud.auth.deps import (
     TenantSession,
 )
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.errors import ForbiddenError
 from stocky.cloud.realtime.emit import Realtime
 from stocky.cloud.sync import repository
 from stocky.cloud.sync import status as sync_status_service
@@ -20,6 +19,7 @@ from stocky.cloud.sync.checksums import refetch_page
 from stocky.cloud.sync.pull import pull_changes
 from stocky.cloud.sync.push import push_batch
 from stocky.cloud.sync.schemas import PingIn, PingOut, SyncStatusOut
+from stocky.core.errors import ForbiddenError
 from stocky.core.sync import (
     PullRequest,
     PullResponse,

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.service import revoke_user_sessions
 from stocky.cloud.auth.tokens import ROLE_RANK, Principal
-from stocky.cloud.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from stocky.cloud.models import User
 from stocky.cloud.users import repository as repo
 from stocky.cloud.users.schemas import UserCreate, UserUpdate
+from stocky.core.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from stocky.core.ids import new_id
 from stocky.core.passwords import hash_password
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from stocky.cloud.errors import refuse_nul
-from stocky.cloud.limits import BodyLimitMiddleware
+from stocky.core.errors import refuse_nul
+from stocky.core.limits import BodyLimitMiddleware
 from stocky.edge.api.deps import ShiftCloseHook
 from stocky.edge.api.hosts import HostCheckMiddleware, allowed_hosts
 from stocky.edge.api.routes import router as caja_router

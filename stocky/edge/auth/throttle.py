@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
-from stocky.cloud.errors import RateLimitedError
+from stocky.core.errors import RateLimitedError
 from stocky.edge.auth.session import check_password
 from stocky.edge.store.sede import load_sede_info
 from stocky.edge.store.store import Store

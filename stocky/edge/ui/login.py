@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from stocky.cloud.errors import RateLimitedError
+from stocky.core.errors import RateLimitedError
 from stocky.edge.ui.activation import card_shell
 from stocky.edge.ui.runtime import CajaRuntime, get_runtime
 from stocky.edge.ui.session import current_user, log_in, log_out, pending_ops

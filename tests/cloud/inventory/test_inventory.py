@@ -12,9 +12,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from stocky.cloud.db import SessionMaker, tenant_transaction
-from stocky.cloud.errors import NotFoundError
 from stocky.cloud.inventory.service import InvalidMovementError, Movement, record_movements
 from stocky.cloud.models import Change, Inventory, Transaction
+from stocky.core.errors import NotFoundError
 from stocky.core.ids import new_id
 from tests.cloud.factories import Shop, create_product, create_sede, create_user, token_for
 

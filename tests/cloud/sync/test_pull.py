@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stocky.cloud.db import SessionMaker, tenant_transaction
-from stocky.cloud.errors import BadRequestError
 from stocky.cloud.services import libpq_url
 from stocky.cloud.sync.pull import pull_changes
+from stocky.core.errors import BadRequestError
 from stocky.core.sync import Cursor, PullResponse
 from tests.fixtures.database import DatabaseUrls
 

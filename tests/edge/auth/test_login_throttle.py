@@ -9,7 +9,7 @@ import contextlib
 import httpx
 import pytest
 
-from stocky.cloud.errors import RateLimitedError
+from stocky.core.errors import RateLimitedError
 from stocky.edge.auth import throttle
 from stocky.edge.auth.throttle import LoginThrottle, throttle_for
 from tests.edge.factories import PASSWORD, Caja
