@@ -410,6 +410,14 @@ CREATE INDEX sale_payments_return ON sale_payments (return_id) WHERE return_id I
 CREATE INDEX sale_payments_shift ON sale_payments (shift_id) WHERE shift_id IS NOT NULL;
 """
 
+SCHEMA_V9_APPROVAL_PIN: Final = """
+-- a manager's approval PIN (issue 12): the argon2 hash pulled with the user (NULL: none set);
+-- and the ticket's own discount kept with the cart (JSON {"amount": "5.00"} or
+-- {"percent": "10.00"}, NULL: none), so parking or a reload keeps it.
+ALTER TABLE users ADD COLUMN pin_hash TEXT;
+ALTER TABLE held_carts ADD COLUMN discount TEXT CHECK (discount IS NULL OR json_valid(discount));
+"""
+
 MIGRATIONS: Final[tuple[str, ...]] = (
     SCHEMA_V1,
     SCHEMA_V2_PULL_DEFERRED,
@@ -419,4 +427,5 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     SCHEMA_V6_SALE_DETAILS,
     SCHEMA_V7_CUSTOMERS,
     SCHEMA_V8_SALES_ELSEWHERE,
+    SCHEMA_V9_APPROVAL_PIN,
 )

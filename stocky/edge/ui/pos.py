@@ -230,18 +230,21 @@ class PosScreen:
         for code in scanner.attach(self):
             self.enqueue(code)
 
-    async def _load(self, held: list[cart_store.HeldLine]) -> None:
+    async def _load(self, held: cart_store.HeldCart) -> None:
         def hits(conn: sqlite3.Connection) -> dict[str, repo.ProductHit | None]:
-            return {ln.product_id: repo.by_id(conn, ln.product_id) for ln in held}
+            return {ln.product_id: repo.by_id(conn, ln.product_id) for ln in held.lines}
 
-        products = await self.store.aread(hits) if held else {}
+        products = await self.store.aread(hits) if held.lines else {}
         self.cart.clear()
-        for ln in held:
+        for ln in held.lines:
             product = products.get(ln.product_id)
             if product is None:  # no longer sold: the line cannot be rung up
                 continue
-            line = CartLine(product, ln.quantity, ln.discount)
-            self.cart.lines.append(line)
+            own = ln.discount if ln.percent is None else Decimal("0.00")
+            self.cart.lines.append(CartLine(product, ln.quantity, own, ln.percent))
+        if self.cart.lines:
+            self.cart.ticket_amount = held.discount.amount
+            self.cart.ticket_percent = held.discount.percent
         self.newest = self.cart.lines[-1] if self.cart.lines else None
         self.render()
 
@@ -313,19 +316,26 @@ class PosScreen:
         try:
             while self.dirty:
                 self.dirty = False
-                await self.store.awrite(self._save_write(self.held_lines()), durable=False)
+                await self.store.awrite(self._save_write(self.held_cart()), durable=False)
         finally:
             self.saving = False
 
-    def _save_write(self, held: list[cart_store.HeldLine]) -> Callable[[sqlite3.Connection], None]:
+    def _save_write(self, held: cart_store.HeldCart) -> Callable[[sqlite3.Connection], None]:
         user_id = self.user.id
-        return lambda conn: cart_store.save_open_cart(conn, held, user_id=user_id, now=utc_now())
+        return lambda conn: cart_store.save_open_cart(
+            conn, held.lines, user_id=user_id, now=utc_now(), discount=held.discount
+        )
 
-    def held_lines(self) -> list[cart_store.HeldLine]:
-        return [
-            cart_store.HeldLine(ln.product.id, ln.quantity, cents_to_money(ln.own_cents))
+    def held_cart(self) -> cart_store.HeldCart:
+        """The cart as the store keeps it: lines as typed, and the ticket's discount."""
+        lines = [
+            cart_store.HeldLine(
+                ln.product.id, ln.quantity, cents_to_money(ln.own_cents), ln.percent
+            )
             for ln in self.cart.lines
         ]
+        discount = cart_store.TicketDiscount(self.cart.ticket_amount, self.cart.ticket_percent)
+        return cart_store.HeldCart(lines, discount)
 
     def add(self, hit: repo.ProductHit, qty: Decimal = ONE) -> None:
         """Add to the cart; an unusually large quantity asks first (a 500 kg typo)."""
@@ -434,9 +444,11 @@ class PosScreen:
     async def park(self) -> None:
         if not self.cart.lines:
             return
-        held, user_id = self.held_lines(), self.user.id
+        held, user_id = self.held_cart(), self.user.id
         await self.store.awrite(
-            lambda conn: cart_store.park_open_cart(conn, held, user_id=user_id, now=utc_now())
+            lambda conn: cart_store.park_open_cart(
+                conn, held.lines, user_id=user_id, now=utc_now(), discount=held.discount
+            )
         )
         self.cart.clear()
         self.newest = None
@@ -453,9 +465,9 @@ class PosScreen:
             parked_dialog(carts, self.locale, self.resume, self.focus_scan)
 
     async def resume(self, cart_id: str) -> None:
-        current, user_id = self.held_lines(), self.user.id
+        current, user_id = self.held_cart(), self.user.id
 
-        def write(conn: sqlite3.Connection) -> tuple[list[cart_store.HeldLine] | None, int]:
+        def write(conn: sqlite3.Connection) -> tuple[cart_store.HeldCart | None, int]:
             found = cart_store.resume_parked(
                 conn,
                 cart_id,
