@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from stocky.cloud.catalog.csv_io import escape_cell
+from stocky.cloud.kit.csv_text import escape_cell
 
 IVA = Decimal("0.19")
 REDUCED = Decimal("0.05")

@@ -19,16 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.catalog import repository as repo
 from stocky.cloud.catalog.csv_io import (
-    CsvFileError,
     ParsedFile,
     ParsedRow,
     RowError,
     export_catalog,
     parse_catalog,
 )
-from stocky.cloud.catalog.pagination import InvalidFieldError
 from stocky.cloud.catalog.schemas import ImportReport, ImportRowError
 from stocky.cloud.catalog.service import unique_violations
+from stocky.cloud.kit.csv_text import CsvFileError
+from stocky.cloud.kit.pagination import InvalidFieldError
 from stocky.cloud.models import Product
 from stocky.core.ids import new_id
 

@@ -1,15 +1,9 @@
 """Catalog CSV files: reading what spreadsheets write, and writing what reads back unchanged.
 
 Reading accepts UTF-8 with or without a BOM, `,` `;` or tab separators, and headers in
-English or Spanish. Files separated by `;` come from Spanish-locale spreadsheets, which
-write decimal commas and dots as thousands separators ("1.234,50"); both are understood.
-Nothing here touches the database: parsing yields rows and per-line errors.
-
-Formula injection: a spreadsheet runs a cell that starts with = + - @ (or a tab or CR) as a
-formula, so every text cell written starts with a single quote when it would start with
-one of those, or with a quote itself (OWASP's advice); numbers are written as they are, so
-"-5" stays a number. Reading takes that one quote off again, so an exported file imports
-back unchanged: `'=x` reads as `=x`, `''x` as `'x`, and `'x` (no formula after) stays `'x`.
+English or Spanish, in either locale's numbers. Nothing here touches the database: parsing
+yields rows and per-line errors. Decoding, numbers and the formula-injection quoting every
+CSV shares are in `stocky.cloud.kit.csv_text`.
 """
 
 from __future__ import annotations
@@ -20,9 +14,18 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from stocky.cloud.kit.csv_text import (
+    CsvFileError,
+    decode,
+    escape_cell,
+    normalize_header,
+    parse_decimal,
+    sniff_separator,
+    unescape_cell,
+)
 from stocky.core.money import AmountError, money
 
 # Canonical column -> accepted header names (normalized), in priority order.
@@ -53,26 +56,7 @@ UNIT_WORDS = {
 PACKAGE_SIZES = ("g", "gr", "grs", "gramos", "ml", "cc", "l", "lt", "lts", "litro", "litros")
 TRUE_WORDS = ("true", "1", "si", "yes", "y", "s", "activo", "x")
 FALSE_WORDS = ("false", "0", "no", "n", "inactivo")
-
-
-# What a spreadsheet would read as the start of a formula, and the quote that protects it.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_QUOTED_STARTS = (*FORMULA_STARTS, "'")
 TEXT_COLUMNS = frozenset({"sku", "name", "category", "barcode", "barcodes", "image_url"})
-
-
-def escape_cell(text: str) -> str:
-    """A text cell no spreadsheet runs as a formula (a leading quote when needed)."""
-    return "'" + text if text.startswith(_QUOTED_STARTS) else text
-
-
-def unescape_cell(text: str) -> str:
-    """The inverse of escape_cell: the protective quote it added comes off."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(_QUOTED_STARTS) else text
-
-
-class CsvFileError(ValueError):
-    """The file as a whole cannot be read (encoding, no header, no usable columns)."""
 
 
 @dataclass
@@ -99,49 +83,6 @@ class ParsedFile:
     columns: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     total_rows: int = 0
-
-
-def normalize_header(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", ascii_name.strip().lower()).strip("_")
-
-
-def decode(data: bytes) -> str:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CsvFileError(
-            f"the file is not UTF-8 (line {line}); save it as 'CSV UTF-8' and upload again"
-        ) from exc
-    return text
-
-
-def sniff_separator(header_line: str) -> str:
-    counts = {sep: header_line.count(sep) for sep in (";", ",", "\t")}
-    best = max(counts, key=lambda sep: counts[sep])
-    return best if counts[best] else ","
-
-
-def parse_decimal(text: str, decimal_comma: bool) -> Decimal:
-    """An exact decimal from a spreadsheet cell, in either locale's notation."""
-    s = text.strip().replace("\u00a0", "").replace(" ", "").lstrip("$")
-    if decimal_comma:
-        if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", s):
-            s = s.replace(".", "").replace(",", ".")
-        elif re.fullmatch(r"-?\d+,\d+", s):
-            s = s.replace(",", ".")
-    elif re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", s):
-        s = s.replace(",", "")
-    elif re.fullmatch(r"-?\d+,\d{1,2}", s):
-        # A quoted decimal comma in a comma-separated file ("12,50").
-        s = s.replace(",", ".")
-    if not re.fullmatch(r"-?\d+(\.\d+)?", s):
-        raise ValueError(f"{text.strip()!r} is not a number")
-    try:
-        return Decimal(s)
-    except InvalidOperation as exc:
-        raise ValueError(f"{text.strip()!r} is not a number") from exc
 
 
 def _money(text: str, decimal_comma: bool) -> Decimal:

@@ -8,33 +8,21 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from sqlalchemy import (
-    String,
     Table,
-    any_,
     bindparam,
     delete,
     exists,
     func,
     insert,
-    literal,
     or_,
     select,
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stocky.cloud.kit.sql import texts, uuids
 from stocky.cloud.models import Product, ProductBarcode
-
-
-def uuids(values: Iterable[uuid.UUID]) -> Any:
-    """One array parameter instead of one parameter per id (imports pass thousands)."""
-    return any_(literal(list(values), ARRAY(UUID(as_uuid=True))))
-
-
-def texts(values: Iterable[str]) -> Any:
-    return any_(literal(list(values), ARRAY(String)))
 
 
 async def get_product(

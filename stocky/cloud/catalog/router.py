@@ -11,7 +11,6 @@ from fastapi.responses import Response
 from stocky.cloud.auth.deps import CurrentUser, TenantSession, require_role
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.catalog import csv_import, service
-from stocky.cloud.catalog.pagination import DEFAULT_PAGE, MAX_PAGE
 from stocky.cloud.catalog.schemas import (
     ImportReport,
     ProductCreate,
@@ -19,7 +18,8 @@ from stocky.cloud.catalog.schemas import (
     ProductPage,
     ProductUpdate,
 )
-from stocky.cloud.catalog.uploads import read_upload
+from stocky.cloud.kit.pagination import DEFAULT_PAGE, MAX_PAGE
+from stocky.cloud.kit.uploads import read_upload
 from stocky.cloud.realtime.emit import Realtime
 
 router = APIRouter(prefix="/api/products", tags=["products"])

@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.catalog import repository as repo
-from stocky.cloud.catalog.pagination import (
+from stocky.cloud.catalog.schemas import ProductCreate, ProductOut, ProductPage, ProductUpdate
+from stocky.cloud.kit.pagination import (
     decode_name_cursor,
     encode_cursor,
 )
-from stocky.cloud.catalog.schemas import ProductCreate, ProductOut, ProductPage, ProductUpdate
 from stocky.cloud.models import Product
 from stocky.core.errors import ConflictError, NotFoundError, StockyError
 from stocky.core.ids import new_id

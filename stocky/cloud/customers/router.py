@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query
 
 from stocky.cloud.auth.deps import CurrentUser, TenantSession, require_role
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.catalog.pagination import DEFAULT_PAGE, MAX_PAGE
 from stocky.cloud.customers import service
 from stocky.cloud.customers.schemas import (
     CustomerCreate,
@@ -17,6 +16,7 @@ from stocky.cloud.customers.schemas import (
     CustomerPage,
     CustomerUpdate,
 )
+from stocky.cloud.kit.pagination import DEFAULT_PAGE, MAX_PAGE
 from stocky.cloud.realtime.emit import Realtime
 from stocky.core.errors import error_responses
 

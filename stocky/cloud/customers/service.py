@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.catalog.pagination import decode_name_cursor, encode_cursor
 from stocky.cloud.customers import repository as repo
 from stocky.cloud.customers.schemas import (
     CustomerCreate,
@@ -23,6 +22,7 @@ from stocky.cloud.customers.schemas import (
     CustomerPage,
     CustomerUpdate,
 )
+from stocky.cloud.kit.pagination import decode_name_cursor, encode_cursor
 from stocky.cloud.models import Customer
 from stocky.core.errors import ConflictError, NotFoundError
 from stocky.core.ids import new_id

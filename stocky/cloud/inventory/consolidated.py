@@ -19,16 +19,16 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.catalog.pagination import (
-    decode_name_cursor,
-    encode_cursor,
-)
 from stocky.cloud.inventory import repository as repo
 from stocky.cloud.inventory.schemas import (
     ConsolidatedItem,
     ConsolidatedItems,
     ConsolidatedPage,
     SedeStock,
+)
+from stocky.cloud.kit.pagination import (
+    decode_name_cursor,
+    encode_cursor,
 )
 from stocky.cloud.redis import RedisClient
 

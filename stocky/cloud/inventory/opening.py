@@ -18,7 +18,10 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.catalog.csv_io import (
+from stocky.cloud.inventory import repository as repo
+from stocky.cloud.inventory.schemas import OpeningError, OpeningReport, OpeningStockIn
+from stocky.cloud.inventory.service import Movement, record_movements, require_sede
+from stocky.cloud.kit.csv_text import (
     CsvFileError,
     decode,
     normalize_header,
@@ -26,10 +29,7 @@ from stocky.cloud.catalog.csv_io import (
     sniff_separator,
     unescape_cell,
 )
-from stocky.cloud.catalog.pagination import InvalidFieldError
-from stocky.cloud.inventory import repository as repo
-from stocky.cloud.inventory.schemas import OpeningError, OpeningReport, OpeningStockIn
-from stocky.cloud.inventory.service import Movement, record_movements, require_sede
+from stocky.cloud.kit.pagination import InvalidFieldError
 from stocky.core.ids import new_id
 from stocky.core.money import AmountError, money, quantity
 

@@ -13,8 +13,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from stocky.cloud.auth.deps import CurrentUser, TenantSession, require_role
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.catalog.pagination import DEFAULT_PAGE, MAX_PAGE
-from stocky.cloud.catalog.uploads import read_upload
 from stocky.cloud.deps import RedisDep
 from stocky.cloud.inventory import opening, service
 from stocky.cloud.inventory.consolidated import consolidated_stock
@@ -26,6 +24,8 @@ from stocky.cloud.inventory.schemas import (
     OpeningStockIn,
     ThresholdsIn,
 )
+from stocky.cloud.kit.pagination import DEFAULT_PAGE, MAX_PAGE
+from stocky.cloud.kit.uploads import read_upload
 from stocky.cloud.realtime.emit import Realtime
 
 router = APIRouter(prefix="/api/inventory", tags=["inventory"])

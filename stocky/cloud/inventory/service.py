@@ -16,13 +16,13 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.catalog.pagination import (
+from stocky.cloud.inventory import repository as repo
+from stocky.cloud.inventory.schemas import InventoryItem, InventoryPage, ThresholdsIn
+from stocky.cloud.kit.pagination import (
     InvalidFieldError,
     decode_name_cursor,
     encode_cursor,
 )
-from stocky.cloud.inventory import repository as repo
-from stocky.cloud.inventory.schemas import InventoryItem, InventoryPage, ThresholdsIn
 from stocky.cloud.models import Inventory, Product
 from stocky.cloud.models.movements import MOVEMENT_TYPES
 from stocky.core.errors import ForbiddenError, NotFoundError

@@ -21,7 +21,6 @@ from sqlalchemy import Table, insert, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.inventory.repository import rows_from_json
 from stocky.cloud.inventory.service import (
     InvalidMovementError,
     Movement,
@@ -29,6 +28,7 @@ from stocky.cloud.inventory.service import (
     validate_movement,
     write_movements,
 )
+from stocky.cloud.kit.sql import rows_from_json
 from stocky.cloud.models import (
     Sale,
     SalePayment,

@@ -12,9 +12,8 @@ from sqlalchemy import cast as cast_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.catalog.repository import uuids
 from stocky.cloud.db import json_dumps
-from stocky.cloud.inventory.repository import rows_from_json
+from stocky.cloud.kit.sql import rows_from_json, uuids
 from stocky.cloud.models import SyncOp
 
 # Only transactions below the snapshot's xmin have all finished: serving nothing at or

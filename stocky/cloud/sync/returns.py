@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.catalog.repository import uuids
+from stocky.cloud.kit.sql import uuids
 from stocky.cloud.models import Sale, SyncOp, Transaction
 from stocky.core.ops import TransactionDocument
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from stocky.cloud.auth.deps import CurrentUser, TenantSession
-from stocky.cloud.catalog.pagination import DEFAULT_PAGE, MAX_PAGE
+from stocky.cloud.kit.pagination import DEFAULT_PAGE, MAX_PAGE
 from stocky.cloud.transactions import service
 from stocky.cloud.transactions.repository import MovementFilter
 from stocky.cloud.transactions.schemas import MovementPage

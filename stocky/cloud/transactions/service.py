@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.catalog.pagination import InvalidFieldError, decode_cursor, encode_cursor
 from stocky.cloud.inventory import repository as inventory_repo
+from stocky.cloud.kit.pagination import InvalidFieldError, decode_cursor, encode_cursor
 from stocky.cloud.transactions import repository as repo
 from stocky.cloud.transactions.schemas import MovementOut, MovementPage
 from stocky.core.errors import NotFoundError

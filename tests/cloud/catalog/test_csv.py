@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from stocky.cloud.catalog.csv_io import parse_decimal
+from stocky.cloud.kit.csv_text import parse_decimal
 from tests.cloud.factories import Shop
 
 DEV_CATALOG = Path("/work/shared/data/catalog-dev.csv")

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from stocky.cloud.catalog.csv_io import escape_cell, unescape_cell
+from stocky.cloud.kit.csv_text import escape_cell, unescape_cell
 from stocky.demo.catalog import catalog_csv, demo_catalog
 from tests.cloud.factories import Shop, create_shop
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
-from stocky.cloud.catalog.pagination import InvalidFieldError
+from stocky.cloud.kit.pagination import InvalidFieldError
 
 
 async def read_upload(request: Request) -> bytes:
