@@ -32,6 +32,7 @@ TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
     **INITIAL_TENANT_TABLES,
     "cash_movements": None,  # 0007
     "customers": (),  # 0010
+    "shift_adoptions": None,  # 0012
 }
 
 CURRENT_TENANT_FN = """

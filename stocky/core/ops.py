@@ -269,12 +269,37 @@ class ThresholdsPayload(OpPayload):
         return self
 
 
+# How many sales (and returns) made with no shift open one shift.open may take in; a caja
+# with more left over adopts the rest at its next open.
+MAX_ADOPTED = 5000
+
+
 class ShiftOpenPayload(OpPayload):
+    """`shift.open`. Every sale belongs to exactly one shift: the sales and returns this caja
+    made while no shift was open (a card sale under the "cash" policy) are adopted by the
+    shift it opens next, named here so the cloud gives them the same shift, whenever they
+    land. Absent (empty) in payloads of older cajas."""
+
     KIND: ClassVar[OpKind] = "shift.open"
     id: uuid.UUID
     user_id: uuid.UUID
     opened_at: Timestamp
     opening_float: NonNegativeMoney
+    adopted_sales: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_ADOPTED)
+    adopted_returns: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_ADOPTED)
+
+    @field_validator("adopted_sales", "adopted_returns")
+    @classmethod
+    def _distinct(cls, value: list[uuid.UUID]) -> list[uuid.UUID]:
+        if len(set(value)) != len(value):
+            raise ValueError("must not repeat an id")
+        return value
+
+
+# A receipt number as printed: C01-000042, or a bare 42 from a caja with no prefix yet.
+ReceiptNumber = Annotated[
+    str, Field(pattern=r"^([A-Z0-9]{1,8}-[0-9]{1,10}|[0-9]{1,10})$", max_length=20)
+]
 
 
 class ZReportPayload(_Part):
@@ -284,6 +309,12 @@ class ZReportPayload(_Part):
     closed_at: Timestamp | None = None
     counted_cash: NonNegativeMoney | None = None
     expected_cash: Money | None = None
+    # The shift's first and last receipts, and how many of its sales (returns) were made
+    # before it opened and adopted by it; absent in older reports.
+    first_receipt: ReceiptNumber | None = None
+    last_receipt: ReceiptNumber | None = None
+    adopted_sales: Annotated[int, Field(ge=0, le=MAX_ADOPTED)] | None = None
+    adopted_returns: Annotated[int, Field(ge=0, le=MAX_ADOPTED)] | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -1,7 +1,7 @@
 """All SQLAlchemy models, in one package so relationships never import in cycles."""
 
 from stocky.cloud.models.base import Base
-from stocky.cloud.models.cash import CashMovement
+from stocky.cloud.models.cash import CashMovement, ShiftAdoption
 from stocky.cloud.models.catalog import Inventory, Product, ProductBarcode
 from stocky.cloud.models.customers import Customer
 from stocky.cloud.models.movements import Sale, SalePayment, Shift, Transaction, Transfer
@@ -32,6 +32,7 @@ __all__ = [
     "Sede",
     "ServerState",
     "Shift",
+    "ShiftAdoption",
     "SyncLog",
     "SyncOp",
     "Tenant",

@@ -37,3 +37,21 @@ class CashMovement(Base):
     op_id: Mapped[uuid.UUID]
     client_timestamp: Mapped[datetime]
     server_timestamp: Mapped[CreatedAt]
+
+
+class ShiftAdoption(Base):
+    """A sale a caja made with no shift open, adopted by the next shift it opened there
+    (ShiftOpenPayload.adopted_sales). Kept so the sale gets that shift whenever it lands,
+    before or after the shift.open op; its first adopter keeps it."""
+
+    __tablename__ = "shift_adoptions"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "shift_id"], ["shifts.tenant_id", "shifts.id"]),
+        Index("ix_shift_adoptions_tenant_id_shift_id", "tenant_id", "shift_id"),
+    )
+
+    tenant_id: Mapped[TenantPk]
+    sale_id: Mapped[UUIDPk]
+    shift_id: Mapped[uuid.UUID]
+    device_id: Mapped[uuid.UUID]
+    server_timestamp: Mapped[CreatedAt]

@@ -19,6 +19,7 @@ from stocky.cloud.models import (
     Sale,
     SalePayment,
     Shift,
+    ShiftAdoption,
 )
 from stocky.cloud.sync import repository
 from stocky.cloud.sync.context import Applied, OpContext, OpRejectedError, typed
@@ -57,6 +58,7 @@ async def apply_thresholds(session: AsyncSession, ctx: OpContext) -> Applied:
 
 
 async def apply_shift_open(session: AsyncSession, ctx: OpContext) -> Applied:
+    """Open a shift of this caja, and adopt the sales it made with no shift open."""
     body: ShiftOpenPayload = typed(ctx, ShiftOpenPayload)
     await session.execute(
         pg_insert(Shift)
@@ -71,7 +73,58 @@ async def apply_shift_open(session: AsyncSession, ctx: OpContext) -> Applied:
         )
         .on_conflict_do_nothing()
     )
+    owner = (
+        await session.execute(
+            select(Shift.device_id).where(Shift.tenant_id == ctx.tenant_id, Shift.id == body.id)
+        )
+    ).scalar_one()
+    if owner == ctx.device_id:  # a shift of another caja never takes this one's sales
+        await _adopt_sales(session, ctx, body.id, body.adopted_sales)
     return Applied()
+
+
+async def _adopt_sales(
+    session: AsyncSession, ctx: OpContext, shift_id: uuid.UUID, sale_ids: list[uuid.UUID]
+) -> int:
+    """Give the caja's shift-less sales to the shift; returns how many it held already.
+
+    Each adoption is kept (the first shift to adopt a sale keeps it), so a sale that lands
+    later gets its shift from the row trigger on sales (migration 0012). A sale of another
+    caja, or one that already has a shift, is never taken.
+    """
+    if not sale_ids:
+        return 0
+    await session.execute(
+        pg_insert(ShiftAdoption)
+        .values(
+            [
+                {
+                    "tenant_id": ctx.tenant_id,
+                    "sale_id": sale_id,
+                    "shift_id": shift_id,
+                    "device_id": ctx.device_id,
+                }
+                for sale_id in sale_ids
+            ]
+        )
+        .on_conflict_do_nothing()
+    )
+    mine = select(ShiftAdoption.sale_id).where(
+        ShiftAdoption.tenant_id == ctx.tenant_id,
+        ShiftAdoption.shift_id == shift_id,
+        ShiftAdoption.device_id == ctx.device_id,
+    )
+    result = await session.execute(
+        update(Sale)
+        .where(
+            Sale.tenant_id == ctx.tenant_id,
+            Sale.device_id == ctx.device_id,
+            Sale.shift_id.is_(None),
+            Sale.id.in_(mine),
+        )
+        .values(shift_id=shift_id)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def apply_shift_close(session: AsyncSession, ctx: OpContext) -> Applied:
@@ -110,8 +163,9 @@ async def _reconcile(
 ) -> dict[str, Any]:
     """What the cloud received for this shift against what its Z report says, and the gap.
 
-    Cash from sales (cash payments - change) and cash put in / taken out of the drawer; a
-    gap means ops the cloud does not hold (yet) or a report that does not add up.
+    The sales (count, total), the cash from them (cash payments - change) and the cash put
+    in / taken out of the drawer; a gap means ops the cloud does not hold (yet) or a report
+    that does not add up.
     """
     sales = (
         await session.execute(
@@ -129,13 +183,15 @@ async def _reconcile(
             )
         )
     ).scalar_one()
-    change = (
+    count, total, change = (
         await session.execute(
-            select(func.coalesce(func.sum(Sale.change), 0)).where(
-                Sale.tenant_id == ctx.tenant_id, Sale.shift_id == shift_id
-            )
+            select(
+                func.count(),
+                func.coalesce(func.sum(Sale.total), 0),
+                func.coalesce(func.sum(Sale.change), 0),
+            ).where(Sale.tenant_id == ctx.tenant_id, Sale.shift_id == shift_id)
         )
-    ).scalar_one()
+    ).one()
     moved = dict(
         (
             await session.execute(
@@ -145,18 +201,32 @@ async def _reconcile(
             )
         ).all()
     )
+    # Sales adopted by the shift (made before it opened) count here like the rest.
     cloud = {
+        "sales_count": Decimal(count),
+        "total": Decimal(total),
         "cash_in": Decimal(sales) - Decimal(change),
         "paid_in": Decimal(moved.get("in", 0)),
         "paid_out": Decimal(moved.get("out", 0)),
     }
     extra = report.model_extra or {}
-    gaps = {
-        key: str(Decimal(str(extra.get(key, "0"))) - value)
-        for key, value in cloud.items()
-        if Decimal(str(extra.get(key, "0"))) != value
-    }
+    gaps: dict[str, str] = {}
+    for key, value in cloud.items():
+        said = _figure(extra.get(key, "0"))
+        if said is None:
+            gaps[key] = "unreadable"
+        elif said != value:
+            gaps[key] = str(said - value)
     return {"received": {k: str(v) for k, v in cloud.items()}, "gaps": gaps, "ok": not gaps}
+
+
+def _figure(value: Any) -> Decimal | None:
+    """A figure of the caja's report as a number, or None when it is not one."""
+    try:
+        found = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return found if found.is_finite() else None
 
 
 async def _shift_status(session: AsyncSession, ctx: OpContext, shift_id: uuid.UUID) -> str | None:
