@@ -31,7 +31,7 @@ import psycopg
 
 from bench.sync import activate, seeded_cloud
 from stocky.cloud.db import tenant_transaction
-from stocky.cloud.services import libpq_url
+from stocky.cloud.embedded import libpq_url
 from stocky.cloud.sync.checksums import clear_cache, table_checksums
 from stocky.core.sync import Cursor
 from stocky.edge.activation.store import save_activation

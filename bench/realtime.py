@@ -49,8 +49,8 @@ from stocky.cloud.auth.service import new_device_credential, sha256_hex
 from stocky.cloud.cli import migrate_schema
 from stocky.cloud.config import Settings
 from stocky.cloud.db import create_app_engine, make_sessionmaker, tenant_transaction
+from stocky.cloud.embedded import running_services
 from stocky.cloud.models import Device, Product, Sede
-from stocky.cloud.services import running_services
 from stocky.cloud.tenants.service import create_tenant
 from stocky.core.ids import new_id
 

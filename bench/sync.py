@@ -36,7 +36,7 @@ from fastapi import FastAPI
 from stocky.cloud.app import create_app
 from stocky.cloud.cli import migrate_schema
 from stocky.cloud.config import Settings
-from stocky.cloud.services import libpq_url, running_services
+from stocky.cloud.embedded import libpq_url, running_services
 from stocky.edge.activation.store import save_activation
 from stocky.edge.pos.schemas import SaleCreate
 from stocky.edge.pos.service import record_sale

@@ -27,9 +27,9 @@ CLOUD_ONLY = (
     "alembic",
 )
 
-PROBE = textwrap.dedent(
+REFUSE_CLOUD = textwrap.dedent(
     """
-    import importlib, pkgutil, sys, traceback
+    import sys
 
     BLOCKED = {blocked!r}
 
@@ -40,6 +40,13 @@ PROBE = textwrap.dedent(
             return None
 
     sys.meta_path.insert(0, RefuseCloud())
+    """
+).format(blocked=CLOUD_ONLY)
+
+PROBE = REFUSE_CLOUD + textwrap.dedent(
+    """
+    import importlib, pkgutil, traceback
+
     failed = []
     imported = 0
     for package in ("stocky.core", "stocky.edge", "stocky.ui"):
@@ -60,7 +67,7 @@ PROBE = textwrap.dedent(
     print("IMPORTED", imported)
     sys.exit(1 if failed or leaked else 0)
     """
-).format(blocked=CLOUD_ONLY)
+)
 
 
 def test_every_caja_module_imports_without_the_cloud() -> None:
@@ -68,3 +75,25 @@ def test_every_caja_module_imports_without_the_cloud() -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     imported = int(run.stdout.rsplit("IMPORTED", 1)[1])
     assert imported > 50  # the walk found the caja's modules, not an empty path
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`stocky ARGS` in an interpreter where the cloud cannot be imported."""
+    main = f"sys.argv = ['stocky', *{list(args)!r}]\nfrom stocky.cli import app\napp()\n"
+    return subprocess.run(
+        [sys.executable, "-c", REFUSE_CLOUD + main], capture_output=True, text=True, check=False
+    )
+
+
+def test_the_caja_commands_work_without_the_cloud() -> None:
+    run = run_cli("edge", "status", "--help")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "--data-dir" in run.stdout
+
+
+def test_the_cloud_commands_say_which_extra_they_need() -> None:
+    for args in (("cloud", "serve", "--data-dir", "/nowhere"), ("cloud",), ("demo",)):
+        run = run_cli(*args)
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert "pip install 'stocky[cloud]'" in run.stderr
+        assert "Traceback" not in run.stdout + run.stderr

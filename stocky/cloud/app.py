@@ -14,12 +14,12 @@ from swagger_ui_bundle import swagger_ui_path
 from stocky.cloud.auth.keys import KeyRing
 from stocky.cloud.config import Settings
 from stocky.cloud.db import create_app_engine, make_sessionmaker
+from stocky.cloud.embedded import Services
 from stocky.cloud.errors import install_error_handlers, refuse_nul
 from stocky.cloud.realtime.presence import PresenceMonitor
 from stocky.cloud.realtime.server import Gateway, SocketIOMiddleware
 from stocky.cloud.redis import create_redis
 from stocky.cloud.routers import ROUTERS
-from stocky.cloud.services import Services
 from stocky.core.errors import document_errors
 from stocky.core.limits import BodyLimitMiddleware
 

@@ -4,32 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 
 from stocky.cloud.config import Settings
-from stocky.cloud.services import Services, ServiceUnreachableError, running_services
+from stocky.cloud.embedded import Services, ServiceUnreachableError, running_services
+from stocky.console import console, fail
 
 cloud_app = typer.Typer(help="Run and administer the Stocky cloud.", no_args_is_help=True)
-console = Console()
-err_console = Console(stderr=True)
 
 DataDirOpt = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Where embedded PostgreSQL, Redis and keys live."),
 ]
-
-
-def fail(message: str) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
 
 
 def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings:
@@ -231,9 +223,3 @@ def rotate_keys(
             status = f"verifies until {when(state.superseded_at + lifetime_s)}"
         table.add_row(state.key.kid, when(state.key.created), status)
     console.print(table)
-
-
-def main() -> None:  # pragma: no cover - console entry for `python -m`
-    from stocky.cli import app
-
-    sys.exit(app())

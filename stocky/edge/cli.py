@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
 
 import typer
-from rich.console import Console
 
+from stocky.console import fail
 from stocky.edge.activation.cli import activate_command
 
 edge_app = typer.Typer(help="Activate and run a caja (checkout PC).", no_args_is_help=True)
-console = Console()
-err_console = Console(stderr=True)
-
-
-def fail(message: str) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
 
 
 @edge_app.command()

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from stocky.console import console, fail
 from stocky.edge.activation.service import ActivationError, activate
 from stocky.edge.store.store import StoreError
 
@@ -27,8 +28,6 @@ def activate_command(
     ] = False,
 ) -> None:
     """Bind this caja to a sede with an activation code and download users and catalog."""
-    from stocky.edge.cli import console, fail
-
     try:
         done = activate(
             cloud_url=cloud,

@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
 
 from stocky.cloud.app import create_app
 from stocky.cloud.config import Settings
-from stocky.cloud.services import Services, app_role_url, libpq_url
+from stocky.cloud.embedded import Services, app_role_url, libpq_url
 from tests.fixtures.cloud_admin import CloudAdmin
 from tests.fixtures.database import APP_PASSWORD, APP_ROLE, _drop_database, _with_database
 from tests.fixtures.live import _free_port

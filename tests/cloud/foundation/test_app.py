@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from stocky.cloud.app import create_app
 from stocky.cloud.config import Settings
-from stocky.cloud.services import Services
+from stocky.cloud.embedded import Services
 from tests.fixtures.database import DatabaseUrls
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import psycopg
 
-from stocky.cloud.services import libpq_url
+from stocky.cloud.embedded import libpq_url
 from tests.fixtures.database import DatabaseUrls
 
 

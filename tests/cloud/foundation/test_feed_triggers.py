@@ -10,8 +10,8 @@ import psycopg
 from alembic import command
 
 from stocky.cloud.db import create_owner_engine
+from stocky.cloud.embedded import libpq_url
 from stocky.cloud.migrate import alembic_config, upgrade
-from stocky.cloud.services import libpq_url
 from tests.fixtures.database import APP_PASSWORD, APP_ROLE, DatabaseUrls
 
 T, S1, S2, DEV, USER = (uuid.uuid4() for _ in range(5))

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from stocky.cloud.embedded import libpq_url
 from stocky.cloud.schema_sql import TENANT_TABLES
-from stocky.cloud.services import libpq_url
 from tests.fixtures.database import DatabaseUrls
 
 

@@ -11,9 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from stocky.cloud.db import create_owner_engine
+from stocky.cloud.embedded import libpq_url
 from stocky.cloud.migrate import alembic_config, schema_status, upgrade
 from stocky.cloud.models import Base
-from stocky.cloud.services import libpq_url
 from tests.fixtures.database import APP_PASSWORD, APP_ROLE, DatabaseUrls
 
 

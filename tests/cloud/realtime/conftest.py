@@ -25,7 +25,7 @@ from stocky.cloud.app import create_app
 from stocky.cloud.auth.keys import KeyRing
 from stocky.cloud.config import Settings
 from stocky.cloud.db import SessionMaker
-from stocky.cloud.services import Services
+from stocky.cloud.embedded import Services
 from tests.cloud.realtime.world import RealtimeWorld, build_world
 from tests.fixtures.database import APP_PASSWORD, DatabaseUrls
 from tests.fixtures.live import _free_port

@@ -6,7 +6,7 @@ import uuid
 
 import psycopg
 
-from stocky.cloud.services import libpq_url
+from stocky.cloud.embedded import libpq_url
 from tests.fixtures.database import DatabaseUrls
 
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stocky.cloud.db import SessionMaker, tenant_transaction
-from stocky.cloud.services import libpq_url
+from stocky.cloud.embedded import libpq_url
 from stocky.cloud.sync.pull import pull_changes
 from stocky.core.errors import BadRequestError
 from stocky.core.sync import Cursor, PullResponse

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from stocky.cloud.db import SessionMaker, tenant_transaction
-from stocky.cloud.services import libpq_url
+from stocky.cloud.embedded import libpq_url
 from stocky.cloud.sync.pull import pull_changes
 from tests.fixtures.database import DatabaseUrls
 

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from stocky.cloud.db import tenant_transaction
+from stocky.cloud.embedded import libpq_url
 from stocky.cloud.models import Device, Inventory, Shift, SyncOp, Transaction
-from stocky.cloud.services import libpq_url
 from stocky.core.ids import new_id
 from tests.cloud.sync.conftest import SyncWorld
 from tests.cloud.sync.faults import fail_movements_of

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from stocky.cloud.services import libpq_url
+from stocky.cloud.embedded import libpq_url
 from stocky.core.money import milli_to_quantity
 from stocky.edge.activation.service import activate
 from stocky.edge.api.app import PREFIX, create_local_app

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stocky.cloud.services import libpq_url
+from stocky.cloud.embedded import libpq_url
 from stocky.core.ops import ProductPayload
 from stocky.core.sync import CHECKSUM_TABLES, PullRequest, RefetchRequest
 from stocky.edge.api.status import caja_status

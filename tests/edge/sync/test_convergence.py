@@ -31,7 +31,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from stocky.cloud.services import libpq_url
+from stocky.cloud.embedded import libpq_url
 from stocky.core.money import cents_to_money, milli_to_quantity
 from stocky.core.ops import ProductPayload
 from stocky.edge.activation.service import activate

@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from stocky.cloud.services import libpq_url
+from stocky.cloud.embedded import libpq_url
 from stocky.edge.config import store_path
 from stocky.edge.store import Store
 from stocky.edge.sync.client import CloudClient

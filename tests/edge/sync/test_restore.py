@@ -23,7 +23,7 @@ from psycopg import sql
 
 from stocky.cloud.app import create_app
 from stocky.cloud.config import Settings
-from stocky.cloud.services import Services, app_role_url, libpq_url
+from stocky.cloud.embedded import Services, app_role_url, libpq_url
 from stocky.edge.activation.store import save_activation
 from stocky.edge.pos.schemas import SaleCreate
 from stocky.edge.pos.service import record_sale

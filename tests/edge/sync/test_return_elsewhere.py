@@ -15,7 +15,7 @@ import httpx
 import psycopg
 import pytest
 
-from stocky.cloud.services import libpq_url
+from stocky.cloud.embedded import libpq_url
 from stocky.core.receipts import format_receipt
 from stocky.edge.api.app import PREFIX, create_local_app
 from stocky.edge.config import EdgeSettings

@@ -19,7 +19,7 @@ import pytest
 from nicegui import ui
 from nicegui.testing.user_simulation import user_simulation
 
-from stocky.cloud.services import libpq_url
+from stocky.cloud.embedded import libpq_url
 from stocky.edge.config import EdgeSettings, store_path
 from stocky.edge.pos.customers import search_customers
 from stocky.edge.shifts.schemas import ShiftOpen
