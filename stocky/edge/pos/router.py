@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 from fastapi import APIRouter, Query
 
@@ -10,6 +11,7 @@ from stocky.edge.api.deps import CurrentUser, StoreDep
 from stocky.edge.errors import NotFoundError
 from stocky.edge.pos import history, imported, returns, service
 from stocky.edge.pos.approval import approver
+from stocky.edge.pos.large_quantities import check_large_quantities
 from stocky.edge.pos.schemas import (
     DaySummary,
     ReturnCreate,
@@ -25,11 +27,14 @@ router = APIRouter(tags=["pos"])
 @router.post("/sales", status_code=201)
 async def create_sale(body: SaleCreate, user: CurrentUser, store: StoreDep) -> SaleOut:
     approved_by = await approver(store, user, body.manager)
-    return await store.awrite(
-        lambda conn: service.record_sale(
+
+    def write(conn: sqlite3.Connection) -> SaleOut:
+        check_large_quantities(conn, body)
+        return service.record_sale(
             conn, body, user_id=user.id, now=utc_now(), approved_by=approved_by
         )
-    )
+
+    return await store.awrite(write)
 
 
 @router.get("/sales")

@@ -65,6 +65,9 @@ class SaleCreate(Strict):
     customer: CustomerIn | None = None
     # Needed when the discounts go above the caja policy's limit and the user is no manager.
     manager: ManagerLogin | None = None
+    # The local API refuses a line above the policy's quantity_confirm_above unless this is
+    # set (stocky.edge.pos.large_quantities): the caller has confirmed it, as a cashier does.
+    confirm_large_quantities: bool = False
 
     @model_validator(mode="after")
     def _one_discount(self) -> SaleCreate:

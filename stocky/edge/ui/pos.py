@@ -34,13 +34,12 @@ from stocky.edge.ui.errors import show_error
 from stocky.edge.ui.payment import open_payment
 from stocky.edge.ui.pos_dialogs import (
     ask_weight,
-    confirm_quantity,
     confirm_void,
     manager_dialog,
     parked_dialog,
     ticket_discount_dialog,
 )
-from stocky.edge.ui.pos_lines import cart_line_row, edit_line, empty_cart
+from stocky.edge.ui.pos_lines import cart_line_row, confirm_quantity, edit_line, empty_cart
 from stocky.edge.ui.runtime import CajaRuntime
 from stocky.ui.formats import format_money, format_quantity, parse_decimal
 from stocky.ui.i18n import t
@@ -393,7 +392,8 @@ class PosScreen:
         self.focus_scan()
 
     def edit(self, line: CartLine) -> None:
-        edit_line(line, self.locale, on_saved=self._changed, on_hide=self.focus_scan)
+        limit = None if self.policy is None else self.policy.quantity_limit(line.product.unit)
+        edit_line(line, self.locale, on_saved=self._changed, on_hide=self.focus_scan, limit=limit)
 
     def remove(self, line: CartLine) -> None:
         self.cart.remove(line)

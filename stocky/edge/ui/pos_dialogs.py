@@ -1,5 +1,5 @@
 """The point of sale's dialogs: confirm a cancelled sale, sales on hold, the ticket's discount,
-a manager's approval, and a quantity that looks like a typo."""
+a manager's approval, and the weight of a favourite."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from stocky.edge.pos.cart_store import ParkedCart
 from stocky.edge.pos.schemas import ManagerLogin
 from stocky.edge.store.timestamps import from_iso
 from stocky.edge.ui.cart import Cart, CartError
-from stocky.edge.ui.pos_lines import discount_kind
+from stocky.edge.ui.pos_lines import discount_kind, gone_on_hide
 from stocky.ui.formats import NumberError, format_quantity, parse_decimal
 from stocky.ui.i18n import t
 
@@ -114,7 +114,7 @@ def ticket_discount_dialog(
             ui.button(t("common.save"), on_click=save).props(
                 'unelevated no-caps data-testid="ticket-discount-save"'
             )
-    _gone_on_hide(dialog, on_hide)
+    gone_on_hide(dialog, on_hide)
     dialog.open()
 
 
@@ -149,32 +149,7 @@ def manager_dialog(
             ui.button(t("pos.manager_approve"), icon="check", on_click=approve).props(
                 'unelevated no-caps color=warning data-testid="manager-approve"'
             )
-    _gone_on_hide(dialog, on_hide)
-    dialog.open()
-
-
-def confirm_quantity(
-    name: str, quantity: str, on_confirm: Callable[[], None], on_hide: Callable[[], None]
-) -> None:
-    """Ask before an unusually large quantity goes into the cart (a 500 kg typo)."""
-    with ui.dialog() as dialog, ui.card().classes("p-6 gap-3 w-[440px]"):
-        with ui.row().classes("items-center gap-2"):
-            ui.icon("warning", size="32px").classes("text-warning")
-            ui.label(t("pos.big_quantity_title")).classes("text-xl font-bold")
-        ui.label(t("pos.big_quantity_body", quantity=quantity, name=name)).classes("text-base")
-
-        def confirm() -> None:
-            dialog.close()
-            on_confirm()
-
-        with ui.row().classes("w-full justify-end gap-2 mt-2"):
-            ui.button(t("common.cancel"), on_click=dialog.close).props(
-                'flat no-caps autofocus data-testid="quantity-cancel"'
-            )
-            ui.button(t("pos.big_quantity_confirm"), on_click=confirm).props(
-                'unelevated color=warning no-caps data-testid="quantity-confirm"'
-            )
-    _gone_on_hide(dialog, on_hide)
+    gone_on_hide(dialog, on_hide)
     dialog.open()
 
 
@@ -206,15 +181,5 @@ def ask_weight(
             ui.button(t("pos.add"), on_click=add).props(
                 'unelevated no-caps data-testid="favourite-weight-add"'
             )
-    _gone_on_hide(dialog, on_hide)
+    gone_on_hide(dialog, on_hide)
     dialog.open()
-
-
-def _gone_on_hide(dialog: ui.dialog, on_hide: Callable[[], None]) -> None:
-    """A closed dialog leaves the page (no hidden copy left behind for the next one)."""
-
-    def hidden() -> None:
-        on_hide()
-        dialog.delete()
-
-    dialog.on("hide", hidden)

@@ -78,10 +78,47 @@ def _apply_edit(
     return True
 
 
-def edit_line(
-    line: CartLine, locale: str, on_saved: Callable[[], None], on_hide: Callable[[], None]
+def _typed(text: str | None, locale: str) -> Decimal | None:
+    try:
+        return parse_decimal(text or "", locale)
+    except ValueError:
+        return None  # _apply_edit says why
+
+
+def confirm_quantity(
+    name: str, quantity: str, on_confirm: Callable[[], None], on_hide: Callable[[], None]
 ) -> None:
-    """A dialog for the line's quantity and discount; Enter in either field saves."""
+    """Ask before an unusually large quantity goes into the cart (a 500 kg typo)."""
+    with ui.dialog() as dialog, ui.card().classes("p-6 gap-3 w-[440px]"):
+        with ui.row().classes("items-center gap-2"):
+            ui.icon("warning", size="32px").classes("text-warning")
+            ui.label(t("pos.big_quantity_title")).classes("text-xl font-bold")
+        ui.label(t("pos.big_quantity_body", quantity=quantity, name=name)).classes("text-base")
+
+        def confirm() -> None:
+            dialog.close()
+            on_confirm()
+
+        with ui.row().classes("w-full justify-end gap-2 mt-2"):
+            ui.button(t("common.cancel"), on_click=dialog.close).props(
+                'flat no-caps autofocus data-testid="quantity-cancel"'
+            )
+            ui.button(t("pos.big_quantity_confirm"), on_click=confirm).props(
+                'unelevated color=warning no-caps data-testid="quantity-confirm"'
+            )
+    gone_on_hide(dialog, on_hide)
+    dialog.open()
+
+
+def edit_line(
+    line: CartLine,
+    locale: str,
+    on_saved: Callable[[], None],
+    on_hide: Callable[[], None],
+    limit: Decimal | None = None,
+) -> None:
+    """A dialog for the line's quantity and discount; Enter in either field saves. Raising
+    the quantity above `limit` (the caja policy's) asks first, as a scan does."""
     with ui.dialog() as dialog, ui.card().classes("p-6 gap-3 w-[420px]"):
         ui.label(line.product.name).classes("text-lg font-bold")
         qty = ui.input(
@@ -94,10 +131,18 @@ def edit_line(
             disc.props('outlined inputmode=decimal data-testid="line-discount"').classes("grow")
             kind = discount_kind(line.percent is not None)
 
-        def save() -> None:
+        def apply() -> None:
             if _apply_edit(line, qty.value, disc.value, locale, percent=kind.value == "percent"):
                 dialog.close()
                 on_saved()
+
+        def save() -> None:
+            typed = _typed(qty.value, locale)
+            if limit is not None and typed is not None and line.quantity < typed and typed > limit:
+                shown = format_quantity(typed, line.product.unit, locale)
+                confirm_quantity(line.product.name, shown, apply, lambda: None)
+                return
+            apply()
 
         qty.on("keydown.enter", save)
         disc.on("keydown.enter", save)
@@ -106,3 +151,13 @@ def edit_line(
             ui.button(t("common.save"), on_click=save).props('unelevated data-testid="line-save"')
     dialog.on("hide", on_hide)
     dialog.open()
+
+
+def gone_on_hide(dialog: ui.dialog, on_hide: Callable[[], None]) -> None:
+    """A closed dialog leaves the page (no hidden copy left behind for the next one)."""
+
+    def hidden() -> None:
+        on_hide()
+        dialog.delete()
+
+    dialog.on("hide", hidden)
