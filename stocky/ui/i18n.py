@@ -304,6 +304,11 @@ _ES: Final[dict[str, str]] = {
     "shortcut.pay": "F4 Cobrar",
     "shortcut.cancel": "Esc Cancelar",
     "lang.switch": "English",
+    "shift.receipts": "Tiquetes",
+    "shift.adopted_sales": "Incluye {count} ventas hechas sin turno abierto",
+    "shift.adopted_sales_one": "Incluye 1 venta hecha sin turno abierto",
+    "shift.adopted_returns": "Incluye {count} devoluciones hechas sin turno abierto",
+    "shift.adopted_returns_one": "Incluye 1 devolución hecha sin turno abierto",
 }
 
 _EN: Final[dict[str, str]] = {
@@ -587,6 +592,11 @@ _EN: Final[dict[str, str]] = {
     "shortcut.pay": "F4 Pay",
     "shortcut.cancel": "Esc Cancel",
     "lang.switch": "Español",
+    "shift.receipts": "Receipts",
+    "shift.adopted_sales": "Includes {count} sales made with no shift open",
+    "shift.adopted_sales_one": "Includes 1 sale made with no shift open",
+    "shift.adopted_returns": "Includes {count} returns made with no shift open",
+    "shift.adopted_returns_one": "Includes 1 return made with no shift open",
 }
 
 _CATALOGS: Final = {"es": _ES, "en": {**_ES, **_EN}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 
@@ -180,3 +181,66 @@ def refunds(
         ):
             by_method[str(method)] = int(amount)
     return len(docs), by_method
+
+
+def unshifted(conn: sqlite3.Connection, limit: int) -> tuple[list[str], list[str]]:
+    """(sales, returns) this caja made with no shift open, oldest first, at most `limit` each.
+
+    A return is its refund rows (sale_payments with a return_id); sales of other cajas
+    fetched to take one back (origin 'cloud') belong to their own caja's shifts.
+    """
+    sales = conn.execute(
+        "SELECT id FROM sales WHERE shift_id IS NULL AND origin = 'local' ORDER BY number LIMIT ?",
+        (limit,),
+    ).fetchall()
+    returns = conn.execute(
+        """
+        SELECT return_id FROM sale_payments
+        WHERE shift_id IS NULL AND return_id IS NOT NULL AND amount_cents < 0
+        GROUP BY return_id ORDER BY min(rowid) LIMIT ?
+        """,
+        (limit,),
+    ).fetchall()
+    return [str(r[0]) for r in sales], [str(r[0]) for r in returns]
+
+
+def adopt(conn: sqlite3.Connection, shift_id: str, sales: list[str], returns: list[str]) -> None:
+    """Give these shift-less sales and returns to the shift (never one that has a shift)."""
+    conn.execute(
+        "UPDATE sales SET shift_id = ? WHERE shift_id IS NULL"
+        " AND id IN (SELECT value FROM json_each(?))",
+        (shift_id, json.dumps(sales)),
+    )
+    conn.execute(
+        "UPDATE sale_payments SET shift_id = ? WHERE shift_id IS NULL AND amount_cents < 0"
+        " AND return_id IN (SELECT value FROM json_each(?))",
+        (shift_id, json.dumps(returns)),
+    )
+
+
+def adopted_counts(conn: sqlite3.Connection, shift_id: str) -> tuple[int, int]:
+    """(sales, returns) the shift adopted when it opened, as its open's audit row says."""
+    row = conn.execute(
+        """
+        SELECT coalesce(json_array_length(after_data, '$.adopted_sales'), 0),
+               coalesce(json_array_length(after_data, '$.adopted_returns'), 0)
+        FROM audit_logs WHERE entity_type = 'shift' AND entity_id = ? AND action = 'shift.open'
+        """,
+        (shift_id,),
+    ).fetchone()
+    return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
+
+def receipt_range(
+    conn: sqlite3.Connection, shift_id: str
+) -> tuple[tuple[str | None, int] | None, tuple[str | None, int] | None]:
+    """(prefix, number) of the shift's first and last receipts, or None when it sold nothing."""
+    ends = []
+    for order in ("ASC", "DESC"):
+        row = conn.execute(
+            "SELECT receipt_prefix, number FROM sales WHERE shift_id = ? AND origin = 'local'"
+            f" ORDER BY number {order} LIMIT 1",
+            (shift_id,),
+        ).fetchone()
+        ends.append(None if row is None else (row[0], int(row[1])))
+    return ends[0], ends[1]

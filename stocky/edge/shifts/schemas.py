@@ -60,6 +60,12 @@ class ZReport(Totals):
     caja: str | None = None
     cashier: str | None = None
     closed_by_name: str | None = None
+    # Receipts as printed (C01-000042); None when the shift sold nothing.
+    first_receipt: str | None = None
+    last_receipt: str | None = None
+    # Sales and returns made while no shift was open, taken in when this one opened.
+    adopted_sales: int = 0
+    adopted_returns: int = 0
 
 
 class ShiftOut(BaseModel):
@@ -71,3 +77,6 @@ class ShiftOut(BaseModel):
     closed_at: str | None = None
     z_report: ZReport | None = None
     op_id: str | None = None
+    # What the shift took in when it opened (in the open's answer and the current shift).
+    adopted_sales: int = 0
+    adopted_returns: int = 0

@@ -12,7 +12,13 @@ import sqlite3
 
 from stocky.core.ids import new_id_str
 from stocky.core.money import cents_to_money, money_to_cents
-from stocky.core.ops import CashMovementPayload, ShiftClosePayload, ShiftOpenPayload
+from stocky.core.ops import (
+    MAX_ADOPTED,
+    CashMovementPayload,
+    ShiftClosePayload,
+    ShiftOpenPayload,
+)
+from stocky.core.receipts import format_receipt
 from stocky.edge.errors import ConflictError, NotFoundError
 from stocky.edge.outbox import append_op, op_payload, write_audit
 from stocky.edge.pos.service import period_totals
@@ -43,8 +49,12 @@ def _out(row: sqlite3.Row, op_id: str | None = None) -> ShiftOut:
 
 
 def current_shift(conn: sqlite3.Connection) -> ShiftOut | None:
+    """The open shift, with what it took in when it opened; None when none is open."""
     row = repo.open_shift(conn)
-    return None if row is None else _out(row)
+    if row is None:
+        return None
+    sales, returns = repo.adopted_counts(conn, row["id"])
+    return _out(row).model_copy(update={"adopted_sales": sales, "adopted_returns": returns})
 
 
 def open_shift(conn: sqlite3.Connection, cmd: ShiftOpen, *, user_id: str, now: str) -> ShiftOut:
@@ -53,11 +63,17 @@ def open_shift(conn: sqlite3.Connection, cmd: ShiftOpen, *, user_id: str, now: s
         raise ConflictError("a shift is already open at this caja; close it first")
     shift_id = new_id_str()
     repo.insert_shift(conn, shift_id, user_id, now, money_to_cents(cmd.opening_float))
+    # Every sale belongs to exactly one shift: what was sold or refunded with none open
+    # (a card sale under the "cash" policy) is this shift's, in this same write.
+    sales, returns = repo.unshifted(conn, MAX_ADOPTED)
+    repo.adopt(conn, shift_id, sales, returns)
     payload = {
         "id": shift_id,
         "user_id": user_id,
         "opened_at": now,
         "opening_float": str(cmd.opening_float),
+        "adopted_sales": sales,
+        "adopted_returns": returns,
     }
     write_audit(
         conn,
@@ -72,7 +88,9 @@ def open_shift(conn: sqlite3.Connection, cmd: ShiftOpen, *, user_id: str, now: s
     op_id = append_op(conn, entity_id=shift_id, payload=op, client_ts=now)
     row = repo.get_shift(conn, shift_id)
     assert row is not None
-    return _out(row, op_id)
+    return _out(row, op_id).model_copy(
+        update={"adopted_sales": len(sales), "adopted_returns": len(returns)}
+    )
 
 
 def close_shift(conn: sqlite3.Connection, cmd: ShiftClose, *, user_id: str, now: str) -> ShiftOut:
@@ -84,6 +102,8 @@ def close_shift(conn: sqlite3.Connection, cmd: ShiftClose, *, user_id: str, now:
     opening = cents_to_money(row["opening_float_cents"])
     expected = opening + totals.cash_in + totals.paid_in - totals.paid_out - totals.refunds["cash"]
     info = load_sede_info(conn)
+    first, last = repo.receipt_range(conn, row["id"])
+    adopted_sales, adopted_returns = repo.adopted_counts(conn, row["id"])
     report = ZReport(
         **totals.model_dump(),
         shift_id=row["id"],
@@ -99,6 +119,10 @@ def close_shift(conn: sqlite3.Connection, cmd: ShiftClose, *, user_id: str, now:
         caja=info.device_name if info else None,
         cashier=_user_name(conn, row["user_id"]),
         closed_by_name=_user_name(conn, user_id),
+        first_receipt=None if first is None else format_receipt(*first),
+        last_receipt=None if last is None else format_receipt(*last),
+        adopted_sales=adopted_sales,
+        adopted_returns=adopted_returns,
     )
     report_json = report.model_dump_json()
     repo.close_shift(

@@ -12,7 +12,7 @@ from stocky.edge.store.timestamps import utc_now
 from stocky.edge.ui.errors import show_error
 from stocky.edge.ui.runtime import CajaRuntime
 from stocky.edge.ui.shift_cash import cash_card, closed_list
-from stocky.edge.ui.z_report import print_button, z_report
+from stocky.edge.ui.z_report import adopted_note, print_button, z_report
 from stocky.ui.formats import format_datetime, format_money, parse_decimal
 from stocky.ui.i18n import t
 
@@ -40,12 +40,16 @@ async def body(runtime: CajaRuntime, user: LocalUser) -> None:
             async def do_open() -> None:
                 try:
                     cmd = ShiftOpen(opening_float=parse_decimal(amount.value or "0", locale))
-                    await store.awrite(
+                    opened = await store.awrite(
                         lambda conn: open_shift(conn, cmd, user_id=user.id, now=utc_now())
                     )
                 except (ValueError, StockyError):
                     ui.notify(t("error.invalid_number", field=t("shift.float")), type="negative")
                     return
+                if opened.adopted_sales:  # the sales made before it opened are this shift's
+                    count = opened.adopted_sales
+                    key = "shift.adopted_sales_one" if count == 1 else "shift.adopted_sales"
+                    ui.notify(t(key, count=count), type="info")
                 ui.navigate.to("/vender")
 
             ui.button(t("shift.open"), icon="lock_open", on_click=do_open).props(
@@ -60,6 +64,7 @@ async def body(runtime: CajaRuntime, user: LocalUser) -> None:
         with ui.row().classes("w-full justify-between"):
             ui.label(t("shift.float"))
             ui.label(format_money(shift.opening_float, currency, locale)).classes("font-medium")
+        adopted_note(shift.adopted_sales, shift.adopted_returns)
         counted = (
             ui.input(t("shift.counted"))
             .props('outlined inputmode=decimal data-testid="shift-counted" input-class="text-xl"')

@@ -68,9 +68,16 @@ def z_report(report: ZReport, currency: str, locale: str, timezone: str) -> None
         )
         if report.closed_by_name and report.closed_by_name != report.cashier:
             _row(t("shift.closed_by"), report.closed_by_name)
+        if report.first_receipt and report.last_receipt:
+            _row(
+                t("shift.receipts"),
+                f"{report.first_receipt} → {report.last_receipt}",
+                "z-receipts",
+            )
         ui.separator()
         _row(f"{t('shift.sales')} ({report.sales_count})", money(report.total))
         _row(f"{t('shift.returns')} ({report.returns_count})", money(-report.refunds_total))
+        adopted_note(report.adopted_sales, report.adopted_returns)
         _row(t("shift.net"), money(report.net), "z-net", bold=True)
         _row(t("pos.tax"), money(report.tax))
         ui.separator()
@@ -100,6 +107,17 @@ def z_report(report: ZReport, currency: str, locale: str, timezone: str) -> None
         with ui.row().classes(f"w-full justify-between text-lg font-bold {color}"):
             ui.label(t("shift.difference"))
             ui.label(money(report.difference)).props('data-testid="z-difference"')
+
+
+def adopted_note(sales: int, returns: int) -> None:
+    """Say that the shift took in sales or returns made while no shift was open."""
+    for count, key, testid in (
+        (sales, "shift.adopted_sales", "z-adopted-sales"),
+        (returns, "shift.adopted_returns", "z-adopted-returns"),
+    ):
+        if count:
+            text = t(f"{key}_one") if count == 1 else t(key, count=count)
+            ui.label(text).classes("text-sm stocky-muted").props(f'data-testid="{testid}"')
 
 
 def print_button() -> None:
