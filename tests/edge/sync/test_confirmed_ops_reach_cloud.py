@@ -4,12 +4,17 @@ Hypothesis drives a real caja's local API (its own app, over HTTP on an ASGI tra
 random valid operations: sales of unit and weighed goods with line and ticket discounts up
 to 100 % (so zero-total sales without payments) and maybe a customer, every way to pay,
 returns of earlier sales, stock entries, physical counts (lines that match the shelf and
-lines that do not), thresholds and cash shifts. Only what the caja confirms (2xx) counts.
+lines that do not), thresholds, cash shifts, and carts cancelled at the counter (`sale.void`,
+written as the sale screen writes it: the local API has no void). Only what the caja
+confirms (2xx) counts.
 Then the real push worker drains the outbox to a live cloud (uvicorn, PostgreSQL) and the
 real pull worker pulls. ARCHITECTURE §4: the caja never confirms an op the cloud would
 refuse, so every confirmed op is `applied`; and per product, the caja's stock equals the
 cloud's, which equals the sum of the cloud's movements, and the caja's own movements sum to
-its stock.
+its stock. Every sale belongs to exactly one shift on both sides: the cloud's sale has the
+caja's shift (sales made with no shift open adopted by the next one), and each closed
+shift's check in the cloud finds what its Z report says. Each void is in the cloud's audit
+log exactly once.
 
 The tenant and the activated caja are built once per test; each example gets fresh products.
 """
@@ -26,7 +31,10 @@ import pytest
 from hypothesis import strategies as st
 
 from stocky.core.money import cents_to_money, milli_to_quantity, quantity_to_milli
-from tests.edge.sync.live_caja import LiveCaja, Product, run_examples
+from stocky.edge.pos.cart_store import VoidedLine, void_cart
+from stocky.edge.shifts.service import current_shift
+from stocky.edge.store.timestamps import utc_now
+from tests.edge.sync.live_caja import MANAGER_EMAIL, LiveCaja, Product, run_examples
 from tests.fixtures.database import DatabaseUrls
 
 EXAMPLES = 20
@@ -56,6 +64,8 @@ class Example:
     confirmed: list[tuple[str, str, Any]] = field(default_factory=list)  # (op_id, what, body)
     refused: list[tuple[str, int, str]] = field(default_factory=list)
     sales: list[str] = field(default_factory=list)
+    voids: list[str] = field(default_factory=list)
+    shifts: list[str] = field(default_factory=list)  # closed in this example
 
     async def call(self, method: str, path: str, what: str, body: Any) -> dict[str, Any] | None:
         r = await self.api.request(method, path, json=body, headers=self.headers)
@@ -268,7 +278,9 @@ async def _close_shift(ex: Example, data: st.DataObject | None) -> None:
     if data is not None and data.draw(st.booleans(), label="close note"):
         body["note"] = "cierre sin novedad"
     if await ex.shift_open() is not None:
-        await ex.call("POST", "/shifts/close", "shift.close", body)
+        closed = await ex.call("POST", "/shifts/close", "shift.close", body)
+        if closed is not None:
+            ex.shifts.append(closed["id"])
 
 
 async def _cash(ex: Example, data: st.DataObject) -> None:
@@ -281,6 +293,44 @@ async def _cash(ex: Example, data: st.DataObject) -> None:
     if await ex.shift_open() is not None:
         # The caja refuses taking out more than the drawer holds (409): not confirmed.
         await ex.call("POST", "/shifts/cash", "cash.movement", body)
+
+
+async def _void(caja: LiveCaja, ex: Example, data: st.DataObject) -> None:
+    """A cart cancelled at the counter, as the sale screen records it (one store write)."""
+    lines = []
+    for i in range(data.draw(st.integers(1, 3), label="void lines")):
+        product = data.draw(st.sampled_from(ex.products), label=f"void {i} product")
+        milli = _line_qty(data, product, f"void {i} qty")
+        gross = _gross(product.price_cents, milli)
+        off = data.draw(st.integers(0, gross), label=f"void {i} discount")
+        lines.append(
+            VoidedLine(
+                product.id,
+                milli_to_quantity(milli),
+                cents_to_money(product.price_cents),
+                cents_to_money(off),
+            )
+        )
+    total = sum((ln.unit_price * ln.quantity - ln.discount for ln in lines), Decimal(0))
+    total = max(total.quantize(Decimal("0.01")), Decimal(0))
+
+    def write(conn: Any) -> tuple[str, str]:
+        user = conn.execute("SELECT id FROM users WHERE email = ?", (MANAGER_EMAIL,)).fetchone()
+        shift = current_shift(conn)
+        void_id = void_cart(
+            conn,
+            lines,
+            total=total,
+            user_id=str(user[0]),
+            shift_id=None if shift is None else shift.id,
+            now=utc_now(),
+        )
+        op = conn.execute("SELECT op_id FROM sync_queue WHERE entity_id = ?", (void_id,))
+        return void_id, str(op.fetchone()[0])
+
+    void_id, op_id = caja.store.write(write)
+    ex.confirmed.append((op_id, "sale.void", {"total": str(total), "lines": len(lines)}))
+    ex.voids.append(void_id)
 
 
 STEPS = {
@@ -296,7 +346,7 @@ STEPS = {
 
 
 # Sales come first and weigh double: returns need them, and most of a caja's ops are sales.
-STEP_CHOICES = ["sale", "sale", *sorted(STEPS)]
+STEP_CHOICES = ["sale", "sale", *sorted(STEPS), "sale.void"]
 
 
 def _check(caja: LiveCaja, ex: Example) -> list[str]:
@@ -326,7 +376,82 @@ def _check(caja: LiveCaja, ex: Example) -> list[str]:
                 f"product {product.id} ({product.unit}): caja stock {shown}, caja movements "
                 f"{own}, cloud inventory {stock}, cloud movements {moves}"
             )
+    return problems + _shift_problems(caja, ex) + _void_problems(caja, ex)
+
+
+def _unshifted(caja: LiveCaja, ex: Example | None) -> int:
+    """How many of the example's sales (of all the caja's, with None) have no shift yet."""
+    ids = None if ex is None else ex.sales
+    if ids == []:
+        return 0
+    where = "" if ids is None else f" AND id IN ({', '.join('?' * len(ids))})"
+    return int(
+        caja.store.read(
+            lambda c: c.execute(
+                f"SELECT count(*) FROM sales WHERE shift_id IS NULL AND origin = 'local'{where}",
+                ids or [],
+            ).fetchone()[0]
+        )
+    )
+
+
+def _shift_problems(caja: LiveCaja, ex: Example) -> list[str]:
+    """Each sale has the caja's shift in the cloud; each closed shift's check is clean."""
+    problems: list[str] = []
+    if ex.sales:
+        marks = ", ".join("?" * len(ex.sales))
+        local = dict(
+            caja.store.read(
+                lambda c: c.execute(
+                    f"SELECT id, shift_id FROM sales WHERE id IN ({marks})", ex.sales
+                ).fetchall()
+            )
+        )
+        with caja._pg() as conn:
+            cloud = dict(
+                conn.execute(
+                    "SELECT id::text, shift_id::text FROM sales WHERE id::text = ANY(%s)",
+                    (ex.sales,),
+                ).fetchall()
+            )
+        for sale_id in ex.sales:
+            if local.get(sale_id) is None or cloud.get(sale_id) != local[sale_id]:
+                problems.append(
+                    f"sale {sale_id}: shift {local.get(sale_id)!r} at the caja, "
+                    f"{cloud.get(sale_id)!r} in the cloud"
+                )
+    if ex.shifts:
+        with caja._pg() as conn:
+            checks = dict(
+                conn.execute(
+                    "SELECT id::text, z_report->'cloud_check' FROM shifts WHERE id::text = ANY(%s)",
+                    (ex.shifts,),
+                ).fetchall()
+            )
+        for shift_id in ex.shifts:
+            check = checks.get(shift_id)
+            if not check or not check.get("ok"):
+                problems.append(f"shift {shift_id}: the cloud's check of its Z report: {check}")
     return problems
+
+
+def _void_problems(caja: LiveCaja, ex: Example) -> list[str]:
+    """Each cancelled cart is in the cloud's audit log exactly once."""
+    if not ex.voids:
+        return []
+    with caja._pg() as conn:
+        found = dict(
+            conn.execute(
+                "SELECT entity_id, count(*) FROM audit_logs WHERE action = 'sale.void'"
+                " AND entity_id = ANY(%s) GROUP BY entity_id",
+                (ex.voids,),
+            ).fetchall()
+        )
+    return [
+        f"void {void_id}: {found.get(void_id, 0)} rows in the cloud's audit log"
+        for void_id in ex.voids
+        if found.get(void_id) != 1
+    ]
 
 
 async def _run_example(caja: LiveCaja, data: st.DataObject) -> None:
@@ -339,14 +464,26 @@ async def _run_example(caja: LiveCaja, data: st.DataObject) -> None:
     async with caja.local_api() as api:
         ex = Example(api, await caja.login(api), products)
         await _close_shift(ex, None)  # left open by an earlier, failed example
+        if _unshifted(caja, None):
+            # Sold by an example cut short (its ops never left the caja): a shift that is not
+            # checked adopts them, so the next one's Z counts only what the cloud can see.
+            await ex.call("POST", "/shifts/open", "shift.open", {"opening_float": "0.00"})
+            await _close_shift(ex, None)
         ex.confirmed.clear()
+        ex.shifts.clear()
         await caja.learn([p.id for p in products])
         steps = data.draw(
             st.lists(st.sampled_from(STEP_CHOICES), min_size=3, max_size=MAX_STEPS), label="steps"
         )
         for step in steps:
-            await STEPS[step](ex, data)
+            if step == "sale.void":
+                await _void(caja, ex, data)
+            else:
+                await STEPS[step](ex, data)
         await _close_shift(ex, data)  # a shift never spans examples
+        if _unshifted(caja, ex):  # sold after the last close: the next shift adopts them
+            await ex.call("POST", "/shifts/open", "shift.open", {"opening_float": "0.00"})
+            await _close_shift(ex, None)
         report = await caja.drain()
     problems = _check(caja, ex)
     if report.failures or report.pending_left:
