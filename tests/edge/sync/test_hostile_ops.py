@@ -24,15 +24,21 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from stocky.cloud.embedded import libpq_url
 from stocky.core.ids import new_id_str
+from stocky.edge.errors import StockyError
+from stocky.edge.pos.cart_store import VoidedLine, void_cart
+from stocky.edge.store.timestamps import utc_now
 from tests.edge.sync.live_caja import LiveCaja, Product, dumps, property_settings, run_examples
 from tests.fixtures.database import DatabaseUrls
 
@@ -253,7 +259,16 @@ async def _caja_example(caja: LiveCaja, data: st.DataObject) -> None:
     weighed = caja.new_product("weight", 1_290_000, tax_rate="0.05")
     kind = data.draw(
         st.sampled_from(
-            ["sale", "return", "entry", "count", "thresholds", "shift.open", "shift.close"]
+            [
+                "sale",
+                "return",
+                "entry",
+                "count",
+                "thresholds",
+                "shift.open",
+                "shift.close",
+                "sale.void",
+            ]
         ),
         label="kind",
     )
@@ -279,26 +294,13 @@ async def _caja_example(caja: LiveCaja, data: st.DataObject) -> None:
             assert r.status_code == 201, r.text
             sale = r.json()
             setup_ops.append(sale["op_id"])
-        case = _caja_cases(unit, weighed, sale)[kind]
-        body = copy.deepcopy(case.body)
-        poisoned = data.draw(
-            st.lists(st.sampled_from(sorted(case.fields)), min_size=1, max_size=2, unique=True),
-            label="poisoned fields",
-        )
-        for path in poisoned:
-            _set(body, path, data.draw(hostile_for(case.fields[path]), label=path))
-        r = await _caja_call(api, headers, case.method, case.path, body)
-        answer = f"{kind} {json.dumps(body)[:400]} -> {r.status_code} {r.text[:400]}"
-        assert r.status_code < 500, f"the caja failed on hostile input: {answer}"
-        hostile_op = None
-        if r.status_code >= 300:
-            assert 400 <= r.status_code < 500, answer
-            assert any(_names_field(r, p) for p in poisoned), (
-                f"the refusal names no field: {answer}"
-            )
+        void_id = None
+        if kind == "sale.void":
+            hostile_op, void_id, answer = _void_at_the_counter(caja, unit, data)
         else:
-            hostile_op = r.json().get("op_id")
-            assert hostile_op, f"confirmed without an op_id: {answer}"
+            hostile_op, answer = await _hostile_call(
+                api, headers, _caja_cases(unit, weighed, sale)[kind], kind, data
+            )
         # A valid sale behind it: it must not wait behind the hostile op.
         follow = await _caja_call(
             api,
@@ -343,7 +345,104 @@ async def _caja_example(caja: LiveCaja, data: st.DataObject) -> None:
             )
     else:
         problems.append(f"the valid sale after it was refused: {follow.text[:300]}")
+    if hostile_op and void_id:
+        status, _ = cloud.get(hostile_op, ("missing", None))
+        rows = Pusher(caja).void_rows(void_id)
+        if rows != (status == "applied"):
+            problems.append(f"the void is {rows} times in the cloud's audit log ({status})")
     assert not problems, answer + "\n" + "\n".join(problems)
+
+
+async def _hostile_call(
+    api: httpx.AsyncClient, headers: dict[str, str], case: CajaCase, kind: str, data: Any
+) -> tuple[str | None, str]:
+    """The case with one or two fields poisoned, through the local API: refused naming the
+    field, or confirmed (its op_id)."""
+    body = copy.deepcopy(case.body)
+    poisoned = data.draw(
+        st.lists(st.sampled_from(sorted(case.fields)), min_size=1, max_size=2, unique=True),
+        label="poisoned fields",
+    )
+    for path in poisoned:
+        _set(body, path, data.draw(hostile_for(case.fields[path]), label=path))
+    r = await _caja_call(api, headers, case.method, case.path, body)
+    answer = f"{kind} {json.dumps(body)[:400]} -> {r.status_code} {r.text[:400]}"
+    assert r.status_code < 500, f"the caja failed on hostile input: {answer}"
+    hostile_op = None
+    if r.status_code >= 300:
+        assert 400 <= r.status_code < 500, answer
+        assert any(_names_field(r, p) for p in poisoned), f"the refusal names no field: {answer}"
+    else:
+        hostile_op = r.json().get("op_id")
+        assert hostile_op, f"confirmed without an op_id: {answer}"
+    return hostile_op, answer
+
+
+# A cancelled cart's fields as the sale screen hands them to the store (the local API has no
+# void): the reason is text, the rest decimals.
+VOID_FIELDS = {
+    "reason": "text",
+    "total": "number",
+    "lines.0.quantity": "number",
+    "lines.0.unit_price": "number",
+    "lines.0.discount": "number",
+}
+
+
+def _void_at_the_counter(
+    caja: LiveCaja, unit: Product, data: Any
+) -> tuple[str | None, str | None, str]:
+    """A void with hostile values: refused with the field named (no op queued), or queued."""
+    body: dict[str, Any] = {
+        "reason": "el cliente no quiso",
+        "total": "4500.00",
+        "lines": [{"quantity": "1", "unit_price": "4500.00", "discount": "0.00"}],
+    }
+    poisoned = data.draw(
+        st.lists(st.sampled_from(sorted(VOID_FIELDS)), min_size=1, max_size=2, unique=True),
+        label="poisoned fields",
+    )
+    for path in poisoned:
+        _set(body, path, data.draw(hostile_for(VOID_FIELDS[path]), label=path))
+    answer = f"sale.void {json.dumps(body)[:400]}"
+    try:  # what the screen could never hand over (not text, not a decimal) is out of scope
+        line = body["lines"][0]
+        voided = VoidedLine(
+            unit.id,
+            Decimal(str(line["quantity"])),
+            Decimal(str(line["unit_price"])),
+            Decimal(str(line["discount"])),
+        )
+        total = Decimal(str(body["total"]))
+    except ArithmeticError:
+        return None, None, answer
+    reason = body["reason"] if isinstance(body["reason"], str) else None
+
+    def write(conn: Any) -> tuple[str, str]:
+        void_id = void_cart(
+            conn,
+            [voided],
+            total=total,
+            user_id=caja.manager_id,
+            shift_id=None,
+            now=utc_now(),
+            reason=reason,
+        )
+        op = conn.execute("SELECT op_id FROM sync_queue WHERE entity_id = ?", (void_id,))
+        return void_id, str(op.fetchone()[0])
+
+    refused: StockyError | None = None
+    try:
+        void_id, op_id = caja.store.write(write)
+    except StockyError as exc:
+        refused = exc
+    if refused is None:
+        return op_id, void_id, f"{answer} -> queued {op_id}"
+    said = f"{answer} -> {refused.status_code} {refused}"
+    assert 400 <= refused.status_code < 500, said
+    named = str(getattr(refused, "field", "")) + str(refused)
+    assert any(p.split(".")[-1] in named for p in poisoned), f"names no field: {said}"
+    return None, None, said
 
 
 @pytest.mark.slow
@@ -553,15 +652,50 @@ class Pusher:
         payload = {"product_id": product.id, "min": "1.000", "max": "20.000"}
         return self.op("inventory.thresholds", product.id, payload)
 
-    def shift_open(self) -> dict[str, Any]:
+    def shift_open(self, adopted: list[str] | None = None) -> dict[str, Any]:
         shift = new_id_str()
-        payload = {
+        payload: dict[str, Any] = {
             "id": shift,
             "user_id": self.caja.manager_id,
             "opened_at": _now(),
             "opening_float": "50000.00",
         }
+        if adopted is not None:  # sales made with no shift open, taken in by this one
+            payload["adopted_sales"] = adopted
+            payload["adopted_returns"] = []
         return self.op("shift.open", shift, payload)
+
+    def void(self, product: Product) -> dict[str, Any]:
+        """A cart of two units cancelled at the counter (audit only)."""
+        void_id = new_id_str()
+        price = f"{product.price_cents / 100:.2f}"
+        payload = {
+            "id": void_id,
+            "user_id": self.caja.manager_id,
+            "shift_id": None,
+            "voided_at": _now(),
+            "total": f"{2 * product.price_cents / 100:.2f}",
+            "reason": "el cliente no quiso",
+            "lines": [
+                {
+                    "product_id": product.id,
+                    "quantity": "2.000",
+                    "unit_price": price,
+                    "discount": "0.00",
+                    "product_version": 1,
+                }
+            ],
+        }
+        return self.op("sale.void", void_id, payload)
+
+    def void_rows(self, void_id: str) -> int:
+        """How many rows the cloud's audit log holds for this void."""
+        with psycopg.connect(libpq_url(self.caja.database.owner_url)) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM audit_logs WHERE action = 'sale.void' AND entity_id = %s",
+                (void_id,),
+            ).fetchone()
+        return int(row[0]) if row else 0
 
     def shift_close(self, opened: dict[str, Any]) -> dict[str, Any]:
         shift = opened["entity_id"]
@@ -656,12 +790,32 @@ CLOUD_FIELDS: dict[str, dict[str, str]] = {
         "payload.opening_float": "number",
         "payload.user_id": "text",
     },
+    "shift.open+adopted": {
+        "payload.adopted_sales": "text",
+        "payload.adopted_sales.0": "text",
+        "payload.adopted_returns": "number",
+    },
+    "sale.void": {
+        "payload.reason": "text",
+        "payload.total": "number",
+        "payload.voided_at": "date",
+        "payload.user_id": "text",
+        "payload.shift_id": "text",
+        "payload.lines.0.product_id": "text",
+        "payload.lines.0.quantity": "number",
+        "payload.lines.0.unit_price": "number",
+        "payload.lines.0.discount": "number",
+        "payload.lines.0.product_version": "number",
+    },
     "shift.close": {
         "payload.note": "text",
         "payload.z_report.counted_cash": "number",
         "payload.z_report.closed_at": "date",
         "payload.z_report.sales_count": "number",
         "payload.z_report.payments": "number",
+        "payload.z_report.first_receipt": "text",
+        "payload.z_report.last_receipt": "number",
+        "payload.z_report.adopted_sales": "number",
         "payload.closed_by": "text",
     },
     # The envelope itself: what a malformed one gets is a 422 for the whole request.
@@ -686,8 +840,12 @@ def _cloud_op(
         "product.upsert": lambda: pusher.product(product),
         "inventory.thresholds": lambda: pusher.thresholds(product),
         "shift.open": pusher.shift_open,
+        "sale.void": lambda: pusher.void(product),
         "envelope": lambda: pusher.entry(product),
     }
+    if kind == "shift.open+adopted":
+        sale = pusher.sale(product)
+        return pusher.shift_open(adopted=[sale["entity_id"]]), [sale]
     if kind == "return":
         sale = pusher.sale(product)
         return pusher.sale_return(product, sale), [sale]
@@ -738,6 +896,13 @@ def _cloud_example(pusher: Pusher, products: list[Product], data: st.DataObject)
     after = pusher.push([pusher.entry(products[0])])
     assert after.status_code == 200, f"the next batch: {after.status_code} {after.text[:300]}"
     assert _results(after)[0]["status"] == "applied", f"the next batch: {after.text[:300]}"
+    if kind == "sale.void" and r.status_code == 200:
+        # In the audit log exactly once when applied, even pushed again; never when rejected.
+        again = pusher.push([hostile])
+        assert again.status_code == 200, again.text
+        assert _results(again)[0]["status"] in ("duplicate", "rejected"), again.text
+        applied = _results(r)[0]["status"] == "applied"
+        assert pusher.void_rows(hostile["entity_id"]) == int(applied), said
 
 
 @pytest.mark.slow
