@@ -188,15 +188,27 @@ def unshifted(conn: sqlite3.Connection, limit: int) -> tuple[list[str], list[str
 
     A return is its refund rows (sale_payments with a return_id); sales of other cajas
     fetched to take one back (origin 'cloud') belong to their own caja's shifts.
+
+    Only what came after the last sale or refund that has a shift: a caja upgraded from a
+    version without adoption may hold shift-less sales from long ago, which no Z report
+    counted and the next shift's expected cash must not take in. Receipt numbers and rowids
+    only grow, so this holds even when the clock was set back.
     """
     sales = conn.execute(
-        "SELECT id FROM sales WHERE shift_id IS NULL AND origin = 'local' ORDER BY number LIMIT ?",
+        """
+        SELECT id FROM sales WHERE shift_id IS NULL AND origin = 'local'
+          AND number > coalesce((SELECT max(number) FROM sales
+                                 WHERE shift_id IS NOT NULL AND origin = 'local'), -1)
+        ORDER BY number LIMIT ?
+        """,
         (limit,),
     ).fetchall()
     returns = conn.execute(
         """
         SELECT return_id FROM sale_payments
         WHERE shift_id IS NULL AND return_id IS NOT NULL AND amount_cents < 0
+          AND rowid > coalesce((SELECT max(rowid) FROM sale_payments
+                                WHERE shift_id IS NOT NULL), -1)
         GROUP BY return_id ORDER BY min(rowid) LIMIT ?
         """,
         (limit,),

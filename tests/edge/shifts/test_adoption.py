@@ -125,6 +125,24 @@ class TestAdoption:
         assert _shift_of(caja, kept.id) == first.id
         assert _open_payload(caja, second.id)["adopted_sales"] == []
 
+    def test_an_upgraded_cajas_old_shiftless_sales_are_not_adopted(self, caja: Caja) -> None:
+        # Before adoption existed, a card sale with no shift stayed so; a later shift's Z
+        # report never counted it. The first shift after the upgrade must not take it in.
+        set_policy(caja, shift_required="none")
+        legacy = _sale(caja, "cash")
+        first = open_(caja, "0")
+        caja.store.write(  # as the older version left it: never adopted
+            lambda c: c.execute("UPDATE sales SET shift_id = NULL WHERE id = ?", (legacy.id,))
+        )
+        _sale(caja, "card")
+        close(caja, "0")
+        recent = _sale(caja, "card")
+        second = open_(caja, "0")
+        assert first.id != second.id
+        assert second.adopted_sales == 1
+        assert _open_payload(caja, second.id)["adopted_sales"] == [recent.id]
+        assert _shift_of(caja, legacy.id) is None
+
     def test_a_ticket_of_another_caja_is_not_adopted(self, caja: Caja) -> None:
         sale = _sale(caja, "card")
         caja.store.write(
