@@ -93,6 +93,8 @@ class SyncedUser(BaseModel):
     email: str
     name: str
     password_hash: str
+    # The manager's approval PIN (argon2), None when none is set.
+    pin_hash: str | None = None
     role: str
     active: bool
     version: int

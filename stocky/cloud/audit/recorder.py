@@ -30,7 +30,9 @@ SKIPPED_TABLES = frozenset(
     {"audit_logs", "changes", "sync_ops", "sync_logs", "refresh_tokens", "server_state"}
 )
 # Secrets never reach the audit trail, not even hashed.
-REDACTED_COLUMNS = frozenset({"password_hash", "credential_hash", "code_hash", "token_hash"})
+REDACTED_COLUMNS = frozenset(
+    {"password_hash", "pin_hash", "credential_hash", "code_hash", "token_hash"}
+)
 REDACTED = "[redacted]"
 
 

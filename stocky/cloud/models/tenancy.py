@@ -143,6 +143,8 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(256))
+    # A manager's approval PIN at the cajas (argon2, like the password); None: none set.
+    pin_hash: Mapped[str | None] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     version: Mapped[int] = mapped_column(Integer, server_default="1")

@@ -1,4 +1,5 @@
-"""/api/users: list, create, read, change and disable users (manager or higher)."""
+"""/api/users: list, create, read, change and disable users (manager or higher), and the
+approval PINs (set your own; an admin or the owner clears anyone's)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from fastapi import APIRouter, Depends, status
 
 from stocky.cloud.auth.deps import TenantSession, require_role
 from stocky.cloud.auth.tokens import Principal
+from stocky.cloud.deps import RedisDep
 from stocky.cloud.realtime.emit import Realtime
-from stocky.cloud.users import service
-from stocky.cloud.users.schemas import UserCreate, UserOut, UserUpdate
+from stocky.cloud.users import pins, service
+from stocky.cloud.users.schemas import PinSet, UserCreate, UserOut, UserUpdate
+from stocky.core.errors import RATE_LIMITED
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 Manager = Annotated[Principal, Depends(require_role("manager"))]
@@ -27,6 +30,31 @@ async def list_users(actor: Manager, session: TenantSession) -> list[UserOut]:
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a user")
 async def create_user(body: UserCreate, actor: Manager, session: TenantSession) -> UserOut:
     return UserOut.model_validate(await service.create_user(session, actor, body))
+
+
+@router.put(
+    "/me/pin",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Set my approval PIN (4-8 digits, with my password); managers and above",
+    responses={**RATE_LIMITED, 403: {"description": "Not a manager, or a wrong password"}},
+)
+async def set_my_pin(body: PinSet, actor: Manager, session: TenantSession, redis: RedisDep) -> None:
+    await pins.set_own_pin(session, redis, actor, body)
+
+
+@router.delete("/me/pin", status_code=status.HTTP_204_NO_CONTENT, summary="Remove my approval PIN")
+async def clear_my_pin(actor: Manager, session: TenantSession) -> None:
+    if actor.user_id is not None:
+        await pins.clear_pin(session, actor, actor.user_id)
+
+
+@router.delete(
+    "/{user_id}/pin",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a user's approval PIN (an admin or the owner, or the user)",
+)
+async def clear_user_pin(user_id: uuid.UUID, actor: Manager, session: TenantSession) -> None:
+    await pins.clear_pin(session, actor, user_id)
 
 
 @router.get("/{user_id}", summary="One user")

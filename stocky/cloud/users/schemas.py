@@ -12,7 +12,7 @@ from stocky.cloud.tenants.schemas import EMAIL_PATTERN
 
 RoleName = Literal["owner", "admin", "manager", "cashier"]
 
-__all__ = ["RoleName", "UserCreate", "UserOut", "UserUpdate"]
+__all__ = ["PinSet", "RoleName", "UserCreate", "UserOut", "UserUpdate"]
 
 
 def _lower(value: str | None) -> str | None:
@@ -42,3 +42,13 @@ class UserUpdate(BaseModel):
     active: bool | None = None
 
     _email = field_validator("email")(_lower)
+
+
+class PinSet(BaseModel):
+    """A user's own approval PIN, set with their current password (a session left open on
+    a shared screen cannot mint a PIN that approves at the counter)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pin: str = Field(pattern=r"^[0-9]{4,8}$", description="4 to 8 digits")
+    password: str = Field(min_length=1, max_length=200, description="The user's own password")

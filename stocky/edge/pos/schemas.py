@@ -37,10 +37,18 @@ class PaymentIn(Strict):
 
 
 class ManagerLogin(Strict):
-    """A manager's credentials, typed at the caja to approve one operation."""
+    """A manager's approval of one operation, typed at the caja: their email with their
+    password or with their approval PIN (which the caja's policy `approval` allows)."""
 
     email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=1, max_length=200)
+    password: str | None = Field(default=None, min_length=1, max_length=200)
+    pin: str | None = Field(default=None, pattern=r"^[0-9]{4,8}$")
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> ManagerLogin:
+        if (self.password is None) == (self.pin is None):
+            raise ValueError("give the manager's password or PIN (one of them)")
+        return self
 
 
 class CustomerIn(Strict):

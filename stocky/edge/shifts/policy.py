@@ -19,6 +19,7 @@ from stocky.core.money import AmountError, money_to_cents
 
 log = logging.getLogger(__name__)
 ShiftRequired = Literal["cash", "all", "none"]
+Approval = Literal["pin", "login", "either"]
 DEFAULTS: dict[str, Any] = {
     # "cash": a sale paid (partly) in cash, or a cash refund, needs an open shift.
     "shift_required": "cash",
@@ -32,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "discount_approval_above_percent": None,
     # Confirm before a line's quantity goes above this, per product unit (a 500 kg typo).
     "quantity_confirm_above": {"unit": 100, "weight": 50},
+    # How a manager approves at this caja: their PIN, their email and password, or either.
+    "approval": "either",
 }
 
 
@@ -43,6 +46,7 @@ class CajaPolicy:
     discount_approval_above_cents: int | None = None
     discount_approval_above_percent: Decimal | None = None
     quantity_confirm_above: dict[str, Decimal] | None = None
+    approval: Approval = "either"
 
     def discount_needs_manager(self, discount_cents: int, subtotal_cents: int) -> bool:
         """True when a sale's discount is above the amount or percent limit."""
@@ -79,6 +83,7 @@ def caja_policy(conn: sqlite3.Connection) -> CajaPolicy:
         discount_approval_above_cents=_cents(merged.get("discount_approval_above")),
         discount_approval_above_percent=_decimal(merged.get("discount_approval_above_percent")),
         quantity_confirm_above=_limits(merged.get("quantity_confirm_above")),
+        approval=approval if (approval := merged.get("approval")) in ("pin", "login") else "either",
     )
 
 

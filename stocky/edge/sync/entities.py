@@ -278,12 +278,13 @@ def _users(ctx: Ctx, change: Change) -> Outcome:
         active = bool(data.get("active", True))
         ctx.conn.execute(
             """
-            INSERT INTO users (id, tenant_id, sede_id, email, name, password_hash, role, active,
-                               version, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO users (id, tenant_id, sede_id, email, name, password_hash, pin_hash,
+                               role, active, version, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id,
                 sede_id = excluded.sede_id, email = excluded.email, name = excluded.name,
-                password_hash = excluded.password_hash, role = excluded.role,
+                password_hash = excluded.password_hash, pin_hash = excluded.pin_hash,
+                role = excluded.role,
                 active = excluded.active, version = excluded.version,
                 updated_at = excluded.updated_at
             """,
@@ -294,6 +295,7 @@ def _users(ctx: Ctx, change: Change) -> Outcome:
                 str(data["email"]).lower(),
                 data["name"],
                 data.get("password_hash"),
+                data.get("pin_hash"),  # a manager's approval PIN (argon2), None if unset
                 data["role"],
                 int(active),
                 int(data.get("version") or 1),

@@ -20,7 +20,7 @@ from stocky.core.money import cents_to_money
 from stocky.edge.auth.session import LocalUser
 from stocky.edge.errors import ForbiddenError, StockyError
 from stocky.edge.pos import cart_store
-from stocky.edge.pos.approval import approver
+from stocky.edge.pos.approval import approval_options, approver
 from stocky.edge.pos.customers import CustomerHit, search_customers
 from stocky.edge.pos.schemas import CustomerIn, ManagerLogin, SaleOut
 from stocky.edge.pos.service import record_sale
@@ -29,13 +29,13 @@ from stocky.edge.shifts.service import current_shift
 from stocky.edge.store.timestamps import utc_now
 from stocky.edge.ui import repository as repo
 from stocky.edge.ui import scanner
+from stocky.edge.ui.approval_dialog import manager_dialog, refusal_text
 from stocky.edge.ui.cart import ONE, Cart, CartError, CartLine
 from stocky.edge.ui.errors import show_error
 from stocky.edge.ui.payment import open_payment
 from stocky.edge.ui.pos_dialogs import (
     ask_weight,
     confirm_void,
-    manager_dialog,
     parked_dialog,
     ticket_discount_dialog,
 )
@@ -571,10 +571,12 @@ class PosScreen:
         self,
         paid: dict[str, Decimal],
         customer: CustomerIn | None = None,
-        manager: ManagerLogin | None = None,
+        approved_by: str | None = None,
     ) -> None:
-        command = self.cart.sale(paid, customer, manager)
+        """Record the sale; a discount that needs a manager asks for one first."""
+        command = self.cart.sale(paid, customer)
         user_id = self.user.id
+        by = approved_by or (user_id if self.user.at_least("manager") else None)
 
         def write(conn: sqlite3.Connection) -> SaleOut:
             # The sale and the end of the held cart commit together: a reload never
@@ -584,26 +586,34 @@ class PosScreen:
             return sale
 
         try:
-            by = await approver(self.store, self.user, manager)
             sale = await self.store.awrite(write)
         except ForbiddenError as exc:
-            if not str(exc).startswith("manager:"):
+            if not str(exc).startswith("manager:") or by is not None:
                 self.show_error(exc)
                 return
-            if manager is not None:
-                ui.notify(t("pos.manager_wrong"), type="negative")
-            reason = t("pos.manager_needed", amount=self.money(self.cart.discount))
-
-            async def approve(login: ManagerLogin) -> None:
-                await self.record(paid, customer, login)
-
-            manager_dialog(reason, approve, self.focus_scan)
+            await self.ask_manager(paid, customer)
             return
         except StockyError as exc:
             self.show_error(exc)
             return
         self.cart.clear()
         ui.navigate.to(f"/recibo/{sale.id}")
+
+    async def ask_manager(self, paid: dict[str, Decimal], customer: CustomerIn | None) -> None:
+        """A manager approves the discount (PIN or login, as the policy says); then the
+        sale is recorded with their id."""
+
+        async def approve(login: ManagerLogin) -> str | None:
+            try:
+                by = await approver(self.store, self.user, login)
+            except StockyError as exc:
+                return refusal_text(exc, login)
+            await self.record(paid, customer, approved_by=by)
+            return None
+
+        options = await self.store.aread(approval_options)
+        reason = t("pos.manager_needed", amount=self.money(self.cart.discount))
+        manager_dialog(options, reason, approve, self.focus_scan)
 
     def on_shortcut(self, key: str) -> None:
         """F2, F4, F8 and Esc, sent by the page only while no dialog is open."""

@@ -1,5 +1,5 @@
 """The point of sale's dialogs: confirm a cancelled sale, sales on hold, the ticket's discount,
-a manager's approval, and the weight of a favourite."""
+and the weight of a favourite (a manager's approval: approval_dialog)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from decimal import Decimal
 from nicegui import ui
 
 from stocky.edge.pos.cart_store import ParkedCart
-from stocky.edge.pos.schemas import ManagerLogin
 from stocky.edge.store.timestamps import from_iso
 from stocky.edge.ui.cart import Cart, CartError
 from stocky.edge.ui.pos_lines import discount_kind, gone_on_hide
@@ -113,41 +112,6 @@ def ticket_discount_dialog(
             ui.button(t("common.cancel"), on_click=dialog.close).props("flat no-caps")
             ui.button(t("common.save"), on_click=save).props(
                 'unelevated no-caps data-testid="ticket-discount-save"'
-            )
-    gone_on_hide(dialog, on_hide)
-    dialog.open()
-
-
-def manager_dialog(
-    reason: str,
-    on_approve: Callable[[ManagerLogin], Awaitable[None]],
-    on_hide: Callable[[], None],
-) -> None:
-    """A manager types their email and password to approve what the cashier may not."""
-    with ui.dialog() as dialog, ui.card().classes("p-6 gap-3 w-[440px]"):
-        with ui.row().classes("items-center gap-2"):
-            ui.icon("admin_panel_settings", size="32px").classes("text-warning")
-            ui.label(t("pos.manager_title")).classes("text-xl font-bold")
-        ui.label(reason).classes("text-base").props('data-testid="manager-reason"')
-        email = ui.input(t("login.email")).props(
-            'outlined autofocus autocomplete=off data-testid="manager-email"'
-        )
-        password = ui.input(t("login.password"), password=True).props(
-            'outlined data-testid="manager-password"'
-        )
-
-        async def approve() -> None:
-            if not (email.value or "").strip() or not password.value:
-                return
-            login = ManagerLogin(email=email.value.strip(), password=password.value)
-            dialog.close()
-            await on_approve(login)
-
-        password.on("keydown.enter", approve)
-        with ui.row().classes("w-full justify-end gap-2"):
-            ui.button(t("common.cancel"), on_click=dialog.close).props("flat no-caps")
-            ui.button(t("pos.manager_approve"), icon="check", on_click=approve).props(
-                'unelevated no-caps color=warning data-testid="manager-approve"'
             )
     gone_on_hide(dialog, on_hide)
     dialog.open()

@@ -14,17 +14,18 @@ from nicegui import app, ui
 from pydantic import ValidationError
 
 from stocky.edge.auth.session import LocalUser
-from stocky.edge.errors import ForbiddenError, StockyError
-from stocky.edge.pos.approval import approver
+from stocky.edge.errors import StockyError
+from stocky.edge.pos.approval import approval_options, approver
 from stocky.edge.pos.imported import CloudLookupUnavailableError, find_sale
 from stocky.edge.pos.returns import record_return
 from stocky.edge.pos.schemas import ManagerLogin, ReturnCreate, ReturnLineIn, SaleOut
 from stocky.edge.pos.service import load_sale
 from stocky.edge.store.timestamps import utc_now
+from stocky.edge.ui.approval_dialog import manager_dialog, refusal_text
 from stocky.edge.ui.errors import error_text, needs_manager, show_error
 from stocky.edge.ui.history import RETURN_HANDOFF
 from stocky.edge.ui.refund_preview import RefundPreview, refund_preview
-from stocky.edge.ui.returns_dialogs import confirm_return, manager_dialog, split_rows
+from stocky.edge.ui.returns_dialogs import confirm_return, split_rows
 from stocky.edge.ui.runtime import CajaRuntime
 from stocky.ui.formats import NumberError, format_money, format_quantity, parse_decimal
 from stocky.ui.i18n import t
@@ -283,7 +284,7 @@ class ReturnScreen:
             )
         except (StockyError, ValidationError) as exc:
             if needs_manager(exc):
-                self.ask_manager(picks, self.text(exc))
+                await self.ask_manager(picks, self.text(exc))
                 return
             show_error(exc, form.labels(), currency=self.currency, locale=self.locale)
             return
@@ -295,17 +296,16 @@ class ReturnScreen:
         )
         await self.find()
 
-    def ask_manager(self, picks: dict[str, Decimal], why: str) -> None:
-        async def on_login(email: str, password: str) -> str | None:
+    async def ask_manager(self, picks: dict[str, Decimal], why: str) -> None:
+        async def approve(login: ManagerLogin) -> str | None:
             try:
-                login = ManagerLogin(email=email, password=password)
                 approved = await approver(self.store, self.user, login)
-            except (ForbiddenError, ValidationError):
-                return t("error.manager_wrong")
+            except StockyError as exc:
+                return refusal_text(exc, login)
             await self.send(picks, approved_by=approved)
             return None
 
-        manager_dialog(why, on_login)
+        manager_dialog(await self.store.aread(approval_options), why, approve)
 
 
 async def body(runtime: CajaRuntime, user: LocalUser) -> None:

@@ -154,7 +154,7 @@ def test_returns_refund_only_what_is_chosen(
     expect(tid("refund-cash")).to_have_text("$ 3.900")
     tid("return-submit").click()
     tid("return-confirm").click()
-    expect(tid("manager-why")).to_contain_text("tiquete completo")
+    expect(tid("manager-reason")).to_contain_text("tiquete completo")
     tid("manager-email").fill("ana@example.com")
     tid("manager-password").fill("wrong-password")
     tid("manager-approve").click()
