@@ -8,7 +8,7 @@ from __future__ import annotations
 # Every tenant-scoped table, with the trigger arguments of its change-feed scope:
 # None: not in the feed; (): the whole tenant (catalog, users); ("col", ...): those sedes.
 # INITIAL_TENANT_TABLES is what migration 0001 creates (a fixed snapshot); later tables are
-# added to TENANT_TABLES below, and their own migration enables RLS on them.
+# added to TENANT_TABLES below, and their own migration enables RLS on them (or drops them).
 INITIAL_TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
     "sedes": (),
     "users": (),
@@ -29,11 +29,11 @@ INITIAL_TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
     "changes": None,
 }
 TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
-    **INITIAL_TENANT_TABLES,
+    **{table: scope for table, scope in INITIAL_TENANT_TABLES.items() if table != "transfers"},
     "cash_movements": None,  # 0007
     "customers": (),  # 0010
     "shift_adoptions": None,  # 0012
-}
+}  # transfers: dropped by 0013
 
 CURRENT_TENANT_FN = """
 CREATE OR REPLACE FUNCTION stocky_current_tenant() RETURNS uuid

@@ -4,7 +4,7 @@ from stocky.cloud.models.base import Base
 from stocky.cloud.models.cash import CashMovement, ShiftAdoption
 from stocky.cloud.models.catalog import Inventory, Product, ProductBarcode
 from stocky.cloud.models.customers import Customer
-from stocky.cloud.models.movements import Sale, SalePayment, Shift, Transaction, Transfer
+from stocky.cloud.models.movements import Sale, SalePayment, Shift, Transaction
 from stocky.cloud.models.records import AuditLog, Change, ServerState, SyncLog, SyncOp
 from stocky.cloud.models.tenancy import (
     ActivationCode,
@@ -37,7 +37,6 @@ __all__ = [
     "SyncOp",
     "Tenant",
     "Transaction",
-    "Transfer",
     "User",
 ]
 

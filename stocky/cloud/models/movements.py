@@ -1,4 +1,4 @@
-"""What happens to stock: sales and their payments, shifts, movements and transfers.
+"""What happens to stock: sales and their payments, shifts and movements.
 
 Movements (`transactions`) are append-only; a sede's quantity is the sum of its movements.
 """
@@ -30,7 +30,6 @@ MOVEMENT_TYPES = ("sale", "return", "entry", "adjustment", "transfer_out", "tran
 PAYMENT_METHODS = ("cash", "card", "transfer")
 SALE_STATUSES = ("completed", "voided")
 SHIFT_STATUSES = ("open", "closed")
-TRANSFER_STATUSES = ("pending", "processing", "completed", "failed", "rejected")
 
 
 def _sede_fk() -> ForeignKeyConstraint:
@@ -168,34 +167,3 @@ class Transaction(Base):
     client_timestamp: Mapped[datetime]
     server_timestamp: Mapped[CreatedAt]
     synced_at: Mapped[CreatedAt]
-
-
-class Transfer(Base):
-    """Stock moved between two sedes of a tenant, approved by the origin's manager."""
-
-    __tablename__ = "transfers"
-    __table_args__ = (
-        CheckConstraint(enum_check("status", TRANSFER_STATUSES), name="status"),
-        CheckConstraint("quantity > 0", name="quantity_positive"),
-        CheckConstraint("from_sede_id <> to_sede_id", name="distinct_sedes"),
-        ForeignKeyConstraint(["tenant_id", "from_sede_id"], ["sedes.tenant_id", "sedes.id"]),
-        ForeignKeyConstraint(["tenant_id", "to_sede_id"], ["sedes.tenant_id", "sedes.id"]),
-        ForeignKeyConstraint(["tenant_id", "product_id"], ["products.tenant_id", "products.id"]),
-        Index("ix_transfers_tenant_id_status", "tenant_id", "status"),
-    )
-
-    tenant_id: Mapped[TenantPk]
-    id: Mapped[UUIDPk]
-    from_sede_id: Mapped[uuid.UUID]
-    to_sede_id: Mapped[uuid.UUID]
-    product_id: Mapped[uuid.UUID]
-    quantity: Mapped[Quantity]
-    status: Mapped[str] = mapped_column(String(12), server_default="pending")
-    reason: Mapped[str | None] = mapped_column(Text)
-    requested_by: Mapped[uuid.UUID | None]
-    approved_by: Mapped[uuid.UUID | None]
-    version: Mapped[int] = mapped_column(Integer, server_default="1")
-    created_at: Mapped[CreatedAt]
-    updated_at: Mapped[CreatedAt]
-    approved_at: Mapped[datetime | None]
-    completed_at: Mapped[datetime | None]

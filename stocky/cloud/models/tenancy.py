@@ -66,7 +66,6 @@ class Sede(Base):
     is_online: Mapped[bool] = mapped_column(Boolean, server_default="false")
     last_ping_at: Mapped[datetime | None]
     last_sync_at: Mapped[datetime | None]
-    sync_version: Mapped[int] = mapped_column(Integer, server_default="0")
     config: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[CreatedAt]
@@ -95,7 +94,6 @@ class Device(Base):
     caja_number: Mapped[int] = mapped_column(Integer, server_default=FetchedValue())
     credential_hash: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(20), server_default="active")
-    lan_rank: Mapped[int] = mapped_column(Integer, server_default="0")
     last_seen_at: Mapped[datetime | None]
     clock_offset_ms: Mapped[int | None] = mapped_column(BigInteger)
     app_version: Mapped[str | None] = mapped_column(String(40))

@@ -82,6 +82,5 @@ class SedeOut(BaseModel):
     is_online: bool
     last_ping_at: datetime | None
     last_sync_at: datetime | None
-    sync_version: int
     config: dict[str, Any]
     version: int

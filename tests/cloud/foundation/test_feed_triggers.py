@@ -108,12 +108,17 @@ def _clock_free(data: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: v for k, v in data.items() if not (k.endswith("_at") or k == "server_timestamp")}
 
 
-def _feed_of_script(database: DatabaseUrls) -> list[tuple[Any, ...]]:
-    """Run SCRIPT in one transaction, read the feed it wrote, roll it all back."""
+def _feed_of_script(database: DatabaseUrls, *, transfers: bool) -> list[tuple[Any, ...]]:
+    """Run SCRIPT in one transaction, read the feed it wrote, roll it all back.
+
+    `transfers`: with its statements on the transfers table, which 0013 drops (it was the
+    one table scoped to two sedes, so 0003 and 0004 are still compared on it).
+    """
     with psycopg.connect(libpq_url(database.app_url)) as conn:
         conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(T),))
         for statement, params in SCRIPT:
-            conn.execute(statement, params)
+            if transfers or "transfers" not in statement:
+                conn.execute(statement, params)
         rows = conn.execute(
             "SELECT tenant_id, sede_id, entity, entity_id, op, version, data, "
             "xid = pg_current_xact_id() FROM changes ORDER BY xid, id"
@@ -140,13 +145,13 @@ def _migrate(database: DatabaseUrls, revision: str) -> None:
 
 
 def test_statement_triggers_write_what_row_triggers_wrote(database: DatabaseUrls) -> None:
-    at_head = _feed_of_script(database)
+    at_head = _feed_of_script(database, transfers=False)
     # Compared at 0004 itself: later migrations add columns (devices.caja_number, ...) that
     # a feed row's data carries and 0003's schema does not have.
     _migrate(database, "0004")
-    per_statement = _feed_of_script(database)
+    per_statement = _feed_of_script(database, transfers=True)
     _migrate(database, "0003")
-    per_row = _feed_of_script(database)
+    per_row = _feed_of_script(database, transfers=True)
     assert len(per_row) > 25
     assert all(row[-1] for row in per_row), "every change carries its writer's xid"
     assert {(r[2], r[4]) for r in per_row} >= {
@@ -166,4 +171,4 @@ def test_statement_triggers_write_what_row_triggers_wrote(database: DatabaseUrls
     engine = create_owner_engine(database.owner_url)
     assert upgrade(engine, app_role=APP_ROLE, app_password=APP_PASSWORD).up_to_date
     engine.dispose()
-    assert _feed_of_script(database) == at_head
+    assert _feed_of_script(database, transfers=False) == at_head
