@@ -24,8 +24,8 @@ def run(
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser"),
 ) -> None:
     """Run the caja: local store and API (and the sync engine and UI when installed)."""
-    from stocky.edge.api.server import NotActivatedError, serve
     from stocky.edge.config import EdgeSettings
+    from stocky.edge.runtime import NotActivatedError, serve
 
     settings = EdgeSettings(data_dir=data_dir)
     if port is not None:
@@ -46,8 +46,8 @@ def run(
 @edge_app.command()
 def status(data_dir: Path = typer.Option(..., "--data-dir", help="The caja's data folder")) -> None:
     """Print the caja's status as JSON (activation, outbox, sync, LAN)."""
-    from stocky.edge.api.server import status_json
     from stocky.edge.config import EdgeSettings
+    from stocky.edge.sync.status import status_json
 
     typer.echo(status_json(EdgeSettings(data_dir=data_dir)))
 

@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 
 from stocky.core import activation_codes as codes
-from stocky.edge.activation.store import pending_ops, save_activation
+from stocky.edge.activation.store import save_activation
 from stocky.edge.config import store_path
+from stocky.edge.outbox import pending_count
 from stocky.edge.store.sede import is_activated, load_sede_info
 from stocky.edge.store.store import Store
 
@@ -41,7 +42,7 @@ def _refuse_if_activated(store: Store, force: bool) -> None:
             f"This data dir is already activated as caja {info.device_name!r} of sede "
             f"{info.sede_name!r} ({info.tenant_name}). Use --force to activate it again."
         )
-    pending = store.read(pending_ops)
+    pending = store.read(pending_count)
     if pending:
         raise ActivationError(
             f"Refusing --force: {pending} operation{'s' if pending != 1 else ''} not yet "

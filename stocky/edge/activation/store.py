@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from decimal import Decimal
 from typing import Any
 
-from stocky.core.money import money_to_cents, quantity_to_milli
 from stocky.core.receipts import PREFIX_PATTERN
+from stocky.core.sync import Change
 from stocky.edge.store.timestamps import from_iso, to_iso, utc_now
+from stocky.edge.sync.apply import apply_changes
+from stocky.edge.sync.state import clear_state
 
 
 def _ts(value: str) -> str:
@@ -43,11 +44,6 @@ def adopt_receipt_prefix(conn: sqlite3.Connection, announced: str | None) -> boo
     return cursor.rowcount > 0
 
 
-def pending_ops(conn: sqlite3.Connection) -> int:
-    row = conn.execute("SELECT count(*) FROM sync_queue WHERE status = 'pending'").fetchone()
-    return int(row[0])
-
-
 # What the receipt prints about the business (the tenant's settings, in TenantInfo).
 _BUSINESS = ("legal_name", "tax_id", "address")
 
@@ -55,8 +51,11 @@ _BUSINESS = ("legal_name", "tax_id", "address")
 def save_activation(conn: sqlite3.Connection, answer: dict[str, Any]) -> dict[str, int]:
     """Replace this caja's identity, users and catalog with the activation answer.
 
-    Products and inventory are upserted, never deleted: local movements may point at them.
-    The pull cursor is forgotten, so the next pull starts this tenant's feed from the start.
+    Users, products, barcodes and stock are written by the same handlers as a pull page
+    (stocky.edge.sync.entities), so they land exactly as pulled rows would, and the caja can
+    log in and sell offline right after activating. Products and inventory are upserted,
+    never deleted: local movements may point at them. The pull cursor is forgotten, so the
+    next pull starts this tenant's feed from the start.
     """
     tenant, sede, device = answer["tenant"], answer["sede"], answer["device"]
     conn.execute(
@@ -85,36 +84,13 @@ def save_activation(conn: sqlite3.Connection, answer: dict[str, Any]) -> dict[st
             ),
         ),
     )
-    conn.execute("DELETE FROM sync_state")
+    clear_state(conn)
     conn.execute("DELETE FROM auth_session")
     conn.execute("DELETE FROM users")
-    conn.executemany(
-        "INSERT INTO users (id, tenant_id, sede_id, email, name, password_hash, role, active,"
-        " version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                u["id"],
-                tenant["id"],
-                u["sede_id"],
-                u["email"],
-                u["name"],
-                u["password_hash"],
-                u["role"],
-                int(u["active"]),
-                u["version"],
-                _ts(u["updated_at"]),
-            )
-            for u in answer["users"]
-        ],
-    )
-    catalog = answer["catalog"]
-    _save_products(conn, catalog["products"])
     conn.execute("DELETE FROM product_barcodes")
-    conn.executemany(
-        "INSERT INTO product_barcodes (barcode, product_id) VALUES (?, ?)",
-        [(b["barcode"], b["product_id"]) for b in catalog["barcodes"]],
-    )
-    _save_inventory(conn, catalog["inventory"])
+    catalog = answer["catalog"]
+    changes = initial_changes(answer)
+    apply_changes(conn, changes, sede_id=sede["id"], now=utc_now())
     return {
         "users": len(answer["users"]),
         "products": len(catalog["products"]),
@@ -123,57 +99,32 @@ def save_activation(conn: sqlite3.Connection, answer: dict[str, Any]) -> dict[st
     }
 
 
-def _save_products(conn: sqlite3.Connection, products: list[dict[str, Any]]) -> None:
-    now = utc_now()
-    conn.executemany(
-        "INSERT INTO products (id, sku, name, category, barcode, price_cents, cost_cents,"
-        " tax_rate, unit, active, image_url, version, last_modified_at, synced_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (id) DO UPDATE SET sku = excluded.sku, name = excluded.name,"
-        " category = excluded.category, barcode = excluded.barcode,"
-        " price_cents = excluded.price_cents, cost_cents = excluded.cost_cents,"
-        " tax_rate = excluded.tax_rate, unit = excluded.unit, active = excluded.active,"
-        " image_url = excluded.image_url, version = excluded.version,"
-        " last_modified_at = excluded.last_modified_at, synced_at = excluded.synced_at",
-        [
-            (
-                p["id"],
-                p["sku"],
-                p["name"],
-                p["category"],
-                p["barcode"],
-                money_to_cents(Decimal(p["price"])),
-                money_to_cents(Decimal(p["cost"])),
-                str(Decimal(p["tax_rate"])),
-                p["unit"],
-                int(p["active"]),
-                p["image_url"],
-                p["version"],
-                _ts(p["last_modified_at"]),
-                now,
-            )
-            for p in products
-        ],
+# The activation answer carries no feed position: its rows are the cloud's as of activation,
+# and the first pull (from the start of the feed, the cursor is forgotten) supersedes them.
+ACTIVATION_POSITION = "activation"
+
+
+def _upsert(entity: str, entity_id: object, data: dict[str, Any]) -> Change:
+    return Change(
+        position=ACTIVATION_POSITION,
+        entity=entity,
+        entity_id=str(entity_id),
+        op="upsert",
+        data=data,
     )
 
 
-def _save_inventory(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
-    # What the caja shows = the cloud's quantity + this caja's movements it has not confirmed.
-    conn.executemany(
-        "INSERT INTO inventory (product_id, quantity_milli, cloud_quantity_milli, min_milli,"
-        " max_milli, updated_at) VALUES (?1, ?2 + coalesce((SELECT sum(quantity_milli)"
-        " FROM transactions WHERE product_id = ?1 AND cloud_position IS NULL), 0), ?2, ?3, ?4, ?5)"
-        " ON CONFLICT (product_id) DO UPDATE SET quantity_milli = excluded.quantity_milli,"
-        " cloud_quantity_milli = excluded.cloud_quantity_milli, min_milli = excluded.min_milli,"
-        " max_milli = excluded.max_milli, updated_at = excluded.updated_at",
-        [
-            (
-                i["product_id"],
-                quantity_to_milli(Decimal(i["quantity"])),
-                quantity_to_milli(Decimal(i["min_stock"])),
-                None if i["max_stock"] is None else quantity_to_milli(Decimal(i["max_stock"])),
-                _ts(i["updated_at"]),
-            )
-            for i in rows
-        ],
-    )
+def initial_changes(answer: dict[str, Any]) -> list[Change]:
+    """The activation answer as the changes of one pull page, in the feed's order (a product
+    before its barcodes and its stock), so the pull's handlers write it."""
+    tenant_id, sede_id = answer["tenant"]["id"], answer["sede"]["id"]
+    catalog = answer["catalog"]
+    return [
+        *(_upsert("users", u["id"], {**u, "tenant_id": tenant_id}) for u in answer["users"]),
+        *(_upsert("products", p["id"], p) for p in catalog["products"]),
+        *(_upsert("product_barcodes", b["barcode"], b) for b in catalog["barcodes"]),
+        *(
+            _upsert("inventory", i["product_id"], {**i, "sede_id": sede_id})
+            for i in catalog["inventory"]
+        ),
+    ]

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from stocky.core.errors import refuse_nul
 from stocky.core.limits import BodyLimitMiddleware
-from stocky.edge.api.deps import ShiftCloseHook
 from stocky.edge.api.hosts import HostCheckMiddleware, allowed_hosts
 from stocky.edge.api.routes import router as caja_router
 from stocky.edge.config import EdgeSettings
@@ -32,8 +31,6 @@ def create_local_app(store: Store, settings: EdgeSettings) -> FastAPI:
     )
     app.state.store = store
     app.state.settings = settings
-    hooks: list[ShiftCloseHook] = []
-    app.state.before_shift_close = hooks
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     # Outermost: a request addressed to another host name (DNS rebinding) gets nothing.

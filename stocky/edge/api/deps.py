@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Header, Request
 
@@ -20,8 +20,8 @@ from stocky.edge.config import EdgeSettings
 from stocky.edge.errors import ForbiddenError, UnauthorizedError
 from stocky.edge.store import Store
 
-# Awaited before a shift closes; the sync engine appends its outbox flush here.
-ShiftCloseHook = Callable[[], Awaitable[None]]
+if TYPE_CHECKING:
+    from stocky.edge.runtime import CajaRuntime
 
 
 def get_store(request: Request) -> Store:
@@ -34,14 +34,25 @@ def get_settings(request: Request) -> EdgeSettings:
     return settings
 
 
-def get_shift_close_hooks(request: Request) -> list[ShiftCloseHook]:
-    hooks: list[ShiftCloseHook] = request.app.state.before_shift_close
-    return hooks
+def get_runtime(request: Request) -> CajaRuntime:
+    """The caja's process (stocky.edge.runtime), for what a route needs beyond the store.
+
+    A local app built on its own (tests, tools) gets a runtime of just its store, with no
+    sync engine, the first time a route asks.
+    """
+    runtime: CajaRuntime | None = getattr(request.app.state, "runtime", None)
+    if runtime is None:
+        # Imported here: the runtime composes this app, so a module-level import is a cycle.
+        from stocky.edge.runtime import CajaRuntime
+
+        runtime = CajaRuntime.around(get_settings(request), get_store(request))
+        request.app.state.runtime = runtime
+    return runtime
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[EdgeSettings, Depends(get_settings)]
-ShiftCloseHooks = Annotated[list[ShiftCloseHook], Depends(get_shift_close_hooks)]
+RuntimeDep = Annotated["CajaRuntime", Depends(get_runtime)]
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
 
-from stocky.core.money import cents_to_money, milli_to_quantity
 from stocky.edge.api.deps import (
     SQLITE_MAX_INT,
     CurrentUser,
@@ -19,13 +18,14 @@ from stocky.edge.api.deps import (
     bearer_token,
     idle_timeout,
 )
-from stocky.edge.api.status import caja_status
 from stocky.edge.auth.session import create_session, end_session, hash_token
 from stocky.edge.auth.throttle import check_login
 from stocky.edge.errors import NotFoundError, UnauthorizedError
+from stocky.edge.inventory import queries
+from stocky.edge.inventory.queries import Stocked
 from stocky.edge.inventory.schemas import Strict
-from stocky.edge.store.search import product_by_barcode, search_products
 from stocky.edge.store.timestamps import to_iso
+from stocky.edge.sync.status import caja_status
 
 router = APIRouter(tags=["caja"])
 
@@ -87,33 +87,14 @@ async def logout(
     await store.awrite(lambda conn: end_session(conn, token_hash))
 
 
-def _products(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[ProductOut]:
-    ids = [r["id"] for r in rows]
-    stock: dict[str, int] = {}
-    if ids:
-        marks = ", ".join("?" * len(ids))
-        stock = dict(
-            conn.execute(
-                f"SELECT product_id, quantity_milli FROM inventory WHERE product_id IN ({marks})",
-                ids,
-            ).fetchall()
-        )
-    return [
-        ProductOut(
-            id=r["id"],
-            sku=r["sku"],
-            name=r["name"],
-            barcode=r["barcode"],
-            category=r["category"],
-            price=cents_to_money(r["price_cents"]),
-            tax_rate=Decimal(r["tax_rate"]),
-            unit=r["unit"],
-            active=bool(r["active"]),
-            version=r["version"],
-            quantity=milli_to_quantity(stock.get(r["id"], 0)),
-        )
-        for r in rows
-    ]
+def _product_out(stocked: Stocked) -> ProductOut:
+    r = stocked.product
+    return ProductOut(
+        **stocked.shown(),
+        category=r["category"],
+        active=bool(r["active"]),
+        version=r["version"],
+    )
 
 
 @router.get("/products")
@@ -127,21 +108,18 @@ async def products(
 ) -> ProductPage:
     """By barcode (404 when unknown), by text (FTS5, every word as a prefix), or by name."""
 
-    def find(conn: sqlite3.Connection) -> list[ProductOut]:
+    def find(conn: sqlite3.Connection) -> list[Stocked]:
         if barcode is not None:
-            row = product_by_barcode(conn, barcode)
-            if row is None:
+            found = queries.product_with_barcode(conn, barcode)
+            if found is None:
                 raise NotFoundError(f"barcode: no product has barcode {barcode}", field="barcode")
-            return _products(conn, [row])
+            return [found]
         if q is not None and q.strip():
-            return _products(conn, search_products(conn, q, limit=limit, offset=offset))
-        rows = conn.execute(
-            "SELECT * FROM products WHERE active = 1 ORDER BY name, id LIMIT ? OFFSET ?",
-            (limit, offset),
-        ).fetchall()
-        return _products(conn, rows)
+            return queries.search(conn, q, limit=limit, offset=offset)
+        return queries.active_products(conn, limit=limit, offset=offset)
 
-    return ProductPage(items=await store.aread(find), limit=limit, offset=offset)
+    items = [_product_out(stocked) for stocked in await store.aread(find)]
+    return ProductPage(items=items, limit=limit, offset=offset)
 
 
 @router.get("/status")

@@ -145,3 +145,9 @@ def touch_session(
 def end_session(conn: sqlite3.Connection, token_hash: str) -> None:
     """Log out (inside a write). Queued ops stay: they belong to the caja, not the session."""
     conn.execute("DELETE FROM auth_session WHERE token_hash = ?", (token_hash,))
+
+
+def user_name(conn: sqlite3.Connection, user_id: str) -> str | None:
+    """A user's name as the caja holds it; None for a user no longer here."""
+    row = conn.execute("SELECT name FROM users WHERE id = ?", (user_id,)).fetchone()
+    return None if row is None else str(row[0])

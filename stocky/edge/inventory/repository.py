@@ -139,29 +139,3 @@ def set_thresholds(
         """,
         (product_id, min_milli, max_milli, ts),
     )
-
-
-_INVENTORY_FILTERS = {
-    "all": "1",
-    "low": "coalesce(i.quantity_milli, 0) <= coalesce(i.min_milli, 0)",
-    "negative": "coalesce(i.quantity_milli, 0) < 0",
-}
-
-
-def list_inventory(
-    conn: sqlite3.Connection, *, status: str, limit: int, offset: int
-) -> tuple[list[sqlite3.Row], int]:
-    """Active products with their stock (0 where no row yet), and the total that match."""
-    where = f"p.active = 1 AND {_INVENTORY_FILTERS[status]}"
-    base = f"FROM products AS p LEFT JOIN inventory AS i ON i.product_id = p.id WHERE {where}"
-    total = int(conn.execute(f"SELECT count(*) {base}").fetchone()[0])
-    rows = conn.execute(
-        f"""
-        SELECT p.id AS product_id, p.sku, p.name, p.barcode, p.unit,
-               coalesce(i.quantity_milli, 0) AS quantity_milli,
-               coalesce(i.min_milli, 0) AS min_milli, i.max_milli, i.updated_at
-        {base} ORDER BY p.name, p.id LIMIT ? OFFSET ?
-        """,
-        (limit, offset),
-    ).fetchall()
-    return rows, total

@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 
 from stocky.edge.api.deps import SQLITE_MAX_INT, CurrentUser, ManagerUser, StoreDep
-from stocky.edge.inventory import service
+from stocky.edge.inventory import queries, service
 from stocky.edge.inventory.schemas import (
     AdjustmentCreate,
     DocumentOut,
@@ -55,5 +55,5 @@ async def get_inventory(
     offset: int = Query(default=0, ge=0, le=SQLITE_MAX_INT),
 ) -> InventoryPage:
     return await store.aread(
-        lambda conn: service.inventory_page(conn, status=status, limit=limit, offset=offset)
+        lambda conn: queries.inventory_page(conn, status=status, limit=limit, offset=offset)
     )

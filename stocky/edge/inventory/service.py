@@ -25,8 +25,6 @@ from stocky.edge.inventory.schemas import (
     AdjustmentCreate,
     DocumentOut,
     EntryCreate,
-    InventoryItem,
-    InventoryPage,
     MovementOut,
     ProductRef,
     ThresholdsIn,
@@ -196,26 +194,3 @@ def set_thresholds(
     op = op_payload(ThresholdsPayload, payload)
     op_id = append_op(conn, entity_id=product_id, payload=op, client_ts=now)
     return ThresholdsOut(product_id=product_id, min=cmd.min, max=cmd.max, op_id=op_id)
-
-
-def inventory_page(
-    conn: sqlite3.Connection, *, status: str = "all", limit: int = 100, offset: int = 0
-) -> InventoryPage:
-    """Stock per active product, flagged low (quantity <= min) and negative."""
-    rows, total = repo.list_inventory(conn, status=status, limit=limit, offset=offset)
-    items = [
-        InventoryItem(
-            product_id=r["product_id"],
-            sku=r["sku"],
-            name=r["name"],
-            barcode=r["barcode"],
-            unit=r["unit"],
-            quantity=milli_to_quantity(r["quantity_milli"]),
-            min=milli_to_quantity(r["min_milli"]),
-            max=None if r["max_milli"] is None else milli_to_quantity(r["max_milli"]),
-            low=r["quantity_milli"] <= r["min_milli"],
-            negative=r["quantity_milli"] < 0,
-        )
-        for r in rows
-    ]
-    return InventoryPage(items=items, total=total, limit=limit, offset=offset)

@@ -6,7 +6,7 @@ import sqlite3
 
 from fastapi import APIRouter, Query
 
-from stocky.edge.api.deps import CurrentUser, ShiftCloseHooks, StoreDep
+from stocky.edge.api.deps import CurrentUser, RuntimeDep, StoreDep
 from stocky.edge.shifts import service
 from stocky.edge.shifts.schemas import (
     CashMovementIn,
@@ -33,14 +33,9 @@ async def open_shift(body: ShiftOpen, user: CurrentUser, store: StoreDep) -> Shi
 
 
 @router.post("/shifts/close")
-async def close_shift(
-    body: ShiftClose, user: CurrentUser, store: StoreDep, hooks: ShiftCloseHooks
-) -> ShiftOut:
-    for hook in hooks:  # e.g. the sync engine's outbox flush; best effort, offline is fine
-        await hook()
-    return await store.awrite(
-        lambda conn: service.close_shift(conn, body, user_id=user.id, now=utc_now())
-    )
+async def close_shift(body: ShiftClose, user: CurrentUser, runtime: RuntimeDep) -> ShiftOut:
+    # The outbox is flushed first (best effort, offline is fine), as the screen does.
+    return await runtime.close_shift_flushed(body, user_id=user.id)
 
 
 @router.post("/shifts/cash", status_code=201)

@@ -17,7 +17,9 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from stocky.core.sync import CHECKSUM_TABLES, RefetchResponse, table_checksum
-from stocky.edge.sync.entities import EDIT_KINDS, HANDLERS, RUN_HANDLERS, Ctx, Outcome
+from stocky.edge.outbox import PENDING_EDITS_SQL
+from stocky.edge.sync.checkpoint import EDIT_KINDS, held_back
+from stocky.edge.sync.entities import HANDLERS, RUN_HANDLERS, Ctx, Outcome
 from stocky.edge.sync.state import get_state, set_state
 
 STATE_DIVERGENCES = "checksum_divergences"
@@ -42,20 +44,6 @@ def local_checksum(conn: sqlite3.Connection, table: str) -> str:
     return table_checksum(row[0] for row in conn.execute(_ROWS[table]))
 
 
-def _held_back(conn: sqlite3.Connection, table: str) -> bool:
-    """True when local edits (pending or their pulled rows held back) make the table differ."""
-    kind = EDIT_KINDS.get(table)
-    if kind is None:
-        return False
-    pending = conn.execute(
-        "SELECT 1 FROM sync_queue WHERE status = 'pending' AND kind = ? LIMIT 1", (kind,)
-    ).fetchone()
-    deferred = conn.execute(
-        "SELECT 1 FROM pull_deferred WHERE entity = ? LIMIT 1", (table,)
-    ).fetchone()
-    return pending is not None or deferred is not None
-
-
 @dataclass
 class Comparison:
     """The tables compared (the copy at the sums' cursor, no local edits) and which differ."""
@@ -73,11 +61,10 @@ def compare_tables(
     the sums describe).
     """
     result = Comparison()
-    stored = conn.execute("SELECT value FROM sync_state WHERE key = 'pull_cursor'").fetchone()
-    if stored is None or stored[0] != cursor:
+    if get_state(conn, "pull_cursor") != cursor:
         return result
     for table in CHECKSUM_TABLES:
-        if table not in checksums or _held_back(conn, table):
+        if table not in checksums or held_back(conn, table):
             continue
         result.compared.append(table)
         if local_checksum(conn, table) != checksums[table]:
@@ -114,9 +101,7 @@ def _key(table: str, change_entity_id: str, data: dict[str, object] | None) -> s
 
 _RANGE = "(:after IS NULL OR {key} > :after) AND (:upto IS NULL OR {key} <= :upto)"
 _NOT_IN_PAGE = "{key} NOT IN (SELECT value FROM json_each(:keys))"
-_NOT_PENDING = (
-    "{key} NOT IN (SELECT entity_id FROM sync_queue WHERE status = 'pending' AND kind = :kind)"
-)
+_NOT_PENDING = "{key} NOT IN (" + PENDING_EDITS_SQL + ")"
 
 
 def _where(key: str, *, pending: bool) -> str:

@@ -1,7 +1,7 @@
 """The sync engine of one caja: push worker, pull worker and network monitor together.
 
-`sync_component` plugs it into `stocky edge run` (stocky.edge.api.server.COMPONENTS): it
-starts with the server and stops with it, and makes closing a shift flush the outbox first.
+The caja's runtime (stocky.edge.runtime) starts it with the store and stops it first, and
+flushes the outbox through it before a shift closes.
 """
 
 from __future__ import annotations
@@ -10,12 +10,8 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-
-from stocky.edge.config import CloudTimeouts, EdgeSettings
+from stocky.edge.config import CloudTimeouts
 from stocky.edge.outbox import outbox_stats
 from stocky.edge.store import Store
 from stocky.edge.sync.client import CloudClient
@@ -131,27 +127,3 @@ class SyncEngine:
                 await self.push.run_once(ignore_backoff=True)
                 await self.pull.run_once()
         return (await self.store.aread(outbox_stats)).pending
-
-
-@asynccontextmanager
-async def sync_component(store: Store, settings: EdgeSettings, app: FastAPI) -> AsyncIterator[None]:
-    engine = SyncEngine.for_store(
-        store,
-        ping_seconds=settings.ping_seconds,
-        poll_seconds=settings.pull_poll_seconds,
-        verify_seconds=settings.checksum_verify_seconds,
-        timeouts=settings.cloud_timeouts(),
-    )
-    app.state.sync_engine = engine
-
-    async def flush_before_close() -> None:
-        left = await engine.flush()
-        if left:
-            log.warning("closing the shift with %d operations not yet in the cloud", left)
-
-    app.state.before_shift_close.append(flush_before_close)
-    await engine.start()
-    try:
-        yield
-    finally:
-        await engine.stop()

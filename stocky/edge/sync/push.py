@@ -22,9 +22,12 @@ from pydantic import ValidationError
 
 from stocky.core.ops import TransactionDocument
 from stocky.core.sync import MAX_PUSH_BATCH, Operation, OpResult, PushRequest
+from stocky.edge import outbox
+from stocky.edge.outbox import QueuedOp
 from stocky.edge.store import Store
 from stocky.edge.store.timestamps import from_iso, to_iso
 from stocky.edge.sync.backoff import full_jitter
+from stocky.edge.sync.checkpoint import release
 from stocky.edge.sync.client import (
     CloudClient,
     CloudRefusedError,
@@ -45,21 +48,6 @@ LOCAL_STATUS = {
 }
 # A local movement the cloud refused: it no longer counts in the stock the caja shows.
 REJECTED_POSITION = "rejected"
-# Pulled rows held back while an op edits them (see apply.release_deferred).
-DEFERRING_KINDS = {"product.upsert": "products", "inventory.thresholds": "inventory"}
-
-
-@dataclass(frozen=True)
-class QueuedOp:
-    seq: int
-    op_id: str
-    kind: str
-    entity_id: str
-    payload: str
-    base_version: int | None
-    client_ts: str
-    attempts: int
-    next_attempt_at: str | None
 
 
 @dataclass
@@ -68,31 +56,6 @@ class PushOutcome:
     applied: int = 0
     failed: bool = False
     retry_at: datetime | None = None
-
-
-def _next_batch(conn: sqlite3.Connection, limit: int, now: str) -> list[QueuedOp]:
-    """Pending ops in queue order, leaving out deferred ones whose own retry time has not
-    come (they wait for something else to reach the cloud, so they hold up nothing)."""
-    rows = conn.execute(
-        """
-        SELECT seq, op_id, kind, entity_id, payload, base_version, client_ts, attempts,
-               next_attempt_at
-        FROM sync_queue
-        WHERE status = 'pending'
-          AND NOT (json_extract(result, '$.status') IS 'deferred' AND next_attempt_at > ?)
-        ORDER BY seq LIMIT ?
-        """,
-        (now, limit),
-    ).fetchall()
-    return [QueuedOp(*row) for row in rows]
-
-
-def _next_deferred_due(conn: sqlite3.Connection) -> str | None:
-    row = conn.execute(
-        "SELECT min(next_attempt_at) FROM sync_queue WHERE status = 'pending' "
-        "AND json_extract(result, '$.status') IS 'deferred'"
-    ).fetchone()
-    return None if row is None else row[0]
 
 
 def undo_movements(conn: sqlite3.Connection, document_id: str) -> int:
@@ -117,10 +80,13 @@ def undo_movements(conn: sqlite3.Connection, document_id: str) -> int:
 def _defer(conn: sqlite3.Connection, op: QueuedOp, result: OpResult, now: datetime) -> None:
     attempts = op.attempts + 1
     retry_at = now + timedelta(seconds=full_jitter(attempts))
-    conn.execute(
-        "UPDATE sync_queue SET attempts = ?, next_attempt_at = ?, result = ?, last_error = ? "
-        "WHERE op_id = ?",
-        (attempts, to_iso(retry_at), result.model_dump_json(), result.reason, op.op_id),
+    outbox.mark_deferred(
+        conn,
+        op.op_id,
+        attempts=attempts,
+        retry_at=to_iso(retry_at),
+        result=result.model_dump_json(),
+        reason=result.reason,
     )
 
 
@@ -154,28 +120,21 @@ def _mark_results(
         applied += local == "synced"
         if local == "rejected" and op.kind == TransactionDocument.KIND:
             undo_movements(conn, op.entity_id)
-        conn.execute(
-            """
-            UPDATE sync_queue SET status = ?, result = ?, synced_at = ?, last_error = ?,
-                   next_attempt_at = NULL
-            WHERE op_id = ?
-            """,
-            (local, result.model_dump_json(), now_iso, result.reason, str(result.op_id)),
+        outbox.mark_result(
+            conn,
+            str(result.op_id),
+            status=local,
+            result=result.model_dump_json(),
+            synced_at=now_iso,
+            reason=result.reason,
         )
-        entity = DEFERRING_KINDS.get(op.kind)
-        if entity is not None:
-            from stocky.edge.sync.apply import release_deferred
-
-            release_deferred(conn, entity, op.entity_id, now_iso)
+        release(conn, op.kind, op.entity_id, now_iso)
     set_state(conn, last_push_at=now_iso, last_push_error=None)
     return applied
 
 
 def _reject_locally(conn: sqlite3.Connection, op: QueuedOp, reason: str, now: str) -> None:
-    conn.execute(
-        "UPDATE sync_queue SET status = 'rejected', last_error = ?, synced_at = ? WHERE seq = ?",
-        (reason, now, op.seq),
-    )
+    outbox.reject_locally(conn, op.seq, reason, now)
     if op.kind == TransactionDocument.KIND:
         undo_movements(conn, op.entity_id)
 
@@ -185,20 +144,9 @@ def _record_failure(
 ) -> datetime:
     attempts = max(op.attempts for op in batch) + 1
     retry_at = now + timedelta(seconds=full_jitter(attempts))
-    conn.executemany(
-        "UPDATE sync_queue SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
-        "WHERE seq = ? AND status = 'pending'",
-        [(to_iso(retry_at), error[:500], op.seq) for op in batch],
-    )
+    outbox.back_off(conn, [op.seq for op in batch], to_iso(retry_at), error[:500])
     set_state(conn, last_push_error=error[:500], last_push_attempt_at=to_iso(now))
     return retry_at
-
-
-def _clear_backoff(conn: sqlite3.Connection) -> None:
-    conn.execute(
-        "UPDATE sync_queue SET next_attempt_at = NULL "
-        "WHERE status = 'pending' AND next_attempt_at IS NOT NULL"
-    )
 
 
 class PushWorker:
@@ -228,7 +176,7 @@ class PushWorker:
 
     async def retry_now(self) -> None:
         """The cloud is reachable again: drop the backoff and push at once."""
-        await self.store.awrite(_clear_backoff, durable=False)
+        await self.store.awrite(outbox.clear_backoff, durable=False)
         self._wake.set()
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -246,9 +194,11 @@ class PushWorker:
         size = self.batch_size
         while True:
             now_iso = to_iso(datetime.now(UTC))
-            batch = await self.store.aread(functools.partial(_next_batch, limit=size, now=now_iso))
+            batch = await self.store.aread(
+                functools.partial(outbox.next_batch, limit=size, now=now_iso)
+            )
             if not batch:
-                due = await self.store.aread(_next_deferred_due)
+                due = await self.store.aread(outbox.next_deferred_due)
                 if due is not None:
                     outcome.retry_at = from_iso(due)
                 return outcome

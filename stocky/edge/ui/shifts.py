@@ -7,7 +7,7 @@ from nicegui import ui
 from stocky.edge.auth.session import LocalUser
 from stocky.edge.errors import StockyError
 from stocky.edge.shifts.schemas import ShiftClose, ShiftOpen
-from stocky.edge.shifts.service import close_shift, current_shift, open_shift
+from stocky.edge.shifts.service import current_shift, open_shift
 from stocky.edge.store.timestamps import utc_now
 from stocky.edge.ui.errors import show_error
 from stocky.edge.ui.runtime import CajaRuntime
@@ -79,13 +79,8 @@ async def body(runtime: CajaRuntime, user: LocalUser) -> None:
                 return
             close_btn.props("loading")
             close_btn.text = t("shift.closing")
-            # Same order as the local API: flush the outbox (best effort), then close.
-            for hook in runtime.shift_close_hooks():
-                await hook()
-            try:
-                closed = await store.awrite(
-                    lambda conn: close_shift(conn, cmd, user_id=user.id, now=utc_now())
-                )
+            try:  # the outbox is flushed first (best effort), as the local API does
+                closed = await runtime.close_shift_flushed(cmd, user_id=user.id)
             except StockyError as exc:
                 close_btn.props(remove="loading")
                 close_btn.text = t("shift.close")

@@ -6,9 +6,9 @@ from typing import Any
 
 from nicegui import ui
 
-from stocky.edge.api.status import caja_status
 from stocky.edge.auth.session import LocalUser
 from stocky.edge.store.timestamps import utc_now
+from stocky.edge.sync.status import caja_status
 from stocky.edge.ui.runtime import CajaRuntime
 from stocky.ui.formats import format_age, format_datetime
 from stocky.ui.i18n import t

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from stocky.edge.api.status import caja_status
 from stocky.edge.auth.session import LocalUser
+from stocky.edge.sync.status import caja_status
 from stocky.edge.ui import repository as repo
 from stocky.edge.ui.runtime import CajaRuntime
 from stocky.ui.formats import format_age, format_datetime

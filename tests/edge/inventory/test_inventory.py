@@ -6,13 +6,9 @@ from decimal import Decimal
 import pytest
 
 from stocky.edge.errors import FieldError, NotFoundError
+from stocky.edge.inventory.queries import inventory_page
 from stocky.edge.inventory.schemas import AdjustmentCreate, EntryCreate, ThresholdsIn
-from stocky.edge.inventory.service import (
-    inventory_page,
-    record_adjustment,
-    record_entry,
-    set_thresholds,
-)
+from stocky.edge.inventory.service import record_adjustment, record_entry, set_thresholds
 from stocky.edge.store.timestamps import utc_now
 from tests.edge.factories import Caja
 from tests.edge.pos.test_sales import sell

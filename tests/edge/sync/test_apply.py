@@ -20,14 +20,8 @@ from stocky.edge.pos.schemas import SaleCreate
 from stocky.edge.pos.service import record_sale
 from stocky.edge.store import Store
 from stocky.edge.store.timestamps import utc_now
-from stocky.edge.sync.apply import (
-    ApplyError,
-    ApplyStats,
-    apply_page,
-    pull_state,
-    release_all_deferred,
-    release_deferred,
-)
+from stocky.edge.sync.apply import ApplyError, ApplyStats, apply_page, pull_state
+from stocky.edge.sync.checkpoint import release_all_deferred, release_deferred
 from tests.edge.factories import Caja, caja
 from tests.edge.sync.cloud_rows import (
     EPOCH,

@@ -26,13 +26,13 @@ from hypothesis import strategies as st
 from stocky.cloud.embedded import libpq_url
 from stocky.core.ops import ProductPayload
 from stocky.core.sync import CHECKSUM_TABLES, PullRequest, RefetchRequest
-from stocky.edge.api.status import caja_status
 from stocky.edge.outbox import append_op
 from stocky.edge.store import Store, utc_now
 from stocky.edge.sync.apply import pull_state
 from stocky.edge.sync.checksums import apply_refetch, local_checksum
 from stocky.edge.sync.client import CloudClient
 from stocky.edge.sync.pull import PullOutcome, PullWorker
+from stocky.edge.sync.status import caja_status
 from tests.edge.sync.live_shop import Shop, open_store, seed_shop
 from tests.fixtures.database import DatabaseUrls
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from stocky.edge.api.status import caja_status
 from stocky.edge.store import Store
 from stocky.edge.sync.engine import SyncEngine
+from stocky.edge.sync.status import caja_status
 from tests.edge.sync.live_shop import open_store, seed_shop, sell
 
 pytestmark = pytest.mark.asyncio

@@ -254,7 +254,7 @@ async def test_a_large_backlog_drains_in_batches_of_50(world: World) -> None:
 
 
 async def test_status_lists_refused_ops_with_their_reason(world: World) -> None:
-    from stocky.edge.api.status import caja_status
+    from stocky.edge.sync.status import caja_status
 
     world.store.write(
         lambda conn: conn.execute(
@@ -324,9 +324,9 @@ async def test_a_rejected_sale_no_longer_counts_in_the_stock_the_caja_shows(
 
 
 async def test_a_return_waiting_for_its_sale_holds_up_nothing(world: World) -> None:
-    from stocky.edge.api.status import caja_status
     from stocky.edge.pos.returns import record_return
     from stocky.edge.pos.schemas import ReturnCreate
+    from stocky.edge.sync.status import caja_status
 
     sale_id = _sell(world, "3")
     # The sale's op has not reached the cloud (another caja's sale, relayed later): here,

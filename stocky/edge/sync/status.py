@@ -1,7 +1,8 @@
 """The caja's status: what monitors, the status bar and `stocky edge status` read.
 
 It holds no business data, so GET /local/api/status needs no login. The sync engine and the
-LAN node report through sync_state keys (see _STATE_KEYS).
+LAN node report through sync_state keys (see _STATE_KEYS); the outbox's numbers and lists
+come from stocky.edge.outbox, which owns the queue.
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from stocky.edge.outbox import STUCK_ATTEMPTS, outbox_stats
+from stocky.edge.config import EdgeSettings
+from stocky.edge.outbox import held_ops, outbox_stats, refused_ops
+from stocky.edge.shifts.repository import open_shift_id
+from stocky.edge.store import connect_reader
 from stocky.edge.store.sede import load_sede_info
+from stocky.edge.sync.state import get_states
 
 REFUSED_LISTED = 50
 _STATE_KEYS = (
@@ -34,13 +39,7 @@ _STATE_KEYS = (
 
 def caja_status(conn: sqlite3.Connection, *, now: datetime | None = None) -> dict[str, Any]:
     info = load_sede_info(conn)
-    state = {
-        row[0]: row[1]
-        for row in conn.execute(
-            f"SELECT key, value FROM sync_state WHERE key IN ({', '.join('?' * len(_STATE_KEYS))})",
-            _STATE_KEYS,
-        )
-    }
+    state = get_states(conn, _STATE_KEYS)
     stats = outbox_stats(conn)
     peers = [
         dict(row)
@@ -49,30 +48,21 @@ def caja_status(conn: sqlite3.Connection, *, now: datetime | None = None) -> dic
             "ORDER BY rank DESC"
         )
     ]
-    open_shift = conn.execute("SELECT 1 FROM shifts WHERE status = 'open'").fetchone()
     # The cloud refused these for good: shown with the reason so a person can act on them.
     refused = [
-        dict(row)
-        for row in conn.execute(
-            "SELECT op_id, kind, entity_id, status, last_error AS reason, created_at, synced_at "
-            "FROM sync_queue WHERE status IN ('rejected', 'conflict') "
-            "ORDER BY seq DESC LIMIT ?",
-            (REFUSED_LISTED,),
-        )
+        {
+            "op_id": op.op_id,
+            "kind": op.kind,
+            "entity_id": op.entity_id,
+            "status": op.status,
+            "reason": op.last_error,
+            "created_at": op.created_at,
+            "synced_at": op.synced_at,
+        }
+        for op in refused_ops(conn, REFUSED_LISTED)
     ]
-    # Still pending, but not moving: deferred by the cloud (a return waiting for its sale)
-    # or failed STUCK_ATTEMPTS times; listed with why, so nothing waits unseen.
-    held = [
-        dict(row)
-        for row in conn.execute(
-            "SELECT op_id, kind, entity_id, attempts, last_error AS reason, "
-            "json_extract(result, '$.status') IS 'deferred' AS waiting, next_attempt_at, "
-            "created_at FROM sync_queue WHERE status = 'pending' "
-            "AND (json_extract(result, '$.status') IS 'deferred' OR attempts >= ?) "
-            "ORDER BY seq LIMIT ?",
-            (STUCK_ATTEMPTS, REFUSED_LISTED),
-        )
-    ]
+    # Still pending, but not moving: listed with why, so nothing waits unseen.
+    held = held_ops(conn, REFUSED_LISTED)
     return {
         "activated": info is not None,
         "sede": None
@@ -110,5 +100,22 @@ def caja_status(conn: sqlite3.Connection, *, now: datetime | None = None) -> dic
         "last_divergence_at": state.get("last_divergence_at"),
         "last_divergence_tables": json.loads(state.get("last_divergence_tables") or "[]"),
         "lan_peers": peers,
-        "shift_open": open_shift is not None,
+        "shift_open": open_shift_id(conn) is not None,
     }
+
+
+def read_status(settings: EdgeSettings) -> dict[str, Any]:
+    """The status JSON, read-only: safe while `stocky edge run` holds the file."""
+    if not settings.store_path.exists():
+        return {"activated": False, "data_dir": str(settings.data_dir)}
+    conn = connect_reader(settings.store_path)
+    try:
+        conn.execute("BEGIN")  # one snapshot for every figure
+        status = caja_status(conn)
+    finally:
+        conn.close()
+    return {**status, "data_dir": str(settings.data_dir)}
+
+
+def status_json(settings: EdgeSettings) -> str:
+    return json.dumps(read_status(settings), indent=2, default=str)
