@@ -1,8 +1,8 @@
 """Cash shifts: one open at a time per caja; closing writes the Z report.
 
 The outbox should be flushed before a close (ARCHITECTURE §3), which needs the sync engine:
-the API awaits the hooks in `app.state.before_shift_close` first (see stocky.edge.api.deps),
-and the sync issue registers its flush there. The close itself never waits on the network.
+the screen and the local API close through CajaRuntime.close_shift_flushed
+(stocky.edge.runtime), which flushes first. The close itself never waits on the network.
 """
 
 from __future__ import annotations
