@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import uuid
 from dataclasses import dataclass
@@ -14,6 +15,9 @@ from typer.testing import CliRunner
 from stocky.edge.auth.tokens import CloudTokenError, verify_cloud_token_in_store
 from stocky.edge.cli import edge_app
 from stocky.edge.config import store_path
+from stocky.edge.store import Store
+from stocky.edge.sync.client import CloudClient
+from stocky.edge.sync.pull import PullWorker
 from tests.fixtures.cloud_admin import PASSWORD, CloudAdmin
 
 runner = CliRunner()
@@ -171,3 +175,54 @@ class TestActivateErrors:
         assert code == 1
         assert "Cannot reach the cloud" in out
         assert "Traceback" not in out
+
+
+# What a pulled row and an activation row may differ in: when the caja wrote it, and the
+# feed position a pulled stock row carries.
+_SNAPSHOTS = {
+    "users": "SELECT * FROM users ORDER BY id",
+    "products": "SELECT * FROM products ORDER BY id",
+    "product_barcodes": "SELECT * FROM product_barcodes ORDER BY barcode",
+    "inventory": "SELECT product_id, quantity_milli, cloud_quantity_milli, min_milli, max_milli"
+    " FROM inventory ORDER BY product_id",
+}
+
+
+def _snapshot(data_dir: Path) -> dict[str, list[dict[str, object]]]:
+    with _db(data_dir) as conn:
+        tables = {
+            name: [dict(row) for row in conn.execute(sql)] for name, sql in _SNAPSHOTS.items()
+        }
+    for product in tables["products"]:
+        del product["synced_at"]
+    return tables
+
+
+class TestInitialData:
+    def test_activation_writes_what_the_first_pull_would(
+        self, cloud: Cloud, tmp_path: Path
+    ) -> None:
+        """Activation applies its data through the pull's handlers: pulling the whole feed
+        right after changes none of the rows it wrote."""
+        assert _activate(cloud.url, cloud.code(), tmp_path)[0] == 0
+        activated = _snapshot(tmp_path)
+        assert all(activated.values())
+
+        async def pull() -> None:
+            with Store.open(store_path(tmp_path)) as store:
+                credential, sede_id = store.read(
+                    lambda c: c.execute(
+                        "SELECT device_credential, sede_id FROM sede_info"
+                    ).fetchone()
+                )
+                client = CloudClient(cloud.url, credential)
+                try:
+                    outcome = await PullWorker(store, client, sede_id=sede_id).run_once()
+                finally:
+                    await client.aclose()
+                assert not outcome.failed
+                assert outcome.changes > 0
+                assert outcome.diverged == []
+
+        asyncio.run(pull())
+        assert _snapshot(tmp_path) == activated
