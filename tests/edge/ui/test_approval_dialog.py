@@ -1,15 +1,20 @@
-"""The approval dialog at the counter (issue 12): the PIN first when the policy takes one
-(the sede's manager with a PIN chosen, their PIN typed), the email and password below it;
-a wrong PIN says so and clears the field; the sale then records who approved. NiceGUI's
-simulated user on a real caja store."""
+"""The approval dialog at the counter and the returns screen (issue 12): the PIN first when
+the policy takes one (the sede's manager with a PIN chosen, their PIN typed), the email and
+password below it; a wrong PIN says so and clears the field; the sale or the return then
+records who approved. NiceGUI's simulated user on a real caja store."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from nicegui import ui
 from nicegui.testing.user import User
 
 from stocky.core.passwords import hash_password
+from stocky.edge.pos.schemas import SaleCreate
+from stocky.edge.pos.service import record_sale
+from stocky.edge.store.timestamps import utc_now
 from tests.edge.factories import PASSWORD, Caja
 from tests.edge.shifts.money import set_policy
 from tests.edge.ui.conftest import log_in
@@ -85,3 +90,35 @@ async def test_pin_only_with_nobody_holding_one_says_so(user: User, caja: Caja) 
     await _pay_with_a_big_discount(user, caja)
     await user.should_see("Ningún administrador de esta sede tiene PIN")
     await user.should_not_see("Contraseña")
+
+
+async def test_a_pin_approves_a_whole_ticket_return(user: User, caja: Caja) -> None:
+    set_policy(caja, shift_required="none", return_approval_whole_ticket=True)
+    _give_pin(caja)
+    cmd = SaleCreate.model_validate(
+        {
+            "lines": [{"product_id": caja.products[0]["id"], "quantity": "1"}],
+            "payments": [{"method": "card", "amount": "10"}],
+        }
+    )
+    cashier = caja.cashier["id"]
+    caja.store.write(lambda c: record_sale(c, cmd, user_id=cashier, now=utc_now()))
+    await log_in(user)
+    await user.open("/devoluciones")
+    await user.should_see("Número de tiquete", retries=50)
+    user.find(kind=ui.input, content="Número de tiquete").type("1")
+    user.find(kind=ui.button, content="Buscar venta").click()
+    await user.should_see("Producto 0", retries=30)
+    user.find(kind=ui.button, content="Todo").click()
+    user.find(kind=ui.button, content="Registrar devolución").click()
+    await user.should_see("¿Registrar esta devolución?", retries=30)
+    user.find(kind=ui.button, content="Sí, registrar").click()
+    await user.should_see("Autorización del administrador", retries=30)
+    await user.should_see("tiquete completo")
+    user.find(kind=ui.input, content="PIN del administrador").type(PIN)
+    user.find(kind=ui.button, content="Autorizar").click()
+    await user.should_see("Devolución registrada", retries=30)
+    payload = caja.store.read(
+        lambda c: c.execute("SELECT payload FROM sync_queue ORDER BY rowid DESC LIMIT 1")
+    ).fetchone()[0]
+    assert json.loads(payload)["return"]["approved_by"] == caja.manager["id"]
