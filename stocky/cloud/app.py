@@ -16,6 +16,7 @@ from stocky.cloud.config import Settings
 from stocky.cloud.db import create_app_engine, make_sessionmaker
 from stocky.cloud.embedded import Services
 from stocky.cloud.errors import install_error_handlers, refuse_nul
+from stocky.cloud.realtime.notices import change_notices
 from stocky.cloud.realtime.presence import PresenceMonitor
 from stocky.cloud.realtime.server import Gateway, SocketIOMiddleware
 from stocky.cloud.redis import create_redis
@@ -68,7 +69,8 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_app_engine(services.app_database_url, settings)
         app.state.engine = engine
-        app.state.sessionmaker = make_sessionmaker(engine)
+        # Every transaction that adds to the change feed nudges its sedes once it commits.
+        app.state.sessionmaker = make_sessionmaker(engine, on_feed=change_notices(app))
         app.state.redis = create_redis(services.redis_url)
         presence = PresenceMonitor(
             gateway,

@@ -15,13 +15,14 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import orjson
 from psycopg.types.json import set_json_loads
-from sqlalchemy import create_engine, text
+from sqlalchemy import Select, create_engine, func, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.event import listens_for
 from sqlalchemy.ext.asyncio import (
@@ -30,7 +31,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql.elements import TextClause
 
 from stocky.cloud.config import Settings
 
@@ -105,16 +107,20 @@ def create_owner_engine(database_url: str) -> Engine:
     )
 
 
-def make_sessionmaker(engine: AsyncEngine) -> SessionMaker:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def make_sessionmaker(engine: AsyncEngine, on_feed: FeedListener | None = None) -> SessionMaker:
+    """Sessions on `engine`; with `on_feed`, each commit that adds to the change feed calls it.
+
+    The app passes its change notices (realtime nudge, stock cache), so every transaction of
+    the API announces what it changed; jobs, the CLI and tests may pass nothing.
+    """
+    info: dict[str, Any] = {} if on_feed is None else {FEED_LISTENER_KEY: on_feed}
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
 async def set_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     """Scope the session's current transaction to one tenant (transaction-local)."""
-    await session.execute(
-        text("SELECT set_config('app.tenant_id', :tenant_id, true)"),
-        {"tenant_id": str(tenant_id)},
-    )
+    # A select(), not text(): it reads as a read (see _note_writes), though it sets a GUC.
+    await session.execute(select(func.set_config("app.tenant_id", str(tenant_id), True)))
 
 
 @asynccontextmanager
@@ -141,13 +147,15 @@ _running: set[asyncio.Task[None]] = set()
 AfterCommitFn = Callable[..., Coroutine[Any, Any, None]]
 
 
-def on_commit(session: AsyncSession, fn: AfterCommitFn, *args: Any) -> None:
+def on_commit(session: AsyncSession | Session, fn: AfterCommitFn, *args: Any) -> None:
     """Run `fn(*args)` as a task once `session`'s transaction commits; dropped on rollback."""
     session.info.setdefault(PENDING_KEY, []).append((fn, args))
 
 
 @listens_for(Session, "after_commit")
 def _start_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the transaction goes on
+        return
     pending: list[tuple[AfterCommitFn, tuple[Any, ...]]] = session.info.pop(PENDING_KEY, [])
     if not pending:
         return
@@ -164,4 +172,85 @@ def _start_after_commit(session: Session) -> None:
 
 @listens_for(Session, "after_rollback")
 def _drop_after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint rolled back: the transaction goes on
+        return
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(_MAY_HAVE_WRITTEN, None)
+
+
+# Change notices are a property of the transaction, not of the route that ran it. The feed
+# (`changes`) is written by triggers on every synced table, so whatever wrote the rows (an
+# ORM flush, a bulk statement, a sync push's JSON row set) the transaction's own feed rows
+# say which sedes must pull: just before COMMIT, one indexed read of the rows carrying this
+# transaction's xid. A sede-scoped row names its sede; a tenant-wide one (catalog, users,
+# customers, sedes) has sede_id NULL and concerns every sede. The listener is scheduled with
+# on_commit: it runs once per transaction, after the COMMIT returns, and never on rollback.
+FEED_LISTENER_KEY = "stocky.feed_listener"
+# Set by any flush or any statement that is not a plain SELECT: a transaction that only
+# read cannot have written feed rows, so it commits without the extra read. (No function
+# that a SELECT calls writes a synced table.)
+_MAY_HAVE_WRITTEN = "stocky.may_have_written"
+
+# The scalar subquery is evaluated once, so the (tenant_id, xid, id) index is used.
+_FEED_OF_THIS_TRANSACTION = text(
+    """
+    SELECT c.tenant_id, c.sede_id, c.xid::text AS position
+    FROM changes c
+    WHERE c.tenant_id = stocky_current_tenant()
+      AND c.xid = (SELECT pg_current_xact_id_if_assigned())
+    GROUP BY c.tenant_id, c.sede_id, c.xid
+    """
+)
+
+
+@dataclass(frozen=True)
+class FeedTouched:
+    """What one transaction added to a tenant's change feed, announced after its commit."""
+
+    tenant_id: uuid.UUID
+    position: str  # the transaction's xid, as its feed rows and push results carry it
+    sede_ids: frozenset[uuid.UUID]  # the sedes of its sede-scoped rows
+    whole_tenant: bool  # a tenant-wide row: every sede of the tenant pulls it
+
+
+FeedListener = Callable[[FeedTouched], Coroutine[Any, Any, None]]
+
+
+def _reads_only(statement: Any) -> bool:
+    if isinstance(statement, Select):
+        return True
+    return isinstance(statement, TextClause) and statement.text.lstrip()[:6].lower() == "select"
+
+
+@listens_for(Session, "do_orm_execute")
+def _note_writes(state: ORMExecuteState) -> None:
+    info = state.session.info
+    if FEED_LISTENER_KEY in info and not _reads_only(state.statement):
+        info[_MAY_HAVE_WRITTEN] = True
+
+
+@listens_for(Session, "after_flush")
+def _note_flush(session: Session, _flush_context: Any) -> None:
+    if FEED_LISTENER_KEY in session.info:
+        session.info[_MAY_HAVE_WRITTEN] = True
+
+
+@listens_for(Session, "before_commit")
+def _announce_feed_on_commit(session: Session) -> None:
+    listener: FeedListener | None = session.info.get(FEED_LISTENER_KEY)
+    if listener is None or session.in_nested_transaction():
+        return
+    # COMMIT flushes only after this hook: flush now, so pending objects' feed rows exist.
+    session.flush()
+    if not session.info.pop(_MAY_HAVE_WRITTEN, False):
+        return
+    rows = session.execute(_FEED_OF_THIS_TRANSACTION).all()
+    for tenant_id in {row.tenant_id for row in rows}:
+        mine = [row for row in rows if row.tenant_id == tenant_id]
+        touched = FeedTouched(
+            tenant_id,
+            position=mine[0].position,
+            sede_ids=frozenset(row.sede_id for row in mine if row.sede_id is not None),
+            whole_tenant=any(row.sede_id is None for row in mine),
+        )
+        on_commit(session, listener, touched)

@@ -20,7 +20,6 @@ from stocky.cloud.catalog.schemas import (
 )
 from stocky.cloud.kit.pagination import DEFAULT_PAGE, MAX_PAGE
 from stocky.cloud.kit.uploads import read_upload
-from stocky.cloud.realtime.emit import Realtime
 
 router = APIRouter(prefix="/api/products", tags=["products"])
 Editor = Annotated[Principal, Depends(require_role("manager"))]
@@ -43,12 +42,8 @@ async def list_products(
 
 
 @router.post("", status_code=201, summary="Create a product")
-async def create_product(
-    user: Editor, session: TenantSession, body: ProductCreate, realtime: Realtime
-) -> ProductOut:
-    product = await service.create_product(session, user, body)
-    await realtime.sync_changes(session, user.tenant_id)
-    return product
+async def create_product(user: Editor, session: TenantSession, body: ProductCreate) -> ProductOut:
+    return await service.create_product(session, user, body)
 
 
 @router.get(
@@ -91,13 +86,10 @@ async def import_products(
     request: Request,
     user: Editor,
     session: TenantSession,
-    realtime: Realtime,
     dry_run: bool = False,
 ) -> ImportReport:
     data = await read_upload(request)
-    report = await csv_import.import_catalog(session, user, data, dry_run=dry_run)
-    await realtime.sync_changes(session, user.tenant_id)
-    return report
+    return await csv_import.import_catalog(session, user, data, dry_run=dry_run)
 
 
 @router.get("/{product_id}", summary="One product")
@@ -113,11 +105,8 @@ async def update_product(
     session: TenantSession,
     product_id: uuid.UUID,
     body: ProductUpdate,
-    realtime: Realtime,
 ) -> ProductOut:
-    product = await service.update_product(session, user, product_id, body)
-    await realtime.sync_changes(session, user.tenant_id)
-    return product
+    return await service.update_product(session, user, product_id, body)
 
 
 @router.put("/{product_id}", include_in_schema=False)
@@ -126,11 +115,8 @@ async def replace_product(
     session: TenantSession,
     product_id: uuid.UUID,
     body: ProductUpdate,
-    realtime: Realtime,
 ) -> ProductOut:
-    product = await service.update_product(session, user, product_id, body)
-    await realtime.sync_changes(session, user.tenant_id)
-    return product
+    return await service.update_product(session, user, product_id, body)
 
 
 @router.delete("/{product_id}", summary="Deactivate a product (never deleted)")
@@ -138,9 +124,6 @@ async def deactivate_product(
     user: Editor,
     session: TenantSession,
     product_id: uuid.UUID,
-    realtime: Realtime,
     version: Annotated[int | None, Query(ge=1)] = None,
 ) -> ProductOut:
-    product = await service.deactivate_product(session, user, product_id, version)
-    await realtime.sync_changes(session, user.tenant_id)
-    return product
+    return await service.deactivate_product(session, user, product_id, version)

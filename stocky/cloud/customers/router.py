@@ -17,7 +17,6 @@ from stocky.cloud.customers.schemas import (
     CustomerUpdate,
 )
 from stocky.cloud.kit.pagination import DEFAULT_PAGE, MAX_PAGE
-from stocky.cloud.realtime.emit import Realtime
 from stocky.core.errors import error_responses
 
 router = APIRouter(prefix="/api/customers", tags=["customers"])
@@ -50,11 +49,9 @@ async def list_customers(
     responses=error_responses(401, 403, 409, 422),
 )
 async def create_customer(
-    user: Editor, session: TenantSession, body: CustomerCreate, realtime: Realtime
+    user: Editor, session: TenantSession, body: CustomerCreate
 ) -> CustomerOut:
-    customer = await service.create_customer(session, user, body)
-    await realtime.sync_changes(session, user.tenant_id)
-    return customer
+    return await service.create_customer(session, user, body)
 
 
 @router.get("/{customer_id}", summary="One customer", responses=error_responses(401, 404))
@@ -74,8 +71,5 @@ async def update_customer(
     session: TenantSession,
     customer_id: uuid.UUID,
     body: CustomerUpdate,
-    realtime: Realtime,
 ) -> CustomerOut:
-    customer = await service.update_customer(session, user, customer_id, body)
-    await realtime.sync_changes(session, user.tenant_id)
-    return customer
+    return await service.update_customer(session, user, customer_id, body)

@@ -26,7 +26,6 @@ from stocky.cloud.inventory.schemas import (
 )
 from stocky.cloud.kit.pagination import DEFAULT_PAGE, MAX_PAGE
 from stocky.cloud.kit.uploads import read_upload
-from stocky.cloud.realtime.emit import Realtime
 
 router = APIRouter(prefix="/api/inventory", tags=["inventory"])
 Manager = Annotated[Principal, Depends(require_role("manager"))]
@@ -73,11 +72,8 @@ async def put_thresholds(
     sede_id: uuid.UUID,
     product_id: uuid.UUID,
     body: ThresholdsIn,
-    realtime: Realtime,
 ) -> InventoryItem:
-    item = await service.set_thresholds(session, user, sede_id, product_id, body)
-    await realtime.sync_changes(session, user.tenant_id, [sede_id])
-    return item
+    return await service.set_thresholds(session, user, sede_id, product_id, body)
 
 
 @router.post("/{sede_id}/opening", summary="Opening stock as entry movements")
@@ -86,12 +82,9 @@ async def post_opening(
     session: TenantSession,
     sede_id: uuid.UUID,
     body: OpeningStockIn,
-    realtime: Realtime,
     dry_run: bool = False,
 ) -> OpeningReport:
-    report = await opening.opening_from_lines(session, user, sede_id, body, dry_run=dry_run)
-    await realtime.sync_changes(session, user.tenant_id, [sede_id])
-    return report
+    return await opening.opening_from_lines(session, user, sede_id, body, dry_run=dry_run)
 
 
 @router.post(
@@ -104,10 +97,7 @@ async def import_opening(
     user: Admin,
     session: TenantSession,
     sede_id: uuid.UUID,
-    realtime: Realtime,
     dry_run: bool = False,
 ) -> OpeningReport:
     data = await read_upload(request)
-    report = await opening.opening_from_csv(session, user, sede_id, data, dry_run=dry_run)
-    await realtime.sync_changes(session, user.tenant_id, [sede_id])
-    return report
+    return await opening.opening_from_csv(session, user, sede_id, data, dry_run=dry_run)

@@ -1,11 +1,12 @@
 """Emitting events, and scheduling them to run only after the request's commit.
 
 A client that hears `sync.changes` pulls at once; if the event went out before the commit,
-that pull could miss the very change it was told about. So requests never emit directly:
-`AfterCommit` (a FastAPI dependency) hangs the emit on the request's session with
+that pull could miss the very change it was told about. So nothing emits it from a request:
+`realtime.notices` hangs it on every transaction that wrote to the change feed, through
 `stocky.cloud.db.on_commit`, which starts it as a task the moment the COMMIT returns. It does
 not wait for the response to be serialized and sent (a Starlette background task would), and
-a rollback drops it.
+a rollback drops it. `AfterCommit` (a FastAPI dependency) does the same for what a route
+decides itself: disconnecting a revoked caja's or a changed user's sockets.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from fastapi import BackgroundTasks, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.db import SessionMaker, on_commit, tenant_transaction
-from stocky.cloud.inventory.consolidated import stock_changed
 from stocky.cloud.realtime import repository as repo
 from stocky.cloud.realtime.schemas import (
     SEDE_PRESENCE,
@@ -49,8 +49,8 @@ async def emit_sync_changes(
 ) -> None:
     """Tell each sede's room that it has changes to pull (`None`: every sede of the tenant).
 
-    Call only after the commit. Failures are logged, never raised: the caja's periodic pull
-    makes up for a lost nudge.
+    Call only after the commit (`realtime.notices` does, for every transaction). Failures
+    are logged, never raised: the caja's periodic pull makes up for a lost nudge.
     """
     try:
         if sede_ids is None:
@@ -111,20 +111,6 @@ class AfterCommit:
     def __init__(self, app: FastAPI, background: BackgroundTasks) -> None:
         self.app = app
         self.background = background
-
-    async def sync_changes(
-        self,
-        session: AsyncSession,
-        tenant_id: uuid.UUID,
-        sede_ids: Sequence[uuid.UUID] | None = None,
-    ) -> None:
-        """Nudge the sedes (None: all of the tenant's) once `session` commits."""
-        position = await repo.commit_position(session)
-        if position is None:
-            return  # nothing was written: nothing to pull
-        # What the sedes are told to pull is also what cached stock views no longer show.
-        on_commit(session, stock_changed, self.app.state.redis, tenant_id)
-        on_commit(session, emit_sync_changes, self.app, tenant_id, sede_ids, position)
 
     def drop_device(self, session: AsyncSession, device_id: uuid.UUID) -> None:
         """Disconnect the caja's sockets once `session` commits its revocation."""

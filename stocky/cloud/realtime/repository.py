@@ -21,13 +21,6 @@ async def tenant_sede_ids(session: AsyncSession, tenant_id: uuid.UUID) -> list[u
     return list(rows.scalars())
 
 
-async def commit_position(session: AsyncSession) -> str | None:
-    """The feed position this transaction's changes will carry (None if it wrote nothing)."""
-    row = await session.execute(text("SELECT pg_current_xact_id_if_assigned()::text"))
-    value = row.scalar_one()
-    return str(value) if value is not None else None
-
-
 async def mark_online(
     session: AsyncSession, tenant_id: uuid.UUID, sede_ids: Collection[uuid.UUID], now: datetime
 ) -> list[uuid.UUID]:

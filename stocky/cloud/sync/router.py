@@ -12,7 +12,6 @@ from stocky.cloud.auth.deps import (
     TenantSession,
 )
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.realtime.emit import Realtime
 from stocky.cloud.sync import repository
 from stocky.cloud.sync import status as sync_status_service
 from stocky.cloud.sync.checksums import refetch_page
@@ -41,24 +40,19 @@ def _own_sede(device: Principal, sede_id: object, device_id: object = None) -> N
 
 @router.post("/push", summary="Apply a batch of a caja's operations (idempotent by op_id)")
 async def push(
-    body: PushRequest, device: CurrentDevice, session: DeviceTenantSession, realtime: Realtime
+    body: PushRequest, device: CurrentDevice, session: DeviceTenantSession
 ) -> PushResponse:
+    # The sedes that must pull what this batch applied (its own; all of them when a product
+    # edit applied) are told by the transaction itself: see stocky.cloud.realtime.notices.
     _own_sede(device, body.sede_id, body.device_id)
     assert device.device_id is not None
-    response = await push_batch(
+    return await push_batch(
         session,
         tenant_id=device.tenant_id,
         sede_id=body.sede_id,
         device_id=device.device_id,
         request=body,
     )
-    results = zip(body.operations, response.results, strict=True)
-    applied = {op.kind for op, result in results if result.status == "applied"}
-    if applied:  # a caja's product edit is catalog: every sede pulls it
-        await realtime.sync_changes(
-            session, device.tenant_id, None if "product.upsert" in applied else [body.sede_id]
-        )
-    return response
 
 
 @router.post("/pull", summary="The sede's changes after a cursor, in commit order")
