@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 import socketio
-from fastapi import BackgroundTasks, Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.db import SessionMaker, on_commit, tenant_transaction
@@ -78,20 +78,6 @@ async def emit_sede_presence(
     await _server(app_or_sio).emit(SEDE_PRESENCE, event_data(event), to=tenant_room(tenant_id))
 
 
-async def emit_transfer(
-    app_or_sio: FastAPI | socketio.AsyncServer,
-    tenant_id: uuid.UUID,
-    sede_ids: Sequence[uuid.UUID],
-    event: str,
-    payload: dict[str, Any],
-) -> None:
-    """A `transfer.*` event to the sedes it touches and to the tenant's users (after commit)."""
-    if not event.startswith("transfer."):
-        raise ValueError(f"transfer events are named transfer.*, not {event!r}")
-    rooms = [tenant_room(tenant_id), *(sede_room(s) for s in sede_ids)]
-    await _server(app_or_sio).emit(event, payload, to=rooms)
-
-
 async def drop_sockets(app: FastAPI, kind: str, entity_id: uuid.UUID) -> None:
     """Disconnect a revoked caja's (`kind="device"`) or a changed user's sockets, everywhere.
 
@@ -108,9 +94,8 @@ async def drop_sockets(app: FastAPI, kind: str, entity_id: uuid.UUID) -> None:
 class AfterCommit:
     """Events a request raises, sent once its transaction has committed."""
 
-    def __init__(self, app: FastAPI, background: BackgroundTasks) -> None:
+    def __init__(self, app: FastAPI) -> None:
         self.app = app
-        self.background = background
 
     def drop_device(self, session: AsyncSession, device_id: uuid.UUID) -> None:
         """Disconnect the caja's sockets once `session` commits its revocation."""
@@ -120,18 +105,9 @@ class AfterCommit:
         """Disconnect the user's sockets once `session` commits (disabled, role, sede...)."""
         on_commit(session, drop_sockets, self.app, "user", user_id)
 
-    def transfer(
-        self,
-        tenant_id: uuid.UUID,
-        sede_ids: Sequence[uuid.UUID],
-        event: str,
-        payload: dict[str, Any],
-    ) -> None:
-        self.background.add_task(emit_transfer, self.app, tenant_id, sede_ids, event, payload)
 
-
-def get_after_commit(request: Request, background: BackgroundTasks) -> AfterCommit:
-    return AfterCommit(request.app, background)
+def get_after_commit(request: Request) -> AfterCommit:
+    return AfterCommit(request.app)
 
 
 Realtime = Annotated[AfterCommit, Depends(get_after_commit)]
