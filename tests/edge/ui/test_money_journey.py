@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -34,12 +35,25 @@ from tests.fixtures.cloud_admin import PASSWORD, CloudAdmin
 __all__ = ["page", "pytestmark"]
 
 RULES = {"shift_required": "cash", "return_approval_whole_ticket": True}
+ANA_PIN = "482193"
 
 
 @pytest.fixture
 def strict_caja(tmp_path: Path) -> Iterator[str]:
     with _caja(tmp_path, env={"STOCKY_CAJA_POLICY": json.dumps(RULES)}) as url:
         yield url
+
+
+def _set_pin(cloud: str, email: str, pin: str) -> None:
+    """The manager sets their approval PIN in the cloud, with their password."""
+    login = httpx.post(f"{cloud}/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    r = httpx.put(
+        f"{cloud}/api/users/me/pin",
+        json={"pin": pin, "password": PASSWORD},
+        headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+    )
+    assert r.status_code == 204, r.text
 
 
 def _stock(tmp_path: Path, sku: str) -> int:
@@ -93,6 +107,7 @@ def test_returns_refund_only_what_is_chosen(
     shop = _seed(live_cloud)
     admin = CloudAdmin(live_cloud, shop.headers["Authorization"].removeprefix("Bearer "))
     admin.user("beto@example.com", "Beto Ruiz", "cashier", shop.sede)
+    _set_pin(live_cloud, "ana@example.com", ANA_PIN)  # the caja gets it at activation
     tid = page.get_by_test_id
     page.goto(f"{strict_caja}/")
     _activate(page, live_cloud, shop.code)
@@ -148,19 +163,25 @@ def test_returns_refund_only_what_is_chosen(
     tid("return-submit").click()
     _toast(page, "De «Leche entera Alquería 1 L» solo quedan 1 por devolver")
 
-    # The whole of ticket 1 asks a manager; a wrong login says so, the right one records it.
+    # The whole of ticket 1 asks a manager: the PIN first (Ana, the one manager with one),
+    # the login below it; a wrong login says so, Ana's PIN records it.
     _find(page, "1")
     tid("return-all-0").click()
     expect(tid("refund-cash")).to_have_text("$ 3.900")
     tid("return-submit").click()
     tid("return-confirm").click()
     expect(tid("manager-reason")).to_contain_text("tiquete completo")
+    expect(tid("manager-pick")).to_contain_text("Ana Gómez")
+    page.get_by_text("O con correo y contraseña").click()
     tid("manager-email").fill("ana@example.com")
     tid("manager-password").fill("wrong-password")
     tid("manager-approve").click()
     expect(tid("manager-problem")).to_contain_text("no son de un administrador")
+    tid("manager-pin").fill("000000")
+    tid("manager-approve").click()
+    expect(tid("manager-problem")).to_contain_text("Ese PIN no es")
     _shot(page, "34-return-manager.png")
-    tid("manager-password").fill(PASSWORD)
+    tid("manager-pin").fill(ANA_PIN)
     tid("manager-approve").click()
     _toast(page, "Devolución registrada")
 
