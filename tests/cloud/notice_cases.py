@@ -1,0 +1,392 @@
+"""The mutating routes of the cloud, each with a call that succeeds and who must hear it.
+
+Used by tests/cloud/test_change_notices.py. A setup runs before the cajas listen, so what
+it writes is not heard.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from stocky.cloud.db import SessionMaker, tenant_transaction
+from stocky.cloud.models import Customer, User
+from tests.cloud.factories import create_device, create_sede, create_user
+from tests.cloud.realtime.world import RealtimeWorld
+from tests.cloud.sync.ops import entry_op
+
+PASSWORD = "correct horse battery"  # the owner's, from tests.cloud.factories
+
+
+@dataclass
+class Ctx:
+    http: httpx.AsyncClient
+    world: RealtimeWorld
+    sm: SessionMaker
+    found: dict[str, Any] = field(default_factory=dict)  # what a case's setup made
+
+
+Call = Callable[[Ctx], Awaitable[httpx.Response]]
+Setup = Callable[[Ctx], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: str  # the route's path template, as the app lists it
+    heard_by: str  # "every sede", "its sede" (centro) or "nobody"
+    call: Call
+    setup: Setup | None = None
+    why: str = ""  # for "nobody": why the route changes no synced data
+    label: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path}{' ' + self.label if self.label else ''}"
+
+
+def _owner(c: Ctx) -> dict[str, str]:
+    return c.world.owner
+
+
+# --- setups (run before the cajas listen, so what they write is not heard) --------------
+
+
+async def _owner_email(c: Ctx) -> None:
+    async with tenant_transaction(c.sm, c.world.tenant_id) as session:
+        owner = (await session.execute(select(User).where(User.role == "owner"))).scalar_one()
+    c.found["email"], c.found["owner"] = owner.email, owner.id
+
+
+async def _owner_pin(c: Ctx) -> None:
+    await _owner_email(c)
+    response = await _set_pin(c)
+    assert response.status_code == 204, response.text
+
+
+def _set_pin(c: Ctx) -> Awaitable[httpx.Response]:
+    return c.http.put(
+        "/api/users/me/pin", json={"pin": "4821", "password": PASSWORD}, headers=_owner(c)
+    )
+
+
+async def _logged_in(c: Ctx) -> None:
+    await _owner_email(c)
+    response = await c.http.post(
+        "/api/auth/login", json={"email": c.found["email"], "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    c.found["refresh_token"] = response.json()["refresh_token"]
+
+
+async def _a_cashier(c: Ctx) -> None:
+    c.found["user"] = (
+        await create_user(c.sm, c.world.tenant_id, "cashier", c.world.centro)
+    ).user_id
+
+
+async def _a_third_sede(c: Ctx) -> None:
+    c.found["sede"] = await create_sede(c.sm, c.world.tenant_id, "Sur")
+
+
+async def _a_third_caja(c: Ctx) -> None:
+    c.found["device"] = (await create_device(c.sm, c.world.tenant_id, c.world.centro)).device_id
+
+
+async def _a_code(c: Ctx) -> None:
+    response = await c.http.post(
+        f"/api/sedes/{c.world.centro}/activation-codes", json={}, headers=_owner(c)
+    )
+    assert response.status_code == 201, response.text
+    c.found["code"] = response.json()["code"]
+
+
+async def _a_customer(c: Ctx) -> None:
+    async with tenant_transaction(c.sm, c.world.tenant_id) as session:
+        customer = Customer(tenant_id=c.world.tenant_id, id=uuid.uuid4(), name="Ana Gómez")
+        session.add(customer)
+    c.found["customer"] = customer.id
+
+
+def caja_body(caja: Any, ops: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"sede_id": str(caja.sede_id), "device_id": str(caja.device_id), "operations": ops}
+
+
+def _product_edit_op(c: Ctx) -> dict[str, Any]:
+    rice = c.world.rice
+    return {
+        "op_id": str(uuid.uuid4()),
+        "kind": "product.upsert",
+        "entity_id": str(rice.id),
+        "base_version": rice.version,
+        "client_ts": datetime.now(UTC).isoformat(),
+        "payload": {"id": str(rice.id), "sku": rice.sku, "name": "Arroz (caja)", "price": "2600"},
+    }
+
+
+async def _push(c: Ctx, ops: list[dict[str, Any]]) -> httpx.Response:
+    caja = c.world.caja
+    return await c.http.post("/api/sync/push", json=caja_body(caja, ops), headers=caja.headers)
+
+
+def _entry(c: Ctx) -> dict[str, Any]:
+    return entry_op(c.world.rice.id, "3")
+
+
+CASES: list[Case] = [
+    # users, sedes and the catalog are the whole tenant's: every sede pulls them
+    Case(
+        "POST",
+        "/api/users",
+        "every sede",
+        lambda c: c.http.post(
+            "/api/users",
+            json={
+                "email": "nueva@example.co",
+                "name": "Nueva",
+                "password": PASSWORD,
+                "role": "admin",
+            },
+            headers=_owner(c),
+        ),
+    ),
+    Case(
+        "PATCH",
+        "/api/users/{user_id}",
+        "every sede",
+        lambda c: c.http.patch(
+            f"/api/users/{c.found['user']}", json={"name": "Otro nombre"}, headers=_owner(c)
+        ),
+        setup=_a_cashier,
+    ),
+    Case(
+        "DELETE",
+        "/api/users/{user_id}",
+        "every sede",
+        lambda c: c.http.delete(f"/api/users/{c.found['user']}", headers=_owner(c)),
+        setup=_a_cashier,
+    ),
+    Case("PUT", "/api/users/me/pin", "every sede", _set_pin),
+    Case(
+        "DELETE",
+        "/api/users/me/pin",
+        "every sede",
+        lambda c: c.http.delete("/api/users/me/pin", headers=_owner(c)),
+        setup=_owner_pin,
+    ),
+    Case(
+        "DELETE",
+        "/api/users/{user_id}/pin",
+        "every sede",
+        lambda c: c.http.delete(f"/api/users/{c.found['owner']}/pin", headers=_owner(c)),
+        setup=_owner_pin,
+    ),
+    Case(
+        "POST",
+        "/api/sedes",
+        "every sede",
+        lambda c: c.http.post("/api/sedes", json={"name": "Sur"}, headers=_owner(c)),
+    ),
+    Case(
+        "PATCH",
+        "/api/sedes/{sede_id}",
+        "every sede",
+        lambda c: c.http.patch(
+            f"/api/sedes/{c.world.centro}", json={"name": "Centro 2"}, headers=_owner(c)
+        ),
+    ),
+    Case(
+        "DELETE",
+        "/api/sedes/{sede_id}",
+        "every sede",
+        lambda c: c.http.delete(f"/api/sedes/{c.found['sede']}", headers=_owner(c)),
+        setup=_a_third_sede,
+    ),
+    Case(
+        "POST",
+        "/api/products",
+        "every sede",
+        lambda c: c.http.post(
+            "/api/products",
+            json={"sku": "FRJ-1", "name": "Fríjol 500 g", "price": "4200"},
+            headers=_owner(c),
+        ),
+    ),
+    Case(
+        "POST",
+        "/api/products/import",
+        "every sede",
+        lambda c: c.http.post(
+            "/api/products/import",
+            content=b"sku,name,price\nFRJ-1,Frijol 500 g,4200\n",
+            headers={**_owner(c), "Content-Type": "text/csv"},
+        ),
+    ),
+    Case(
+        "PATCH",
+        "/api/products/{product_id}",
+        "every sede",
+        lambda c: c.http.patch(
+            f"/api/products/{c.world.rice.id}",
+            json={"name": "Arroz Diana", "version": c.world.rice.version},
+            headers=_owner(c),
+        ),
+    ),
+    Case(
+        "PUT",
+        "/api/products/{product_id}",
+        "every sede",
+        lambda c: c.http.put(
+            f"/api/products/{c.world.rice.id}",
+            json={"name": "Arroz Diana", "version": c.world.rice.version},
+            headers=_owner(c),
+        ),
+    ),
+    Case(
+        "DELETE",
+        "/api/products/{product_id}",
+        "every sede",
+        lambda c: c.http.delete(f"/api/products/{c.world.rice.id}", headers=_owner(c)),
+    ),
+    Case(
+        "POST",
+        "/api/customers",
+        "every sede",
+        lambda c: c.http.post("/api/customers", json={"name": "Ana"}, headers=_owner(c)),
+    ),
+    Case(
+        "PATCH",
+        "/api/customers/{customer_id}",
+        "every sede",
+        lambda c: c.http.patch(
+            f"/api/customers/{c.found['customer']}", json={"phone": "3001234567"}, headers=_owner(c)
+        ),
+        setup=_a_customer,
+    ),
+    # stock, cajas and a caja's documents are one sede's
+    Case(
+        "PUT",
+        "/api/inventory/{sede_id}/{product_id}/thresholds",
+        "its sede",
+        lambda c: c.http.put(
+            f"/api/inventory/{c.world.centro}/{c.world.rice.id}/thresholds",
+            json={"min_stock": "2", "max_stock": "20"},
+            headers=_owner(c),
+        ),
+    ),
+    Case(
+        "POST",
+        "/api/inventory/{sede_id}/opening",
+        "its sede",
+        lambda c: c.http.post(
+            f"/api/inventory/{c.world.centro}/opening",
+            json={"lines": [{"product_id": str(c.world.rice.id), "quantity": "12"}]},
+            headers=_owner(c),
+        ),
+    ),
+    Case(
+        "POST",
+        "/api/inventory/{sede_id}/opening/import",
+        "its sede",
+        lambda c: c.http.post(
+            f"/api/inventory/{c.world.centro}/opening/import",
+            content=f"sku,quantity\n{c.world.rice.sku},12\n".encode(),
+            headers={**_owner(c), "Content-Type": "text/csv"},
+        ),
+    ),
+    Case(
+        "POST",
+        "/api/activate",
+        "its sede",
+        lambda c: c.http.post(
+            "/api/activate", json={"code": c.found["code"], "device_name": "Caja 3"}
+        ),
+        setup=_a_code,
+    ),
+    Case(
+        "POST",
+        "/api/devices/{device_id}/revoke",
+        "its sede",
+        lambda c: c.http.post(f"/api/devices/{c.found['device']}/revoke", headers=_owner(c)),
+        setup=_a_third_caja,
+    ),
+    Case("POST", "/api/sync/push", "its sede", lambda c: _push(c, [_entry(c)]), label="a sale"),
+    Case(
+        "POST",
+        "/api/sync/push",
+        "every sede",
+        lambda c: _push(c, [_entry(c), _product_edit_op(c)]),
+        label="with a product edit",
+    ),
+    # nothing synced changes
+    Case(
+        "POST",
+        "/api/auth/login",
+        "nobody",
+        lambda c: c.http.post(
+            "/api/auth/login", json={"email": c.found["email"], "password": PASSWORD}
+        ),
+        setup=_owner_email,
+        why="a refresh token and the user's last login: neither is in the feed",
+    ),
+    Case(
+        "POST",
+        "/api/auth/refresh",
+        "nobody",
+        lambda c: c.http.post(
+            "/api/auth/refresh", json={"refresh_token": c.found["refresh_token"]}
+        ),
+        setup=_logged_in,
+        why="rotates a refresh token, which no caja keeps",
+    ),
+    Case(
+        "POST",
+        "/api/sedes/{sede_id}/activation-codes",
+        "nobody",
+        lambda c: c.http.post(
+            f"/api/sedes/{c.world.centro}/activation-codes", json={}, headers=_owner(c)
+        ),
+        why="activation codes stay in the cloud; the caja they activate is the change",
+    ),
+    Case(
+        "POST",
+        "/api/sync/pull",
+        "nobody",
+        lambda c: c.http.post(
+            "/api/sync/pull",
+            json={"sede_id": str(c.world.centro), "cursor": None},
+            headers=c.world.caja.headers,
+        ),
+        why="reads the feed",
+    ),
+    Case(
+        "POST",
+        "/api/sync/refetch",
+        "nobody",
+        lambda c: c.http.post(
+            "/api/sync/refetch",
+            json={"sede_id": str(c.world.centro), "table": "products"},
+            headers=c.world.caja.headers,
+        ),
+        why="reads a synced table",
+    ),
+    Case(
+        "POST",
+        "/api/sync/ping",
+        "nobody",
+        lambda c: c.http.post("/api/sync/ping", json={}, headers=c.world.caja.headers),
+        why="presence columns (last ping, online) are left out of the feed",
+    ),
+]
+
+# Routes that do change synced data, but whose change no caja can hear yet.
+UNHEARD: dict[tuple[str, str], str] = {
+    ("POST", "/api/signup"): "a new tenant has no sede, so no caja; its first sede's cajas "
+    "pull the owner's row when they are activated",
+}
