@@ -12,7 +12,6 @@ from nicegui.testing.user import User
 from nicegui.testing.user_interaction import UserInteraction
 
 from stocky.edge.pos import cart_store
-from stocky.edge.store.timestamps import utc_now
 from tests.edge.factories import Caja
 from tests.edge.ui.conftest import log_in
 from tests.edge.ui.test_pages import scan_field
@@ -75,23 +74,3 @@ async def test_a_reload_keeps_the_ticket_discount(user: User, caja: Caja) -> Non
     await user.open("/vender")
     await user.should_see("Producto 0", retries=50)
     await user.should_see("$ 27", retries=30)
-
-
-def test_the_store_round_trips_lines_and_discounts(caja: Caja) -> None:
-    unit, weight = caja.products[0]["id"], caja.products[1]["id"]
-    lines = [
-        cart_store.HeldLine(unit, Decimal("2.000"), Decimal("1.50")),
-        cart_store.HeldLine(weight, Decimal("0.375"), Decimal("0.48"), Decimal("5.00")),
-    ]
-    amount = cart_store.TicketDiscount(amount=Decimal("4.00"))
-
-    def keep(conn) -> None:  # type: ignore[no-untyped-def]
-        cart_store.save_open_cart(conn, lines, user_id=None, now=utc_now(), discount=amount)
-
-    caja.store.write(keep)
-    assert caja.store.read(cart_store.open_cart) == cart_store.HeldCart(lines, amount)
-    # Without a discount (the old rows of v8 have none) nothing is invented.
-    caja.store.write(
-        lambda conn: cart_store.save_open_cart(conn, lines, user_id=None, now=utc_now())
-    )
-    assert not caja.store.read(cart_store.open_cart).discount
