@@ -150,6 +150,11 @@ class User(Base):
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[CreatedAt]
 
+    @property
+    def has_pin(self) -> bool:
+        """Whether an approval PIN is set (what the users API shows of it)."""
+        return self.pin_hash is not None
+
 
 class RefreshToken(Base):
     __tablename__ = "refresh_tokens"

@@ -13,7 +13,7 @@ from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.deps import RedisDep
 from stocky.cloud.realtime.emit import Realtime
 from stocky.cloud.users import pins, service
-from stocky.cloud.users.schemas import PinSet, UserCreate, UserOut, UserUpdate
+from stocky.cloud.users.schemas import ManagedUserOut, PinSet, UserCreate, UserUpdate
 from stocky.core.errors import RATE_LIMITED
 
 router = APIRouter(prefix="/api/users", tags=["users"])
@@ -23,13 +23,13 @@ SOCKET_FIELDS = frozenset({"active", "role", "sede_id", "password"})
 
 
 @router.get("", summary="Users (a manager sees its own sede's)")
-async def list_users(actor: Manager, session: TenantSession) -> list[UserOut]:
-    return [UserOut.model_validate(u) for u in await service.list_users(session, actor)]
+async def list_users(actor: Manager, session: TenantSession) -> list[ManagedUserOut]:
+    return [ManagedUserOut.model_validate(u) for u in await service.list_users(session, actor)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a user")
-async def create_user(body: UserCreate, actor: Manager, session: TenantSession) -> UserOut:
-    return UserOut.model_validate(await service.create_user(session, actor, body))
+async def create_user(body: UserCreate, actor: Manager, session: TenantSession) -> ManagedUserOut:
+    return ManagedUserOut.model_validate(await service.create_user(session, actor, body))
 
 
 @router.put(
@@ -58,24 +58,24 @@ async def clear_user_pin(user_id: uuid.UUID, actor: Manager, session: TenantSess
 
 
 @router.get("/{user_id}", summary="One user")
-async def get_user(user_id: uuid.UUID, actor: Manager, session: TenantSession) -> UserOut:
-    return UserOut.model_validate(await service.get_user(session, actor, user_id))
+async def get_user(user_id: uuid.UUID, actor: Manager, session: TenantSession) -> ManagedUserOut:
+    return ManagedUserOut.model_validate(await service.get_user(session, actor, user_id))
 
 
 @router.patch("/{user_id}", summary="Change a user; active=false disables it")
 async def update_user(
     user_id: uuid.UUID, body: UserUpdate, actor: Manager, session: TenantSession, realtime: Realtime
-) -> UserOut:
+) -> ManagedUserOut:
     user = await service.update_user(session, actor, user_id, body)
     if not user.active or body.model_fields_set & SOCKET_FIELDS:
         realtime.drop_user(session, user.id)  # its sockets were let in as it was before
-    return UserOut.model_validate(user)
+    return ManagedUserOut.model_validate(user)
 
 
 @router.delete("/{user_id}", summary="Disable a user and end its sessions")
 async def disable_user(
     user_id: uuid.UUID, actor: Manager, session: TenantSession, realtime: Realtime
-) -> UserOut:
+) -> ManagedUserOut:
     user = await service.disable_user(session, actor, user_id)
     realtime.drop_user(session, user.id)
-    return UserOut.model_validate(user)
+    return ManagedUserOut.model_validate(user)

@@ -12,7 +12,7 @@ from stocky.cloud.tenants.schemas import EMAIL_PATTERN
 
 RoleName = Literal["owner", "admin", "manager", "cashier"]
 
-__all__ = ["PinSet", "RoleName", "UserCreate", "UserOut", "UserUpdate"]
+__all__ = ["ManagedUserOut", "PinSet", "RoleName", "UserCreate", "UserOut", "UserUpdate"]
 
 
 def _lower(value: str | None) -> str | None:
@@ -52,3 +52,10 @@ class PinSet(BaseModel):
 
     pin: str = Field(pattern=r"^[0-9]{4,8}$", description="4 to 8 digits")
     password: str = Field(min_length=1, max_length=200, description="The user's own password")
+
+
+class ManagedUserOut(UserOut):
+    """A user as the users API shows it to those who manage users: with whether they set an
+    approval PIN (never the PIN nor its hash)."""
+
+    has_pin: bool = False

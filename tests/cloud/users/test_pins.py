@@ -48,7 +48,9 @@ class TestPins:
         # Never answered back: not by the users API, nor in the audit trail.
         seen = await client.get(f"/api/users/{manager['id']}", headers=bearer(t.owner_token))
         assert seen.status_code == 200
-        assert "pin" not in seen.text
+        assert seen.json()["has_pin"] is True
+        assert "pin_hash" not in seen.text
+        assert row["pin_hash"] not in seen.text
         logs = await client.get(
             f"/api/audit-logs?entity_type=users&entity_id={manager['id']}",
             headers=bearer(t.owner_token),
@@ -61,6 +63,8 @@ class TestPins:
         assert r.status_code == 204, r.text
         changes, _ = await _pull(client, caja)
         assert _latest(changes, manager["id"])["pin_hash"] is None
+        seen = await client.get(f"/api/users/{manager['id']}", headers=bearer(t.owner_token))
+        assert seen.json()["has_pin"] is False
 
     async def test_refusals_name_the_field(self, client: httpx.AsyncClient) -> None:
         t = await signup(client)
