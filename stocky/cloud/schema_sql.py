@@ -32,7 +32,7 @@ TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
     **{table: scope for table, scope in INITIAL_TENANT_TABLES.items() if table != "transfers"},
     "cash_movements": None,  # 0007
     "customers": (),  # 0010
-    "shift_adoptions": None,  # 0012
+    "shift_adoptions": None,  # 0011
 }  # transfers: dropped by 0013
 
 CURRENT_TENANT_FN = """

@@ -89,7 +89,7 @@ async def _adopt_sales(
     """Give the caja's shift-less sales to the shift; returns how many it held already.
 
     Each adoption is kept (the first shift to adopt a sale keeps it), so a sale that lands
-    later gets its shift from the row trigger on sales (migration 0012). A sale of another
+    later gets its shift from the row trigger on sales (migration 0011). A sale of another
     caja, or one that already has a shift, is never taken.
     """
     if not sale_ids:

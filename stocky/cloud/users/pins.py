@@ -2,7 +2,7 @@
 cashier may not (a whole-ticket return, a big discount: stocky.edge.pos.approval).
 
 Stored argon2-hashed like a password and never returned by any endpoint; the hash reaches
-the sede's cajas with the user row (the users feed, migration 0011), as the password's does.
+the sede's cajas with the user row (the users feed, migration 0012), as the password's does.
 A PIN need not be unique: at the caja the manager is chosen first and the PIN checked
 against that one manager only, so refusing a PIN "already taken" (which would tell the
 person setting it another manager's PIN) is never needed. Services never commit.

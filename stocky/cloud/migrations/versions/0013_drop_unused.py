@@ -6,7 +6,7 @@ feed trigger of 0002 fires on a list of columns that named lan_rank, so it is re
 without it first (a column in a trigger's list cannot be dropped).
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from stocky.cloud.schema_sql import rls_statements
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

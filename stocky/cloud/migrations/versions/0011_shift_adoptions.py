@@ -6,7 +6,7 @@ opens adopts those sales, and its `shift.open` op names them. The cloud keeps ea
 landed before the shift.open op (set by the applier) or lands after it (a row trigger on
 sales, which fires only for a sale that arrives with no shift). Not in the change feed.
 
-Revision ID: 0012
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-02
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 from stocky.cloud.schema_sql import rls_statements
 
-revision: str = "0012"
+revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

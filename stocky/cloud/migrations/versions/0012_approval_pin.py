@@ -4,8 +4,8 @@ users.pin_hash (argon2, NULL: none set). It reaches a sede's cajas with the user
 password hash does: the users feed trigger of 0002 fires only on the columns a caja keeps,
 so pin_hash joins its list (setting a PIN also bumps version, which the checksum counts).
 
-Revision ID: 0011
-Revises: 0012
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0012"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
