@@ -52,4 +52,28 @@ def status(data_dir: Path = typer.Option(..., "--data-dir", help="The caja's dat
     typer.echo(status_json(EdgeSettings(data_dir=data_dir)))
 
 
+@edge_app.command("set-cloud")
+def set_cloud(
+    url: str = typer.Argument(..., help="The cloud's new address, like https://cloud.example.com"),
+    data_dir: Path = typer.Option(..., "--data-dir", help="The caja's data folder"),
+    check: bool = typer.Option(
+        True, "--check/--no-check", help="Ping the cloud there with this caja's credential first"
+    ),
+) -> None:
+    """Point an activated caja at its cloud's new address (a proxy, a cloud that moved)."""
+    from stocky.edge.config import EdgeSettings
+    from stocky.edge.store.store import Store, StoreError
+    from stocky.edge.sync.cloud_address import CloudAddressError, move_cloud
+
+    settings = EdgeSettings(data_dir=data_dir)
+    if not settings.store_path.exists():
+        fail(f"the data dir {data_dir} holds no activated caja")
+    try:
+        with Store.open(settings.store_path) as store:
+            address = move_cloud(store, url, check=check, timeouts=settings.cloud_timeouts())
+    except (CloudAddressError, StoreError) as exc:
+        fail(str(exc))
+    typer.echo(f"This caja now syncs with {address}; restart it if it is running.")
+
+
 edge_app.command("activate")(activate_command)

@@ -23,6 +23,11 @@ class EdgeSettings(BaseSettings):
     data_dir: Path = Field(default=Path(".stocky-caja"), description="The caja's data folder")
     host: str = Field(default="127.0.0.1", description="Local API address (loopback only)")
     port: int = Field(default=8765, ge=1, le=65535, description="Local API port")
+    cloud_url: str | None = Field(
+        default=None,
+        description="Reach the cloud here for this run instead of the stored address"
+        " (`stocky edge set-cloud` changes the stored one)",
+    )
     session_idle_hours: float = Field(
         default=8.0, gt=0, description="A local session ends after this long without use"
     )

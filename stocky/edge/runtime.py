@@ -111,6 +111,7 @@ class CajaRuntime:
             poll_seconds=settings.pull_poll_seconds,
             verify_seconds=settings.checksum_verify_seconds,
             timeouts=settings.cloud_timeouts(),
+            cloud_url=settings.cloud_url,
         )
         await engine.start()
         self._stack.push_async_callback(engine.stop)

@@ -14,6 +14,7 @@ from stocky.edge.config import store_path
 from stocky.edge.outbox import pending_count
 from stocky.edge.store.sede import is_activated, load_sede_info
 from stocky.edge.store.store import Store
+from stocky.edge.sync.cloud_address import CloudAddressError, normalize_cloud_url
 
 TIMEOUT_S = 30.0
 
@@ -94,10 +95,17 @@ def activate(
     if canonical is None:
         raise ActivationError(codes.FORMAT_HINT)
     code = codes.display(canonical)
+    try:
+        reached = normalize_cloud_url(cloud_url)
+    except CloudAddressError as exc:
+        raise ActivationError(str(exc)) from exc
     path = store_path(data_dir)
     with Store.open(path) as store:
         _refuse_if_activated(store, force)
-        answer = request_activation(cloud_url, code, device_name, transport)
+        answer = request_activation(reached, code, device_name, transport)
+        # Keep the address this caja just reached the cloud at, not the one the cloud
+        # announces: its own base URL may not resolve, or not route, from the shop.
+        answer["cloud_url"] = reached
         counts = store.write(lambda conn: save_activation(conn, answer))
     return Activated(
         tenant_name=answer["tenant"]["name"],

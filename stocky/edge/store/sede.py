@@ -54,3 +54,14 @@ def load_sede_info(conn: sqlite3.Connection) -> SedeInfo | None:
         receipt_prefix=row["receipt_prefix"],
         business=json.loads(row["business"] or "{}"),
     )
+
+
+def cloud_address(conn: sqlite3.Connection) -> tuple[str, str] | None:
+    """(cloud URL, device credential) of an activated caja, else None."""
+    row = conn.execute("SELECT cloud_url, device_credential FROM sede_info WHERE id = 1").fetchone()
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
+def set_cloud_url(conn: sqlite3.Connection, url: str) -> None:
+    """Point the caja at its cloud's new address (stocky.edge.sync.cloud_address checks it)."""
+    conn.execute("UPDATE sede_info SET cloud_url = ? WHERE id = 1", (url,))

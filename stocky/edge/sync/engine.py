@@ -72,9 +72,12 @@ class SyncEngine:
         poll_seconds: float = 300.0,
         verify_seconds: float = VERIFY_SECONDS,
         timeouts: CloudTimeouts | None = None,
+        cloud_url: str | None = None,
     ) -> SyncEngine:
-        """The engine of an activated caja, subscribed to its sede's real-time room."""
-        cloud_url, credential, sede_id, device_id = store.read(_credentials)
+        """The engine of an activated caja, subscribed to its sede's real-time room; at
+        `cloud_url` when given (STOCKY_EDGE_CLOUD_URL), else at the address it stores."""
+        stored_url, credential, sede_id, device_id = store.read(_credentials)
+        cloud_url = cloud_url or stored_url
         client = CloudClient(cloud_url, credential, timeouts=timeouts)
         engine = cls(
             store,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -18,38 +17,10 @@ from stocky.edge.config import store_path
 from stocky.edge.store import Store
 from stocky.edge.sync.client import CloudClient
 from stocky.edge.sync.pull import PullWorker
-from tests.fixtures.cloud_admin import PASSWORD, CloudAdmin
+from tests.edge.activation.conftest import Cloud
+from tests.fixtures.cloud_admin import PASSWORD
 
 runner = CliRunner()
-
-
-@dataclass
-class Cloud:
-    url: str
-    admin: CloudAdmin
-    sede: str
-    cashier_email: str
-
-    def code(self) -> str:
-        return self.admin.activation_code(self.sede)
-
-
-@pytest.fixture
-def cloud(live_cloud: str) -> Cloud:
-    admin = CloudAdmin.signup(live_cloud)
-    sede = admin.sede("Centro")
-    admin.user("cajera@example.com", "Cajera", "cashier", sede)
-    admin.product(
-        sku="ARROZ-1",
-        name="Arroz 1 kg",
-        barcode="7701234567890",
-        barcodes=["7709999999999"],
-        price="4500.50",
-        cost="3000",
-        tax_rate="0.19",
-    )
-    admin.opening(sede, {"ARROZ-1": "12"})
-    return Cloud(live_cloud, admin, sede, "cajera@example.com")
 
 
 def _activate(cloud_url: str, code: str, data_dir: Path, *extra: str) -> tuple[int, str]:
