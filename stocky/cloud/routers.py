@@ -14,6 +14,7 @@ from stocky.cloud.inventory.router import router as inventory_router
 from stocky.cloud.sales.router import router as sales_router
 from stocky.cloud.sedes.router import router as sedes_router
 from stocky.cloud.sync.router import router as sync_router
+from stocky.cloud.tenants.business import router as business_router
 from stocky.cloud.tenants.router import router as tenants_router
 from stocky.cloud.transactions.router import router as transactions_router
 from stocky.cloud.users.router import router as users_router
@@ -22,6 +23,7 @@ ROUTERS: list[APIRouter] = [
     health_router,
     auth_router,  # identity
     tenants_router,  # identity
+    business_router,  # identity
     users_router,  # identity
     sedes_router,  # identity
     activation_router,  # identity

@@ -8,6 +8,7 @@ prefix is "C01", "C02", ... and a receipt reads "C01-000042". A caja that has no
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Final
 
 from pydantic import Field
@@ -38,3 +39,16 @@ def parse_receipt(text: str) -> tuple[str, int] | None:
     if match is None:
         return None
     return match.group(1).upper(), int(match.group(2))
+
+
+# What a receipt prints about the business, in the order it prints them.
+BUSINESS_KEYS = ("legal_name", "tax_id", "address")
+
+
+def business_details(details: Mapping[str, object]) -> dict[str, str]:
+    """The receipt's details out of `details`: known keys with text, at most 300 characters."""
+    return {
+        key: value.strip()[:300]
+        for key in BUSINESS_KEYS
+        if isinstance(value := details.get(key), str) and value.strip()
+    }

@@ -92,6 +92,10 @@ class PingOut(BaseModel):
     # The caja's receipt prefix (stocky.core.receipts): how a caja activated before receipts
     # had one learns it. None from an older cloud.
     receipt_prefix: str | None = None
+    # What the receipt prints about the business (legal_name, tax_id, address; any may be
+    # missing): a change the owner makes reaches the cajas within one ping. None from an
+    # older cloud, which leaves the caja's copy from activation alone.
+    business: dict[str, str] | None = None
 
 
 class PullRequest(BaseModel):

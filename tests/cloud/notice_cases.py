@@ -377,6 +377,16 @@ CASES: list[Case] = [
         why="reads a synced table",
     ),
     Case(
+        "PATCH",
+        "/api/tenant",
+        "nobody",
+        lambda c: c.http.patch(
+            "/api/tenant", json={"legal_name": "Tienda S.A.S."}, headers=_owner(c)
+        ),
+        why="the tenant row is not in the feed: a caja hears the receipt's business details "
+        "in its next ping answer",
+    ),
+    Case(
         "POST",
         "/api/sync/ping",
         "nobody",

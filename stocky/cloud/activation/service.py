@@ -46,6 +46,7 @@ from stocky.core.errors import (
     RateLimitedError,
 )
 from stocky.core.ids import new_id
+from stocky.core.receipts import business_details
 
 WRONG_CODE = "That activation code is not valid. Check the code and try again."
 
@@ -227,11 +228,7 @@ def business_info(settings: dict[str, Any] | None) -> dict[str, str]:
     """The legal name, tax id and address a receipt prints, from the tenant's settings."""
     found = (settings or {}).get("legal")
     source = found if isinstance(found, dict) else settings or {}
-    return {
-        key: value.strip()[:300]
-        for key in ("legal_name", "tax_id", "address")
-        if isinstance(value := source.get(key), str) and value.strip()
-    }
+    return business_details(source)
 
 
 async def list_devices(

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stocky.cloud.activation.service import business_info
 from stocky.cloud.auth.tokens import Principal
-from stocky.cloud.models import Device, Sede, SyncLog, SyncOp
+from stocky.cloud.models import Device, Sede, SyncLog, SyncOp, Tenant
 from stocky.cloud.sync.push import CLOCK_TRUST, clock_offset_ms
 from stocky.cloud.sync.schemas import PingOut, SedeSyncStatus, SyncStatusOut
 from stocky.core.receipts import caja_prefix
@@ -37,7 +38,13 @@ async def ping(session: AsyncSession, device: Principal, client_now: datetime | 
         .values(is_online=True, last_ping_at=now)
     )
     prefix = None if caja_number is None else caja_prefix(caja_number)
-    return PingOut(server_time=now, clock_offset_ms=offset, receipt_prefix=prefix)
+    settings = await session.scalar(select(Tenant.settings).where(Tenant.id == device.tenant_id))
+    return PingOut(
+        server_time=now,
+        clock_offset_ms=offset,
+        receipt_prefix=prefix,
+        business=business_info(settings),
+    )
 
 
 async def sync_status(session: AsyncSession, actor: Principal) -> SyncStatusOut:

@@ -7,7 +7,7 @@ import re
 import sqlite3
 from typing import Any
 
-from stocky.core.receipts import PREFIX_PATTERN
+from stocky.core.receipts import PREFIX_PATTERN, business_details
 from stocky.core.sync import Change
 from stocky.edge.store.timestamps import from_iso, to_iso, utc_now
 from stocky.edge.sync.apply import apply_changes
@@ -44,10 +44,6 @@ def adopt_receipt_prefix(conn: sqlite3.Connection, announced: str | None) -> boo
     return cursor.rowcount > 0
 
 
-# What the receipt prints about the business (the tenant's settings, in TenantInfo).
-_BUSINESS = ("legal_name", "tax_id", "address")
-
-
 def save_activation(conn: sqlite3.Connection, answer: dict[str, Any]) -> dict[str, int]:
     """Replace this caja's identity, users and catalog with the activation answer.
 
@@ -79,9 +75,7 @@ def save_activation(conn: sqlite3.Connection, answer: dict[str, Any]) -> dict[st
             sede.get("timezone") or tenant["timezone"],
             _ts(device["activated_at"]),
             _prefix(device.get("receipt_prefix")),
-            json.dumps(
-                {k: str(v) for k in _BUSINESS if isinstance(v := tenant.get(k), str) and v.strip()}
-            ),
+            json.dumps(business_details(tenant)),
         ),
     )
     clear_state(conn)

@@ -7,6 +7,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from stocky.core.receipts import business_details
+
 
 @dataclass(frozen=True, slots=True)
 class SedeInfo:
@@ -65,3 +67,13 @@ def cloud_address(conn: sqlite3.Connection) -> tuple[str, str] | None:
 def set_cloud_url(conn: sqlite3.Connection, url: str) -> None:
     """Point the caja at its cloud's new address (stocky.edge.sync.cloud_address checks it)."""
     conn.execute("UPDATE sede_info SET cloud_url = ? WHERE id = 1", (url,))
+
+
+def set_business(conn: sqlite3.Connection, business: dict[str, str]) -> bool:
+    """Store what receipts print about the business; True if it changed."""
+    kept = business_details(business)
+    row = conn.execute("SELECT business FROM sede_info WHERE id = 1").fetchone()
+    if row is None or json.loads(row[0] or "{}") == kept:
+        return False
+    conn.execute("UPDATE sede_info SET business = ? WHERE id = 1", (json.dumps(kept),))
+    return True

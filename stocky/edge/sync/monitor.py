@@ -13,6 +13,7 @@ from stocky.core.sync import PingIn
 from stocky.edge.activation.store import adopt_receipt_prefix, receipt_prefix
 from stocky.edge.auth.tokens import CloudTokenError, replace_jwks, stored_key_ids
 from stocky.edge.store import Store
+from stocky.edge.store.sede import set_business
 from stocky.edge.store.timestamps import to_iso
 from stocky.edge.sync.client import CloudClient, CloudError
 from stocky.edge.sync.state import set_state
@@ -64,6 +65,7 @@ class NetworkMonitor:
         await self._record(True, self.clock_offset_ms)
         await self._follow_key_rotation(answer.signing_keys)
         await self._adopt_receipt_prefix(answer.receipt_prefix)
+        await self._adopt_business(answer.business)
         if came_back and self.on_online is not None:
             await self.on_online()
         return True
@@ -93,6 +95,13 @@ class NetworkMonitor:
             return
         if await self.store.awrite(lambda conn: adopt_receipt_prefix(conn, announced)):
             log.info("receipt prefix set by the cloud: %s", announced)
+
+    async def _adopt_business(self, announced: dict[str, str] | None) -> None:
+        """The owner changed what receipts print about the business: the next ticket shows it."""
+        if announced is None:
+            return
+        if await self.store.awrite(lambda conn: set_business(conn, announced)):
+            log.info("business details for receipts updated by the cloud")
 
     async def _record(self, online: bool, offset: int | None) -> None:
         self.online = online
