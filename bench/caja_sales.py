@@ -111,7 +111,7 @@ def bench_api(folder: Path, n: int, products: int) -> list[float]:
                 login = await client.post(
                     "/login", json={"email": "bench@example.com", "password": PASSWORD}
                 )
-                headers = {"Authorization": f"Bearer {login.json()['token']}"}
+                headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
                 out = []
                 for i in range(n):
                     body = {

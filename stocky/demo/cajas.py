@@ -112,7 +112,7 @@ class Caja:
 
     async def login(self, email: str, password: str) -> None:
         answer = await self._call("POST", "/login", json={"email": email, "password": password})
-        self.http.headers["Authorization"] = f"Bearer {answer['token']}"
+        self.http.headers["Authorization"] = f"Bearer {answer['access_token']}"
 
     async def open_shift(self, opening_float: Decimal) -> None:
         await self._call("POST", "/shifts/open", json={"opening_float": str(opening_float)})

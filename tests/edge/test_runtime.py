@@ -57,7 +57,7 @@ async def test_closing_a_shift_flushes_the_outbox_first(live_cloud: str, tmp_pat
         ) as api:
             r = await api.post("/login", json={"email": "caja@example.com", "password": PASSWORD})
             assert r.status_code == 200, r.text
-            headers = {"Authorization": f"Bearer {r.json()['token']}"}
+            headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
             r = await api.post("/shifts/open", json={"opening_float": "0"}, headers=headers)
             assert r.status_code == 201, r.text
             for _ in range(3):

@@ -107,7 +107,7 @@ async def run(edge_bin: Path, work: Path) -> None:
                 ),
                 "cashier login at the caja",
             )
-            api.headers["Authorization"] = f"Bearer {login['token']}"
+            api.headers["Authorization"] = f"Bearer {login['access_token']}"
             _ok(await api.post("/shifts/open", json={"opening_float": "0.00"}), "open shift")
             quantity = Decimal("2")
             total = (product.price * quantity).quantize(Decimal("0.01"))

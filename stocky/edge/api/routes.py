@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
@@ -36,9 +36,15 @@ class LoginIn(Strict):
 
 
 class LoginOut(BaseModel):
-    token: str
+    # The cloud's words (OAuth2's): `access_token` and `token_type`, so one client reads both.
+    token_type: Literal["bearer"] = "bearer"
+    access_token: str
     expires_at: str
     user: dict[str, str]
+    token: str = Field(
+        deprecated=True,
+        description="Deprecated duplicate of access_token, kept one release for older clients.",
+    )
 
 
 class ProductOut(BaseModel):
@@ -73,6 +79,7 @@ async def login(body: LoginIn, store: StoreDep, settings: SettingsDep) -> LoginO
         lambda conn: create_session(conn, user["id"], now=now, idle=idle)
     )
     return LoginOut(
+        access_token=token,
         token=token,
         expires_at=to_iso(expires),
         user={"id": user["id"], "name": user["name"], "role": user["role"]},

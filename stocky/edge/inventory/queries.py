@@ -81,6 +81,15 @@ def products_by_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> list[Stocke
     return with_stock(conn, sorted(rows, key=lambda r: order[r["id"]]))
 
 
+def product_versions(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, int]:
+    """The catalog version the caja holds of each of these products (unknown ids left out)."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    rows = conn.execute(f"SELECT id, version FROM products WHERE id IN ({marks})", list(ids))
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
 def search(conn: sqlite3.Connection, text: str, *, limit: int, offset: int = 0) -> list[Stocked]:
     """Active products matching every word of `text` as a prefix (FTS5), best first."""
     return with_stock(conn, search_products(conn, text, limit=limit, offset=offset))
@@ -114,8 +123,8 @@ def inventory_item(
         barcode=barcode,
         unit=unit,
         quantity=milli_to_quantity(quantity_milli),
-        min=milli_to_quantity(min_milli),
-        max=None if max_milli is None else milli_to_quantity(max_milli),
+        min_stock=milli_to_quantity(min_milli),
+        max_stock=None if max_milli is None else milli_to_quantity(max_milli),
         low=quantity_milli <= min_milli,
         negative=quantity_milli < 0,
     )

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -74,15 +75,25 @@ class AdjustmentCreate(Strict):
 
 
 class ThresholdsIn(Strict):
-    min: NonNegativeQuantity
-    max: NonNegativeQuantity | None = None
+    """`min_stock`/`max_stock`, the cloud's words. `min`/`max` (this API's first spelling) stay
+    accepted because released UIs and scripts send them; a refusal names the key sent."""
 
-    @field_validator("max")
+    min_stock: NonNegativeQuantity = Field(
+        validation_alias=AliasChoices("min_stock", "min"),
+        description="Low stock is quantity <= min_stock. Also accepted as `min` (deprecated).",
+    )
+    max_stock: NonNegativeQuantity | None = Field(
+        default=None,
+        validation_alias=AliasChoices("max_stock", "max"),
+        description="Optional ceiling. Also accepted as `max` (deprecated).",
+    )
+
+    @field_validator("max_stock")
     @classmethod
     def _not_below_min(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
-        low = info.data.get("min")
+        low = info.data.get("min_stock")
         if value is not None and low is not None and value < low:
-            raise ValueError("must be greater than or equal to min")
+            raise ValueError("must be greater than or equal to min_stock")
         return value
 
 
@@ -113,8 +124,8 @@ class DocumentOut(BaseModel):
 
 class ThresholdsOut(BaseModel):
     product_id: str
-    min: Decimal
-    max: Decimal | None
+    min_stock: Decimal
+    max_stock: Decimal | None
     op_id: str
 
 
@@ -125,8 +136,8 @@ class InventoryItem(BaseModel):
     barcode: str | None
     unit: str
     quantity: Decimal
-    min: Decimal
-    max: Decimal | None
+    min_stock: Decimal
+    max_stock: Decimal | None
     low: bool
     negative: bool
 

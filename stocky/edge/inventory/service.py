@@ -168,13 +168,15 @@ def set_thresholds(
     if repo.get_product(conn, product_id) is None:
         raise NotFoundError(f"unknown product {product_id}", field="product_id")
     before = repo.get_thresholds(conn, product_id)
-    min_milli = quantity_to_milli(cmd.min)
-    max_milli = None if cmd.max is None else quantity_to_milli(cmd.max)
+    min_milli = quantity_to_milli(cmd.min_stock)
+    max_milli = None if cmd.max_stock is None else quantity_to_milli(cmd.max_stock)
     repo.set_thresholds(conn, product_id, min_milli, max_milli, now)
+    # The op keeps `min`/`max`: that is the sync contract (stocky.core.ops.ThresholdsPayload)
+    # every released cloud parses, not this API's spelling.
     payload = {
         "product_id": product_id,
-        "min": str(cmd.min),
-        "max": None if cmd.max is None else str(cmd.max),
+        "min": str(cmd.min_stock),
+        "max": None if cmd.max_stock is None else str(cmd.max_stock),
     }
     write_audit(
         conn,
@@ -193,4 +195,6 @@ def set_thresholds(
     )
     op = op_payload(ThresholdsPayload, payload)
     op_id = append_op(conn, entity_id=product_id, payload=op, client_ts=now)
-    return ThresholdsOut(product_id=product_id, min=cmd.min, max=cmd.max, op_id=op_id)
+    return ThresholdsOut(
+        product_id=product_id, min_stock=cmd.min_stock, max_stock=cmd.max_stock, op_id=op_id
+    )

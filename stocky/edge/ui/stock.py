@@ -60,8 +60,10 @@ def _row(item: InventoryItem, locale: str) -> dict[str, Any]:
         "name": item.name,
         "barcode": item.barcode or "",
         "quantity": format_quantity(item.quantity, item.unit, locale),
-        "min": format_quantity(item.min, item.unit, locale),
-        "max": "—" if item.max is None else format_quantity(item.max, item.unit, locale),
+        "min": format_quantity(item.min_stock, item.unit, locale),
+        "max": "—"
+        if item.max_stock is None
+        else format_quantity(item.max_stock, item.unit, locale),
         "low": item.low,
         "negative": item.negative,
         "unit": item.unit,
@@ -140,8 +142,8 @@ async def inventory_table(runtime: CajaRuntime, user: LocalUser) -> None:
             async def save() -> None:
                 try:
                     cmd = ThresholdsIn(
-                        min=parse_decimal(low.value, locale),
-                        max=parse_decimal(high.value, locale)
+                        min_stock=parse_decimal(low.value, locale),
+                        max_stock=parse_decimal(high.value, locale)
                         if (high.value or "").strip()
                         else None,
                     )

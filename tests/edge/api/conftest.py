@@ -26,7 +26,7 @@ async def api(caja: Caja, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
 async def login(api: httpx.AsyncClient, email: str = "cajero@example.com") -> dict[str, str]:
     response = await api.post("/login", json={"email": email, "password": PASSWORD})
     assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest_asyncio.fixture

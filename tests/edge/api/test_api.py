@@ -40,6 +40,18 @@ class TestAuth:
         )
         assert response.status_code == 401
 
+    async def test_login_answers_the_clouds_words(self, api: httpx.AsyncClient) -> None:
+        body = {"email": "cajero@example.com", "password": "correct horse battery"}
+        answer = (await api.post("/login", json=body)).json()
+        assert answer["token_type"] == "bearer"
+        assert answer["access_token"]
+        # `token` is the deprecated duplicate older clients read, for one release.
+        assert answer["token"] == answer["access_token"]
+        headers = {"Authorization": f"Bearer {answer['access_token']}"}
+        assert (await api.get("/inventory", headers=headers)).status_code == 200
+        schema = (await api.get("/openapi.json")).json()["components"]["schemas"]["LoginOut"]
+        assert schema["properties"]["token"]["deprecated"] is True
+
     async def test_idle_session_expires_and_logout_ends_it(
         self, api: httpx.AsyncClient, caja: Caja, cashier: dict[str, str]
     ) -> None:
@@ -53,7 +65,7 @@ class TestAuth:
                     "/login",
                     json={"email": "cajero@example.com", "password": "correct horse battery"},
                 )
-            ).json()["token"]
+            ).json()["access_token"]
         }
         headers = {"Authorization": f"Bearer {fresh['Authorization']}"}
         assert (await api.post("/logout", headers=headers)).status_code == 204
@@ -181,22 +193,61 @@ class TestStock:
             json={"lines": [{"product_id": pid, "counted": "14", "expected": "15"}]},
         )
         assert adj.json()["movements"][0]["quantity"] == "-1.000"
-        bad = await api.put(
-            f"/inventory/{pid}/thresholds", headers=manager, json={"min": "5", "max": "2"}
-        )
-        assert bad.status_code == 422
-        assert bad.json()["fields"][0]["field"] == "max"
         ok = await api.put(
-            f"/inventory/{pid}/thresholds", headers=manager, json={"min": "20", "max": "40"}
+            f"/inventory/{pid}/thresholds",
+            headers=manager,
+            json={"min_stock": "20", "max_stock": "40"},
         )
-        assert ok.status_code == 200
+        assert ok.status_code == 200, ok.text
+        assert (ok.json()["min_stock"], ok.json()["max_stock"]) == ("20.000", "40.000")
         assert (
-            await api.put("/inventory/nope/thresholds", headers=manager, json={"min": "1"})
+            await api.put("/inventory/nope/thresholds", headers=manager, json={"min_stock": "1"})
         ).status_code == 404
         low = (await api.get("/inventory?status=low", headers=manager)).json()
         assert [i["product_id"] for i in low["items"]] == [pid]
         assert low["items"][0]["quantity"] == "14.000"
         assert low["items"][0]["low"] is True
+        assert (low["items"][0]["min_stock"], low["items"][0]["max_stock"]) == ("20.000", "40.000")
+        assert "min" not in low["items"][0]
+
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            ({"min": "5", "max": "2"}, "max"),
+            ({"min_stock": "5", "max_stock": "2"}, "max_stock"),
+            ({"min": "5", "max_stock": "2"}, "max_stock"),
+            ({"min": "-1"}, "min"),
+            ({"min_stock": "x"}, "min_stock"),
+            ({"max": "3"}, "min_stock"),
+            ({"min": "1", "min_stock": "1"}, "min"),
+        ],
+    )
+    async def test_threshold_refusals_name_the_key_sent(
+        self,
+        api: httpx.AsyncClient,
+        caja: Caja,
+        manager: dict[str, str],
+        body: dict[str, str],
+        field: str,
+    ) -> None:
+        pid = caja.products[0]["id"]
+        bad = await api.put(f"/inventory/{pid}/thresholds", headers=manager, json=body)
+        assert bad.status_code == 422, bad.text
+        assert [f["field"] for f in bad.json()["fields"]] == [field]
+
+    async def test_thresholds_old_spelling_still_accepted(
+        self, api: httpx.AsyncClient, caja: Caja, manager: dict[str, str]
+    ) -> None:
+        # Released UIs and scripts send `min`/`max`; the answer speaks the new words.
+        pid = caja.products[0]["id"]
+        old = {"min": "2.5", "max": "9"}
+        ok = await api.put(f"/inventory/{pid}/thresholds", headers=manager, json=old)
+        assert ok.status_code == 200, ok.text
+        assert (ok.json()["min_stock"], ok.json()["max_stock"]) == ("2.500", "9.000")
+        unbounded = await api.put(
+            f"/inventory/{pid}/thresholds", headers=manager, json={"min": "1"}
+        )
+        assert unbounded.json()["max_stock"] is None
 
     async def test_products_by_text_and_barcode(
         self, api: httpx.AsyncClient, caja: Caja, cashier: dict[str, str]

@@ -93,7 +93,7 @@ class TestThresholds:
             lambda c: set_thresholds(
                 c,
                 product,
-                ThresholdsIn(min=Decimal(10), max=Decimal(50)),
+                ThresholdsIn(min_stock=Decimal(10), max_stock=Decimal(50)),
                 user_id=caja.manager["id"],
                 now=utc_now(),
             )
@@ -121,6 +121,6 @@ class TestThresholds:
         with pytest.raises(NotFoundError):
             caja.store.write(
                 lambda c: set_thresholds(
-                    c, "nope", ThresholdsIn(min=Decimal(1)), user_id="u", now=utc_now()
+                    c, "nope", ThresholdsIn(min_stock=Decimal(1)), user_id="u", now=utc_now()
                 )
             )

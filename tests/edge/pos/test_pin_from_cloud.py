@@ -79,7 +79,7 @@ async def test_a_pin_set_in_the_cloud_approves_at_the_caja(
         async with caja.local_api() as api:
             login = await api.post("/login", json={"email": CASHIER, "password": PASSWORD})
             assert login.status_code == 200, login.text
-            cashier = {"Authorization": f"Bearer {login.json()['token']}"}
+            cashier = {"Authorization": f"Bearer {login.json()['access_token']}"}
             r = await api.post("/sales", json=sale, headers=cashier)
             assert r.status_code == 201, r.text
             sold = r.json()

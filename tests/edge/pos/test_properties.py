@@ -114,7 +114,7 @@ class CajaMachine(RuleBasedStateMachine):
     @rule(index=st.integers(0, 3), low=st.integers(0, 10))
     def thresholds(self, index: int, low: int) -> None:
         pid = self.caja.products[index]["id"]
-        cmd = ThresholdsIn(min=Decimal(low), max=None)
+        cmd = ThresholdsIn(min_stock=Decimal(low), max_stock=None)
         self.caja.store.write(
             lambda c: set_thresholds(c, pid, cmd, user_id=self.user, now=utc_now())
         )

@@ -133,7 +133,7 @@ class LiveCaja:
         if not self.token:
             r = await api.post("/login", json={"email": MANAGER_EMAIL, "password": PASSWORD})
             assert r.status_code == 200, r.text
-            self.token = r.json()["token"]
+            self.token = r.json()["access_token"]
         return {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
 
     def new_product(self, unit: str, price_cents: int, tax_rate: str = "0") -> Product:

@@ -376,7 +376,7 @@ class TestWriteCheckpoint:
 
     def test_pending_thresholds_keep_local_values_but_not_the_quantity(self, caja: Caja) -> None:
         tenant, sede, pid = caja.sede["tenant_id"], caja.sede["sede_id"], caja.products[0]["id"]
-        cmd = ThresholdsIn(min=Decimal(3), max=Decimal(30))
+        cmd = ThresholdsIn(min_stock=Decimal(3), max_stock=Decimal(30))
         caja.store.write(
             lambda c: set_thresholds(c, pid, cmd, user_id=caja.manager["id"], now=utc_now())
         )
