@@ -76,14 +76,22 @@ async def put_thresholds(
     return await service.set_thresholds(session, user, sede_id, product_id, body)
 
 
-@router.post("/{sede_id}/opening", summary="Opening stock as entry movements")
+@router.post(
+    "/{sede_id}/opening",
+    status_code=201,
+    summary="Opening stock as entry movements (201 like every create; a dry run answers 200)",
+)
 async def post_opening(
     user: Admin,
     session: TenantSession,
+    response: Response,
     sede_id: uuid.UUID,
     body: OpeningStockIn,
     dry_run: bool = False,
 ) -> OpeningReport:
+    if dry_run:
+        # A dry run creates nothing: it is a report, as the CSV imports answer.
+        response.status_code = 200
     return await opening.opening_from_lines(session, user, sede_id, body, dry_run=dry_run)
 
 

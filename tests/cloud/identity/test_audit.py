@@ -121,7 +121,7 @@ class TestStatementAudit:
             json={"lines": [{"sku": "A-1", "quantity": "5"}]},
             headers=bearer(t.owner_token),
         )
-        assert r.status_code == 200, r.text
+        assert r.status_code == 201, r.text
         logs = await _logs(client, t.owner_token, "?entity_type=inventory")
         assert logs, "the inventory statement left no audit row"
         assert all(i["user_id"] == t.owner_id for i in logs)

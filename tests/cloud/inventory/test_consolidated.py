@@ -34,7 +34,7 @@ async def opening(client: httpx.AsyncClient, shop: Shop, sede: uuid.UUID, **qty:
     r = await client.post(
         f"/api/inventory/{sede}/opening", json={"lines": lines}, headers=shop.owner
     )
-    assert r.status_code == 200, r.text
+    assert r.status_code == 201, r.text
 
 
 def by_sku(body: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -241,8 +241,12 @@ class TestOpeningStock:
             ]
         }
         assert (await client.post(url, json=body, headers=shop.manager)).status_code == 403
+        dry = await client.post(url + "?dry_run=true", json=body, headers=shop.admin)
+        assert dry.status_code == 200, dry.text  # a dry run creates nothing
+        assert dry.json()["applied"] == 2
+        assert await _stock(sm, shop, rice.id) is None
         response = await client.post(url, json=body, headers=shop.admin)
-        assert response.status_code == 200, response.text
+        assert response.status_code == 201, response.text
         report = response.json()
         assert report["applied"] == 2
         assert report["errors"] == [
@@ -255,6 +259,7 @@ class TestOpeningStock:
         twice = await client.post(
             url, json={"lines": [{"sku": "ARZ", "quantity": "5"}]}, headers=shop.admin
         )
+        assert twice.status_code == 201, twice.text
         assert twice.json()["applied"] == 0
         assert "already has movements" in twice.json()["errors"][0]["message"]
         assert (await _stock(sm, shop, rice.id)).quantity == Decimal("12.000")  # type: ignore[union-attr]

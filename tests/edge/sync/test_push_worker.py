@@ -105,7 +105,7 @@ async def world(
         json={"lines": [{"sku": "ARZ", "quantity": "100"}]},
         headers=owner,
     )
-    assert opening.status_code == 200, opening.text
+    assert opening.status_code == 201, opening.text
     code = (await client.post(f"/api/sedes/{sede}/activation-codes", headers=owner)).json()["code"]
     answer = await client.post("/api/activate", json={"code": code, "device_name": "Caja 1"})
     assert answer.status_code == 200, answer.text

@@ -104,7 +104,7 @@ async def opening(shop: Shop, quantity: str) -> None:
             f"/api/inventory/{shop.sede}/opening",
             json={"lines": [{"sku": "ARZ", "quantity": quantity}]},
         )
-        assert r.status_code == 200, r.text
+        assert r.status_code == 201, r.text
 
 
 async def test_a_ticket_of_caja_1_is_returned_at_caja_2(
@@ -145,7 +145,7 @@ async def test_a_ticket_of_caja_1_is_returned_at_caja_2(
         async with local_api(c2, shop.data_dirs[1]) as api:
             r = await api.post("/login", json={"email": "caja@example.com", "password": PASSWORD})
             assert r.status_code == 200, r.text
-            headers = {"Authorization": f"Bearer {r.json()['token']}"}
+            headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
             r = await api.get("/sales/lookup", params={"receipt": receipt2}, headers=headers)
             assert r.status_code == 200, r.text
             assert r.json()["id"] == sale2
