@@ -257,9 +257,13 @@ async def _thresholds(ex: Example, data: st.DataObject) -> None:
     product = data.draw(st.sampled_from(ex.products), label="thresholds product")
     low = data.draw(st.integers(0, 100_000), label="min milli")
     high = data.draw(st.none() | st.integers(low, 200_000), label="max milli")
+    # Both spellings: min_stock/max_stock, and min/max that released clients still send.
+    low_key, high_key = data.draw(
+        st.sampled_from([("min_stock", "max_stock"), ("min", "max")]), label="threshold keys"
+    )
     body = {
-        "min": str(milli_to_quantity(low)),
-        "max": None if high is None else str(milli_to_quantity(high)),
+        low_key: str(milli_to_quantity(low)),
+        high_key: None if high is None else str(milli_to_quantity(high)),
     }
     await ex.call("PUT", f"/inventory/{product.id}/thresholds", "thresholds", body)
 
