@@ -14,6 +14,7 @@ from typing import Any
 
 from stocky.core.ids import new_id_str
 from stocky.core.ops import SaleVoidPayload
+from stocky.edge.inventory.queries import product_versions
 from stocky.edge.outbox import append_op, op_payload, write_audit
 
 
@@ -217,12 +218,6 @@ def resume_parked(
     return HeldCart(_load(row[0]), _load_discount(row[1]))
 
 
-def _versions(conn: sqlite3.Connection, ids: list[str]) -> dict[str, int]:
-    marks = ", ".join("?" * len(ids))
-    rows = conn.execute(f"SELECT id, version FROM products WHERE id IN ({marks})", ids)
-    return {r[0]: int(r[1]) for r in rows}
-
-
 def void_cart(
     conn: sqlite3.Connection,
     lines: list[VoidedLine],
@@ -235,7 +230,7 @@ def void_cart(
 ) -> str:
     """Cancel the sale being rung up: audited here with its lines, queued as `sale.void`."""
     void_id = new_id_str()
-    versions = _versions(conn, [ln.product_id for ln in lines])
+    versions = product_versions(conn, [ln.product_id for ln in lines])
     data: dict[str, Any] = {
         "id": void_id,
         "user_id": user_id,

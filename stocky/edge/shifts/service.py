@@ -19,6 +19,7 @@ from stocky.core.ops import (
     ShiftOpenPayload,
 )
 from stocky.core.receipts import format_receipt
+from stocky.edge.auth.session import user_name
 from stocky.edge.errors import ConflictError, NotFoundError
 from stocky.edge.outbox import append_op, op_payload, write_audit
 from stocky.edge.pos.service import period_totals
@@ -117,8 +118,8 @@ def close_shift(conn: sqlite3.Connection, cmd: ShiftClose, *, user_id: str, now:
         business=info.tenant_name if info else None,
         sede=info.sede_name if info else None,
         caja=info.device_name if info else None,
-        cashier=_user_name(conn, row["user_id"]),
-        closed_by_name=_user_name(conn, user_id),
+        cashier=user_name(conn, row["user_id"]),
+        closed_by_name=user_name(conn, user_id),
         first_receipt=None if first is None else format_receipt(*first),
         last_receipt=None if last is None else format_receipt(*last),
         adopted_sales=adopted_sales,
@@ -153,11 +154,6 @@ def close_shift(conn: sqlite3.Connection, cmd: ShiftClose, *, user_id: str, now:
     closed = repo.get_shift(conn, row["id"])
     assert closed is not None
     return _out(closed, op_id)
-
-
-def _user_name(conn: sqlite3.Connection, user_id: str) -> str | None:
-    row = conn.execute("SELECT name FROM users WHERE id = ?", (user_id,)).fetchone()
-    return None if row is None else str(row[0])
 
 
 def _movement_out(row: sqlite3.Row, op_id: str | None = None) -> CashMovementOut:
