@@ -99,3 +99,30 @@ class TestStock:
         assert isinstance(table, ui.table)
         assert [r["name"] for r in table.rows] == ["Producto 0", "Producto 1", "Producto 2"]
         assert table.rows[1]["quantity"] == "10"
+
+    @pytest.mark.asyncio
+    async def test_manager_sets_thresholds_from_the_table(
+        self, user: User, caja: Caja, runtime: CajaRuntime
+    ) -> None:
+        await log_in(user, "admin@example.com")
+        await user.open("/inventario")
+        await user.should_see(t("common.page", page=1, pages=1), retries=50)
+        table = next(iter(user.find(kind=ui.table).elements))
+        assert isinstance(table, ui.table)
+        row = table.rows[1]
+        assert (row["min"], row["max"]) == ("0", "—")
+        user.find(kind=ui.table).trigger("edit", row)
+        await user.should_see(t("stock.thresholds"), retries=20)
+        user.find(kind=ui.input, content=t("stock.min")).clear().type("12")
+        user.find(kind=ui.input, content=t("stock.max")).clear().type("30")
+        user.find(kind=ui.button, content=t("common.save")).click()
+        await user.should_see(t("stock.thresholds_saved"), retries=50)
+        assert (table.rows[1]["min"], table.rows[1]["max"]) == ("12", "30")
+        store = runtime.store
+        assert store is not None
+        kept = store.read(
+            lambda c: c.execute(
+                "SELECT min_milli, max_milli FROM inventory WHERE product_id = ?", (row["id"],)
+            ).fetchone()
+        )
+        assert tuple(kept) == (12_000, 30_000)
