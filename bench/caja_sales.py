@@ -21,6 +21,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -31,6 +32,8 @@ from stocky.edge.api.app import create_local_app
 from stocky.edge.config import EdgeSettings
 from stocky.edge.pos.schemas import SaleCreate
 from stocky.edge.pos.service import record_sale
+from stocky.edge.shifts.schemas import ShiftOpen
+from stocky.edge.shifts.service import open_shift
 from stocky.edge.store import Store, connect_writer, utc_now
 
 PASSWORD = "bench-password"
@@ -65,6 +68,8 @@ def seed(store: Store, products: int) -> tuple[str, list[str]]:
                 "INSERT INTO inventory (product_id, quantity_milli, updated_at) VALUES (?, ?, ?)",
                 (pid, 1_000_000, now),
             )
+        # Cash sales need an open shift (the caja's default policy), as at a real counter.
+        open_shift(conn, ShiftOpen(opening_float=Decimal("0")), user_id=user, now=now)
         return user, ids
 
     return store.write(fill)
