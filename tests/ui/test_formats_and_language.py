@@ -18,6 +18,8 @@ from stocky.ui.formats import (
     format_quantity,
     parse_decimal,
 )
+from stocky.ui.text_en import EN
+from stocky.ui.text_es import ES
 
 
 def _placeholders(text: str) -> set[str]:
@@ -25,7 +27,7 @@ def _placeholders(text: str) -> set[str]:
 
 
 def test_english_translates_every_spanish_text_with_the_same_placeholders() -> None:
-    spanish, english = i18n._ES, i18n._EN
+    spanish, english = ES, EN
     shared = {"app.name"}  # the brand reads the same in both
     missing = set(spanish) - set(english) - shared
     assert missing == set(), "Spanish text would leak into the English UI"
