@@ -33,6 +33,7 @@ TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
     "cash_movements": None,  # 0007
     "customers": (),  # 0010
     "shift_adoptions": None,  # 0011
+    "refunds": None,  # 0014
 }  # transfers: dropped by 0013
 
 CURRENT_TENANT_FN = """

@@ -192,6 +192,10 @@ class ReturnHeader(_Part):
     reason: Annotated[Text, Field(max_length=500)] | None = None
     # The manager who approved a return above the threshold or of a whole ticket.
     approved_by: uuid.UUID | None = None
+    # The shift whose drawer paid the refunds; None when none was open (the next shift the
+    # caja opens adopts the return). Absent in older payloads, whose document shift_id says
+    # the same.
+    shift_id: uuid.UUID | None = None
 
     @model_validator(mode="after")
     def _refunds_add_up(self) -> ReturnHeader:

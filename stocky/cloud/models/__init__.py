@@ -1,7 +1,7 @@
 """All SQLAlchemy models, in one package so relationships never import in cycles."""
 
 from stocky.cloud.models.base import Base
-from stocky.cloud.models.cash import CashMovement, ShiftAdoption
+from stocky.cloud.models.cash import CashMovement, Refund, ShiftAdoption
 from stocky.cloud.models.catalog import Inventory, Product, ProductBarcode
 from stocky.cloud.models.customers import Customer
 from stocky.cloud.models.movements import Sale, SalePayment, Shift, Transaction
@@ -27,6 +27,7 @@ __all__ = [
     "Product",
     "ProductBarcode",
     "RefreshToken",
+    "Refund",
     "Sale",
     "SalePayment",
     "Sede",

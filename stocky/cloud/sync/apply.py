@@ -49,7 +49,7 @@ from stocky.cloud.sync.kinds import (
     apply_shift_open,
     apply_thresholds,
 )
-from stocky.cloud.sync.returns import OpDeferredError, check_returns
+from stocky.cloud.sync.returns import OpDeferredError, check_returns, insert_refunds
 from stocky.core.errors import NotFoundError
 from stocky.core.ops import (
     TransactionDocument,
@@ -155,6 +155,7 @@ async def apply_transaction(session: AsyncSession, ctx: OpContext) -> Applied:
         raise OpRejectedError(
             f"movement {recorded.duplicates[0]} was already recorded by another operation"
         )
+    await insert_refunds(session, [(ctx, doc)])
     return Applied(extra={"movements": len(recorded.inserted)})
 
 
@@ -294,7 +295,8 @@ async def _write_together(
     movements: list[Movement],
     quantities: list[Decimal],
 ) -> bool:
-    """Sales, payments, movements and stock of checked ops in one savepoint; False if refused."""
+    """Sales, payments, movements, stock and refunds of checked ops in one savepoint; False
+    if refused."""
     tenant_id, sede_id = docs[0][0].tenant_id, docs[0][0].sede_id
     assert all((c.tenant_id, c.sede_id) == (tenant_id, sede_id) for c, _ in docs)
     savepoint = await session.begin_nested()
@@ -303,6 +305,7 @@ async def _write_together(
         recorded = await write_movements(session, tenant_id, sede_id, movements, quantities)
         if recorded.duplicates:
             raise _RunRefusedError
+        await insert_refunds(session, docs)
     except _RunRefusedError:
         await savepoint.rollback()
         return False

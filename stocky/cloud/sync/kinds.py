@@ -16,6 +16,7 @@ from stocky.cloud.models import (
     CashMovement,
     Inventory,
     Product,
+    Refund,
     Sale,
     SalePayment,
     Shift,
@@ -24,6 +25,7 @@ from stocky.cloud.models import (
 from stocky.cloud.sync import repository
 from stocky.cloud.sync.context import Applied, OpContext, OpRejectedError, typed
 from stocky.core.ops import (
+    PAYMENT_METHODS,
     CashMovementPayload,
     ProductPayload,
     SaleVoidPayload,
@@ -58,7 +60,7 @@ async def apply_thresholds(session: AsyncSession, ctx: OpContext) -> Applied:
 
 
 async def apply_shift_open(session: AsyncSession, ctx: OpContext) -> Applied:
-    """Open a shift of this caja, and adopt the sales it made with no shift open."""
+    """Open a shift of this caja, and adopt the sales and returns it made with no shift open."""
     body: ShiftOpenPayload = typed(ctx, ShiftOpenPayload)
     await session.execute(
         pg_insert(Shift)
@@ -79,20 +81,26 @@ async def apply_shift_open(session: AsyncSession, ctx: OpContext) -> Applied:
         )
     ).scalar_one()
     if owner == ctx.device_id:  # a shift of another caja never takes this one's sales
-        await _adopt_sales(session, ctx, body.id, body.adopted_sales)
+        await _adopt(session, ctx, body.id, "sale", body.adopted_sales)
+        await _adopt(session, ctx, body.id, "return", body.adopted_returns)
     return Applied()
 
 
-async def _adopt_sales(
-    session: AsyncSession, ctx: OpContext, shift_id: uuid.UUID, sale_ids: list[uuid.UUID]
+async def _adopt(
+    session: AsyncSession,
+    ctx: OpContext,
+    shift_id: uuid.UUID,
+    kind: str,
+    ids: list[uuid.UUID],
 ) -> int:
-    """Give the caja's shift-less sales to the shift; returns how many it held already.
+    """Give the caja's shift-less sales (or returns' refunds) to the shift; returns how
+    many the cloud held already.
 
-    Each adoption is kept (the first shift to adopt a sale keeps it), so a sale that lands
-    later gets its shift from the row trigger on sales (migration 0011). A sale of another
-    caja, or one that already has a shift, is never taken.
+    Each adoption is kept (the first shift to adopt a sale or return keeps it), so one that
+    lands later gets its shift from the row trigger on sales (migration 0011) or on refunds
+    (0014). Another caja's, or one that already has a shift, is never taken.
     """
-    if not sale_ids:
+    if not ids:
         return 0
     await session.execute(
         pg_insert(ShiftAdoption)
@@ -100,27 +108,30 @@ async def _adopt_sales(
             [
                 {
                     "tenant_id": ctx.tenant_id,
-                    "sale_id": sale_id,
+                    "kind": kind,
+                    "adopted_id": adopted_id,
                     "shift_id": shift_id,
                     "device_id": ctx.device_id,
                 }
-                for sale_id in sale_ids
+                for adopted_id in ids
             ]
         )
         .on_conflict_do_nothing()
     )
-    mine = select(ShiftAdoption.sale_id).where(
+    mine = select(ShiftAdoption.adopted_id).where(
         ShiftAdoption.tenant_id == ctx.tenant_id,
+        ShiftAdoption.kind == kind,
         ShiftAdoption.shift_id == shift_id,
         ShiftAdoption.device_id == ctx.device_id,
     )
+    table, key = (Sale, Sale.id) if kind == "sale" else (Refund, Refund.return_id)
     result = await session.execute(
-        update(Sale)
+        update(table)
         .where(
-            Sale.tenant_id == ctx.tenant_id,
-            Sale.device_id == ctx.device_id,
-            Sale.shift_id.is_(None),
-            Sale.id.in_(mine),
+            table.tenant_id == ctx.tenant_id,
+            table.device_id == ctx.device_id,
+            table.shift_id.is_(None),
+            key.in_(mine),
         )
         .values(shift_id=shift_id)
     )
@@ -163,9 +174,9 @@ async def _reconcile(
 ) -> dict[str, Any]:
     """What the cloud received for this shift against what its Z report says, and the gap.
 
-    The sales (count, total), the cash from them (cash payments - change) and the cash put
-    in / taken out of the drawer; a gap means ops the cloud does not hold (yet) or a report
-    that does not add up.
+    The sales (count, total), the cash from them (cash payments - change), the cash put
+    in / taken out of the drawer, and the returns (how many refunded, and the refunds by
+    method); a gap means ops the cloud does not hold (yet) or a report that does not add up.
     """
     sales = (
         await session.execute(
@@ -201,23 +212,61 @@ async def _reconcile(
             )
         ).all()
     )
-    # Sales adopted by the shift (made before it opened) count here like the rest.
+    # Sales and returns adopted by the shift (made before it opened) count here like the rest.
     cloud = {
         "sales_count": Decimal(count),
         "total": Decimal(total),
         "cash_in": Decimal(sales) - Decimal(change),
         "paid_in": Decimal(moved.get("in", 0)),
         "paid_out": Decimal(moved.get("out", 0)),
+        **await _refunds_received(session, ctx, shift_id),
     }
     extra = report.model_extra or {}
     gaps: dict[str, str] = {}
     for key, value in cloud.items():
-        said = _figure(extra.get(key, "0"))
+        said = _figure(_reported(extra, key))
         if said is None:
             gaps[key] = "unreadable"
         elif said != value:
             gaps[key] = str(said - value)
     return {"received": {k: str(v) for k, v in cloud.items()}, "gaps": gaps, "ok": not gaps}
+
+
+async def _refunds_received(
+    session: AsyncSession, ctx: OpContext, shift_id: uuid.UUID
+) -> dict[str, Decimal]:
+    """returns_count (returns that refunded something, as the caja counts them) and
+    refunds.<method>, from the refunds the cloud holds for the shift."""
+    by_method = dict(
+        (
+            await session.execute(
+                select(Refund.method, func.sum(Refund.amount))
+                .where(Refund.tenant_id == ctx.tenant_id, Refund.shift_id == shift_id)
+                .group_by(Refund.method)
+            )
+        ).all()
+    )
+    returns = (
+        await session.execute(
+            select(func.count(func.distinct(Refund.return_id))).where(
+                Refund.tenant_id == ctx.tenant_id, Refund.shift_id == shift_id
+            )
+        )
+    ).scalar_one()
+    return {
+        "returns_count": Decimal(returns),
+        **{f"refunds.{m}": Decimal(by_method.get(m, 0)) for m in PAYMENT_METHODS},
+    }
+
+
+def _reported(extra: dict[str, Any], key: str) -> Any:
+    """The report's figure for `key` ("refunds.cash" reads report["refunds"]["cash"]); 0
+    when absent (an older report), None when its parent is not an object."""
+    head, _, rest = key.partition(".")
+    value = extra.get(head, {} if rest else "0")
+    if not rest:
+        return value
+    return value.get(rest, "0") if isinstance(value, dict) else None
 
 
 def _figure(value: Any) -> Decimal | None:

@@ -4,6 +4,9 @@ A return whose sale the cloud does not hold yet is deferred (the caja sends it a
 without holding up the ops behind it); one whose sale the cloud refused is rejected with
 it. The sale row is locked first, so two cajas returning the same sale at once are judged
 one after the other and cannot together return more than was sold.
+
+An applied return's refunds are kept by method with the shift whose drawer paid them
+(`insert_refunds`), for that shift's Z check.
 """
 
 from __future__ import annotations
@@ -11,13 +14,32 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.kit.sql import uuids
-from stocky.cloud.models import Sale, SyncOp, Transaction
+from stocky.cloud.kit.sql import rows_from_json, uuids
+from stocky.cloud.models import Refund, Sale, SyncOp, Transaction
+from stocky.cloud.sync.context import OpContext
 from stocky.core.ops import TransactionDocument
+
+REFUNDS = cast(Table, Refund.__table__)
+REFUND_COLUMNS = [
+    "tenant_id",
+    "return_id",
+    "method",
+    "sale_id",
+    "sede_id",
+    "device_id",
+    "shift_id",
+    "amount",
+    "op_id",
+    "client_timestamp",
+]
+_INSERT_REFUNDS = insert(REFUNDS).from_select(
+    REFUND_COLUMNS, rows_from_json(REFUNDS, REFUND_COLUMNS)
+)
 
 
 class OpDeferredError(Exception):
@@ -144,3 +166,49 @@ async def _refused_sales(
         )
     )
     return {uuid.UUID(entity_id) for entity_id in rows.scalars() if entity_id}
+
+
+def return_shift(doc: TransactionDocument) -> uuid.UUID | None:
+    """The shift whose drawer paid the return's refunds: the header says it; older cajas
+    sent only the document's shift_id, which their returns set to the same open shift."""
+    header = doc.return_
+    if header is not None and header.shift_id is not None:
+        return header.shift_id
+    return doc.shift_id
+
+
+def refund_split(doc: TransactionDocument) -> list[tuple[str, Decimal]]:
+    """(method, amount) the return gave back; a header without `refunds` (older cajas,
+    a single method) gave it all by refund_method. Empty for a refund of 0."""
+    header = doc.return_
+    if header is None or header.refund_total == 0:
+        return []
+    if header.refunds:
+        return [(r.method, r.amount) for r in header.refunds]
+    return [(header.refund_method, header.refund_total)]
+
+
+async def insert_refunds(
+    session: AsyncSession, docs: list[tuple[OpContext, TransactionDocument]]
+) -> None:
+    """The refund rows of these applied returns. One with no shift takes the shift that
+    adopted it, if one did already (the row trigger of migration 0014)."""
+    rows: list[dict[str, Any]] = [
+        {
+            "tenant_id": ctx.tenant_id,
+            "return_id": doc.document_id,
+            "method": method,
+            "sale_id": doc.returned_sale_id,
+            "sede_id": ctx.sede_id,
+            "device_id": ctx.device_id,
+            "shift_id": return_shift(doc),
+            "amount": amount,
+            "op_id": ctx.op.op_id,
+            "client_timestamp": ctx.corrected(doc.client_ts),
+        }
+        for ctx, doc in docs
+        if doc.type == "return"
+        for method, amount in refund_split(doc)
+    ]
+    if rows:
+        await session.execute(_INSERT_REFUNDS, {"rows": rows})

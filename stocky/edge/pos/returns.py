@@ -156,6 +156,7 @@ def record_return(
                 "refunds": [{"method": m, "amount": str(cents_to_money(c))} for m, c in refunds],
                 "reason": cmd.reason,
                 "approved_by": approved_by,
+                "shift_id": shift_id,
             }
         },
     )
