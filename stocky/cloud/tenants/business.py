@@ -19,6 +19,7 @@ from stocky.cloud.activation.service import business_info
 from stocky.cloud.auth.deps import CurrentUser, TenantSession, require_role
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.models import Tenant
+from stocky.cloud.tenants.schemas import TenantOut
 from stocky.core.errors import NotFoundError
 from stocky.core.values import Line
 
@@ -27,13 +28,7 @@ Admin = Annotated[Principal, Depends(require_role("admin"))]
 LegalText = Annotated[Line, Field(max_length=300)]
 
 
-class BusinessOut(BaseModel):
-    id: str
-    name: str
-    slug: str
-    currency: str
-    locale: str
-    timezone: str
+class BusinessOut(TenantOut):
     legal_name: str | None = None
     tax_id: str | None = None
     address: str | None = None

@@ -12,19 +12,10 @@ from stocky.cloud.auth.schemas import TokenOut
 from stocky.cloud.auth.service import issue_tokens
 from stocky.cloud.db import tenant_transaction
 from stocky.cloud.deps import SessionMakerDep, SettingsDep
-from stocky.cloud.tenants.schemas import TenantSignup
+from stocky.cloud.tenants.schemas import TenantOut, TenantSignup
 from stocky.cloud.tenants.service import create_tenant
 
 router = APIRouter(prefix="/api", tags=["tenants"])
-
-
-class TenantOut(BaseModel):
-    id: str
-    name: str
-    slug: str
-    currency: str
-    locale: str
-    timezone: str
 
 
 class SignupOut(BaseModel):

@@ -1,4 +1,5 @@
-"""Tenant signup input, shared by POST /api/signup and `stocky cloud create-tenant`."""
+"""Tenant signup input, shared by POST /api/signup and `stocky cloud create-tenant`, and the
+tenant as the API answers it."""
 
 from __future__ import annotations
 
@@ -27,3 +28,12 @@ class TenantSignup(BaseModel):
     @classmethod
     def _upper_currency(cls, value: str) -> str:
         return value.upper()
+
+
+class TenantOut(BaseModel):
+    id: str
+    name: str
+    slug: str
+    currency: str
+    locale: str
+    timezone: str
