@@ -65,6 +65,7 @@ class Example:
     refused: list[tuple[str, int, str]] = field(default_factory=list)
     sales: list[str] = field(default_factory=list)
     voids: list[str] = field(default_factory=list)
+    returns: list[str] = field(default_factory=list)
     shifts: list[str] = field(default_factory=list)  # closed in this example
 
     async def call(self, method: str, path: str, what: str, body: Any) -> dict[str, Any] | None:
@@ -205,7 +206,9 @@ async def _return(ex: Example, data: st.DataObject) -> None:
                 milli = 1000 * data.draw(st.integers(1, left // 1000), label="return units")
             lines.append({"line_id": line["id"], "quantity": str(milli_to_quantity(milli))})
         body["lines"] = lines
-    await ex.call("POST", "/returns", "return", body)
+    out = await ex.call("POST", "/returns", "return", body)
+    if out is not None:
+        ex.returns.append(out["id"])
 
 
 async def _entry(ex: Example, data: st.DataObject) -> None:
@@ -424,6 +427,7 @@ def _shift_problems(caja: LiveCaja, ex: Example) -> list[str]:
                     f"sale {sale_id}: shift {local.get(sale_id)!r} at the caja, "
                     f"{cloud.get(sale_id)!r} in the cloud"
                 )
+    problems += _refund_problems(caja, ex)
     if ex.shifts:
         with caja._pg() as conn:
             checks = dict(
@@ -437,6 +441,36 @@ def _shift_problems(caja: LiveCaja, ex: Example) -> list[str]:
             if not check or not check.get("ok"):
                 problems.append(f"shift {shift_id}: the cloud's check of its Z report: {check}")
     return problems
+
+
+def _refund_problems(caja: LiveCaja, ex: Example) -> list[str]:
+    """Each return's refunds are in the cloud by method, with the caja's shift (adopted
+    ones included), so each shift's check counts them as its Z report does."""
+    if not ex.returns:
+        return []
+    marks = ", ".join("?" * len(ex.returns))
+    local = {
+        tuple(row)
+        for row in caja.store.read(
+            lambda c: c.execute(
+                "SELECT return_id, method, printf('%d.%02d', -amount_cents / 100,"
+                " -amount_cents % 100), shift_id FROM sale_payments"
+                f" WHERE amount_cents < 0 AND return_id IN ({marks})",
+                ex.returns,
+            ).fetchall()
+        )
+    }
+    with caja._pg() as conn:
+        cloud = set(
+            conn.execute(
+                "SELECT return_id::text, method, amount::text, shift_id::text FROM refunds"
+                " WHERE return_id::text = ANY(%s)",
+                (ex.returns,),
+            ).fetchall()
+        )
+    return [
+        f"refund at the caja, not in the cloud: {r}" for r in sorted(local - cloud, key=str)
+    ] + [f"refund in the cloud, not at the caja: {r}" for r in sorted(cloud - local, key=str)]
 
 
 def _void_problems(caja: LiveCaja, ex: Example) -> list[str]:
