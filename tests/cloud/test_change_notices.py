@@ -166,9 +166,9 @@ class TestRolledBack:
         await centro.connect(live.url, bearer(world.caja.headers))
         sm: SessionMaker = live.app.state.sessionmaker
         with pytest.raises(RuntimeError, match="after the write"):
-            await _rename_then_fail(sm, world, savepoint=False)
+            await live.in_server(_rename_then_fail(sm, world, savepoint=False))
         # A savepoint that wrote and rolled back, inside a transaction that commits.
-        await _rename_then_fail(sm, world, savepoint=True)
+        await live.in_server(_rename_then_fail(sm, world, savepoint=True))
         assert await _heard_before_fence(centro, world.caja, live.url, world.rice.id) == []
 
     async def test_a_released_savepoint_is_heard_once_at_the_commit(
@@ -177,10 +177,14 @@ class TestRolledBack:
         centro = listeners()
         await centro.connect(live.url, bearer(world.caja.headers))
         sm: SessionMaker = live.app.state.sessionmaker
-        async with tenant_transaction(sm, world.tenant_id) as session:
-            for name in ("Uno", "Dos"):
-                async with session.begin_nested():
-                    await _rename(session, world, name)
+
+        async def rename_twice() -> None:
+            async with tenant_transaction(sm, world.tenant_id) as session:
+                for name in ("Uno", "Dos"):
+                    async with session.begin_nested():
+                        await _rename(session, world, name)
+
+        await live.in_server(rename_twice())
         event = await centro.next("sync.changes")
         assert event["sede_id"] == str(world.centro)
         assert await _heard_before_fence(centro, world.caja, live.url, world.rice.id) == []

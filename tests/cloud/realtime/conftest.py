@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -30,11 +31,36 @@ from tests.cloud.realtime.world import RealtimeWorld, build_world
 from tests.fixtures.database import APP_PASSWORD, DatabaseUrls
 from tests.fixtures.live import _free_port
 
+T = TypeVar("T")
+
 
 @dataclass
 class Live:
     url: str
     app: FastAPI
+    server: _ThreadServer
+
+    async def in_server(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run `work` on the server's own event loop and wait for it here.
+
+        The app's engine, Redis client and Socket.IO manager belong to the server's loop
+        (uvloop, in its thread); touching them from the test's loop is a cross-thread use
+        uvloop does not survive (seen: a segfault in CI). A test that needs the app's own
+        sessions, with their commit hooks, runs them there instead.
+        """
+        loop = self.server.loop
+        assert loop is not None, "the server has not started its loop"
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, loop))
+
+
+class _ThreadServer(uvicorn.Server):
+    """A uvicorn server that remembers the event loop it serves on."""
+
+    loop: asyncio.AbstractEventLoop | None = None
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        self.loop = asyncio.get_running_loop()
+        await super().serve(sockets)
 
 
 @pytest.fixture
@@ -51,7 +77,7 @@ def live(
     live_settings = settings.model_copy(update={"port": port, **live_overrides})
     services = Services(database.owner_url, database.app_url, str(settings.redis_url))
     app = create_app(live_settings, services)
-    server = uvicorn.Server(
+    server = _ThreadServer(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
     thread = threading.Thread(target=server.run, daemon=True)
@@ -62,7 +88,7 @@ def live(
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.02)
     try:
-        yield Live(f"http://127.0.0.1:{port}", app)
+        yield Live(f"http://127.0.0.1:{port}", app, server)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
