@@ -21,10 +21,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from stocky.core.errors import FieldError
 from stocky.core.ids import new_id_str
 from stocky.core.ops import OpPayload, OpPayloadError, first_error, payload_json
 from stocky.core.sync import Operation
-from stocky.edge.errors import FieldError
 from stocky.edge.store.timestamps import from_iso
 
 # Attempts after which an op that keeps failing for a transient reason (the cloud down, a

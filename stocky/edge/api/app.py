@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from stocky.core.errors import refuse_nul
+from stocky.core.errors import install_error_handlers, refuse_nul
 from stocky.core.limits import BodyLimitMiddleware
 from stocky.edge.api.hosts import HostCheckMiddleware, allowed_hosts
 from stocky.edge.api.routes import router as caja_router
 from stocky.edge.config import EdgeSettings
-from stocky.edge.errors import install_error_handlers
 from stocky.edge.inventory.router import router as inventory_router
 from stocky.edge.pos.router import router as pos_router
 from stocky.edge.shifts.router import router as shifts_router

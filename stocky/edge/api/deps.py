@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Header, Request
 
+from stocky.core.errors import ForbiddenError, UnauthorizedError
 from stocky.edge.auth.session import (
     LocalUser,
     cloud_token_user,
@@ -17,7 +18,6 @@ from stocky.edge.auth.session import (
 )
 from stocky.edge.auth.tokens import CloudTokenError
 from stocky.edge.config import EdgeSettings
-from stocky.edge.errors import ForbiddenError, UnauthorizedError
 from stocky.edge.store import Store
 
 if TYPE_CHECKING:

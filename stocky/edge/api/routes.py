@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
 
+from stocky.core.errors import NotFoundError, UnauthorizedError
 from stocky.edge.api.deps import (
     SQLITE_MAX_INT,
     CurrentUser,
@@ -20,7 +21,6 @@ from stocky.edge.api.deps import (
 )
 from stocky.edge.auth.session import create_session, end_session, hash_token
 from stocky.edge.auth.throttle import check_login
-from stocky.edge.errors import NotFoundError, UnauthorizedError
 from stocky.edge.inventory import queries
 from stocky.edge.inventory.queries import Stocked
 from stocky.edge.inventory.schemas import Strict

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from stocky.core.errors import FieldError, NotFoundError
 from stocky.core.ids import new_id_str
 from stocky.core.money import (
     cents_to_money,
@@ -17,7 +18,6 @@ from stocky.core.money import (
     quantity_to_milli,
 )
 from stocky.core.ops import ThresholdsPayload
-from stocky.edge.errors import FieldError, NotFoundError
 from stocky.edge.inventory import repository as repo
 from stocky.edge.inventory.documents import record_document
 from stocky.edge.inventory.repository import Movement

@@ -15,11 +15,11 @@ import weakref
 from dataclasses import dataclass
 from typing import Final
 
+from stocky.core.errors import FieldError, ForbiddenError
 from stocky.core.passwords import DUMMY_HASH, verify_password
 from stocky.core.roles import ROLE_RANK, at_least
 from stocky.edge.auth.session import LocalUser
 from stocky.edge.auth.throttle import LoginThrottle, check_login
-from stocky.edge.errors import FieldError, ForbiddenError
 from stocky.edge.pos.schemas import ManagerLogin
 from stocky.edge.shifts.policy import Approval, caja_policy
 from stocky.edge.store import Store

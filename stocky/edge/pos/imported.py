@@ -14,10 +14,10 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+from stocky.core.errors import StockyError
 from stocky.core.money import money_to_cents, quantity_to_milli
 from stocky.core.receipts import parse_receipt
 from stocky.core.sale_lookup import SaleLookup
-from stocky.edge.errors import StockyError
 from stocky.edge.store import Store
 from stocky.edge.store.timestamps import to_iso
 from stocky.edge.sync.client import CloudClient, CloudError

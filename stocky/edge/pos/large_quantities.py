@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from decimal import Decimal
 
-from stocky.edge.errors import FieldError
+from stocky.core.errors import FieldError
 from stocky.edge.inventory.service import resolve_product
 from stocky.edge.pos.schemas import SaleCreate
 from stocky.edge.shifts.policy import caja_policy

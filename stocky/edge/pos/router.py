@@ -7,8 +7,8 @@ import sqlite3
 
 from fastapi import APIRouter, Query
 
+from stocky.core.errors import NotFoundError
 from stocky.edge.api.deps import CurrentUser, StoreDep
-from stocky.edge.errors import NotFoundError
 from stocky.edge.pos import history, imported, returns, service
 from stocky.edge.pos.approval import approver
 from stocky.edge.pos.large_quantities import check_large_quantities

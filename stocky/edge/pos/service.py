@@ -15,9 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from stocky.core.errors import ConflictError, FieldError, ForbiddenError, NotFoundError
 from stocky.core.ids import new_id_str
 from stocky.core.money import cents_to_money, milli_to_quantity, money_to_cents, quantity_to_milli
-from stocky.edge.errors import ConflictError, FieldError, ForbiddenError, NotFoundError
 from stocky.edge.inventory.documents import record_document
 from stocky.edge.inventory.repository import Movement
 from stocky.edge.inventory.service import check_unit, resolve_product

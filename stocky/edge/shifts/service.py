@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from stocky.core.errors import ConflictError, NotFoundError
 from stocky.core.ids import new_id_str
 from stocky.core.money import cents_to_money, money_to_cents
 from stocky.core.ops import (
@@ -20,7 +21,6 @@ from stocky.core.ops import (
 )
 from stocky.core.receipts import format_receipt
 from stocky.edge.auth.session import user_name
-from stocky.edge.errors import ConflictError, NotFoundError
 from stocky.edge.outbox import append_op, op_payload, write_audit
 from stocky.edge.pos.service import period_totals
 from stocky.edge.shifts import repository as repo

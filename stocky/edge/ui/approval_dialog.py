@@ -8,8 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
-from stocky.core.errors import RateLimitedError
-from stocky.edge.errors import FieldError, StockyError
+from stocky.core.errors import FieldError, RateLimitedError, StockyError
 from stocky.edge.pos.approval import ApprovalOptions
 from stocky.edge.pos.schemas import ManagerLogin
 from stocky.ui.i18n import t

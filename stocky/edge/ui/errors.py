@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from nicegui import ui
 from pydantic import ValidationError
 
-from stocky.edge.errors import ForbiddenError, StockyError
+from stocky.core.errors import ForbiddenError, StockyError
 from stocky.ui.formats import NumberError, format_money, format_quantity
 from stocky.ui.i18n import t
 

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from nicegui import background_tasks, ui
 
+from stocky.core.errors import StockyError
 from stocky.core.money import cents_to_money
-from stocky.edge.errors import StockyError
 from stocky.edge.pos import cart_store
 from stocky.edge.shifts.service import current_shift
 from stocky.edge.store.timestamps import utc_now

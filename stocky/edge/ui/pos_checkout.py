@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from nicegui import ui
 
-from stocky.edge.errors import ForbiddenError, StockyError
+from stocky.core.errors import ForbiddenError, StockyError
 from stocky.edge.pos import cart_store
 from stocky.edge.pos.approval import approval_options, approver
 from stocky.edge.pos.customers import CustomerHit, search_customers

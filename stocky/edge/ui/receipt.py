@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from nicegui import ui
 
-from stocky.edge.errors import NotFoundError
+from stocky.core.errors import NotFoundError
 from stocky.edge.pos.schemas import SaleLineOut, SaleOut
 from stocky.edge.pos.service import load_sale
 from stocky.edge.ui import repository as repo

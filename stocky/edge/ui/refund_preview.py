@@ -10,8 +10,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from stocky.core.errors import StockyError
 from stocky.core.money import cents_to_money, quantity_to_milli
-from stocky.edge.errors import StockyError
 from stocky.edge.pos import repository as pos_repo
 from stocky.edge.pos.repository import gross_cents
 from stocky.edge.pos.returns import refund_split

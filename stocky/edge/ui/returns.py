@@ -13,8 +13,8 @@ from decimal import Decimal
 from nicegui import app, ui
 from pydantic import ValidationError
 
+from stocky.core.errors import StockyError
 from stocky.edge.auth.session import LocalUser
-from stocky.edge.errors import StockyError
 from stocky.edge.pos.approval import approval_options, approver
 from stocky.edge.pos.imported import CloudLookupUnavailableError, find_sale
 from stocky.edge.pos.returns import record_return

@@ -8,8 +8,8 @@ import sqlite3
 from nicegui import ui
 from pydantic import ValidationError
 
+from stocky.core.errors import StockyError
 from stocky.edge.auth.session import LocalUser
-from stocky.edge.errors import StockyError
 from stocky.edge.shifts.schemas import CashMovementIn, CashMovementOut, ShiftOut
 from stocky.edge.shifts.service import (
     closed_shifts,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from stocky.core.errors import StockyError
 from stocky.edge.auth.session import LocalUser
-from stocky.edge.errors import StockyError
 from stocky.edge.shifts.schemas import ShiftClose, ShiftOpen
 from stocky.edge.shifts.service import current_shift, open_shift
 from stocky.edge.store.timestamps import utc_now

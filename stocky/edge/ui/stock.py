@@ -7,8 +7,8 @@ from typing import Any
 
 from nicegui import ui
 
+from stocky.core.errors import StockyError
 from stocky.edge.auth.session import LocalUser
-from stocky.edge.errors import StockyError
 from stocky.edge.inventory.schemas import InventoryItem, ThresholdsIn
 from stocky.edge.inventory.service import set_thresholds
 from stocky.edge.store.timestamps import utc_now

@@ -12,8 +12,8 @@ from typing import Any
 
 from nicegui import ui
 
+from stocky.core.errors import StockyError
 from stocky.edge.auth.session import LocalUser
-from stocky.edge.errors import StockyError
 from stocky.edge.inventory.schemas import AdjustmentCreate, AdjustmentLine, EntryCreate, EntryLine
 from stocky.edge.inventory.service import record_adjustment, record_entry
 from stocky.edge.store.timestamps import utc_now

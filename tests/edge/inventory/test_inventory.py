@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from stocky.edge.errors import FieldError, NotFoundError
+from stocky.core.errors import FieldError, NotFoundError
 from stocky.edge.inventory.queries import inventory_page
 from stocky.edge.inventory.schemas import AdjustmentCreate, EntryCreate, ThresholdsIn
 from stocky.edge.inventory.service import record_adjustment, record_entry, set_thresholds

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from stocky.core.errors import FieldError, ForbiddenError
 from stocky.core.ops import TransactionDocument
-from stocky.edge.errors import FieldError, ForbiddenError
 from stocky.edge.pos.schemas import SaleCreate
 from stocky.edge.pos.service import included_tax_cents, load_sale, record_sale, spread_cents
 from stocky.edge.store.timestamps import utc_now

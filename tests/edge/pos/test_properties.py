@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from stocky.edge.errors import ConflictError
+from stocky.core.errors import ConflictError
 from stocky.edge.inventory.schemas import AdjustmentCreate, EntryCreate, ThresholdsIn
 from stocky.edge.inventory.service import record_adjustment, record_entry, set_thresholds
 from stocky.edge.pos.returns import record_return

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from stocky.edge.errors import ConflictError, FieldError, ForbiddenError
+from stocky.core.errors import ConflictError, FieldError, ForbiddenError
 from stocky.edge.pos.returns import record_return
 from stocky.edge.pos.schemas import ReturnCreate
 from stocky.edge.store.timestamps import utc_now

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from stocky.edge.errors import ConflictError, NotFoundError
+from stocky.core.errors import ConflictError, NotFoundError
 from stocky.edge.pos.returns import record_return
 from stocky.edge.pos.schemas import ReturnCreate
 from stocky.edge.pos.service import load_sale

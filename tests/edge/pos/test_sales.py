@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from stocky.edge.errors import FieldError, NotFoundError
+from stocky.core.errors import FieldError, NotFoundError
 from stocky.edge.pos.schemas import SaleCreate
 from stocky.edge.pos.service import load_sale, record_sale
 from stocky.edge.store.timestamps import utc_now

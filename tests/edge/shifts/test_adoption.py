@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from stocky.core.errors import ConflictError
 from stocky.core.receipts import format_receipt
-from stocky.edge.errors import ConflictError
 from stocky.edge.pos.returns import record_return
 from stocky.edge.pos.schemas import ReturnCreate
 from stocky.edge.shifts.service import closed_shifts

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stocky.edge.errors import ConflictError
+from stocky.core.errors import ConflictError
 from stocky.edge.pos.returns import record_return
 from stocky.edge.pos.schemas import ReturnCreate
 from stocky.edge.shifts.service import closed_shifts, get_shift

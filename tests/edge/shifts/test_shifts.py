@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from stocky.edge.errors import ConflictError
+from stocky.core.errors import ConflictError
 from stocky.edge.pos.returns import record_return
 from stocky.edge.pos.schemas import ReturnCreate
 from stocky.edge.shifts.schemas import ShiftClose, ShiftOpen

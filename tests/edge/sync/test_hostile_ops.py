@@ -35,8 +35,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stocky.cloud.embedded import libpq_url
+from stocky.core.errors import StockyError
 from stocky.core.ids import new_id_str
-from stocky.edge.errors import StockyError
 from stocky.edge.pos.cart_store import VoidedLine, void_cart
 from stocky.edge.store.timestamps import utc_now
 from tests.edge.sync.live_caja import LiveCaja, Product, dumps, property_settings, run_examples

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from stocky.edge.errors import ConflictError, FieldError, ForbiddenError
+from stocky.core.errors import ConflictError, FieldError, ForbiddenError
 from stocky.edge.shifts.schemas import CashMovementIn
 from stocky.edge.ui.errors import error_text, needs_manager, needs_shift
 from stocky.ui.i18n import set_language
