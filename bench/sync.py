@@ -26,6 +26,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ from stocky.cloud.embedded import libpq_url, running_services
 from stocky.edge.activation.store import save_activation
 from stocky.edge.pos.schemas import SaleCreate
 from stocky.edge.pos.service import record_sale
+from stocky.edge.shifts.schemas import ShiftOpen
+from stocky.edge.shifts.service import open_shift
 from stocky.edge.store import Store, utc_now
 from stocky.edge.sync.client import CloudClient
 from stocky.edge.sync.pull import PullWorker
@@ -112,6 +115,12 @@ def seed_backlog(store: Store, ops: int, barcodes: list[str], user_id: str) -> N
 
         return write
 
+    # Cash sales need an open shift (stocky.edge.shifts.policy); its open is one more op.
+    store.write(
+        lambda conn: open_shift(
+            conn, ShiftOpen(opening_float=Decimal("0")), user_id=user_id, now=utc_now()
+        )
+    )
     left = ops
     while left:
         n = min(SEED_CHUNK, left)
@@ -229,8 +238,8 @@ async def drain(
         await client.aclose()
     finally:
         store.close()
-    if outcome.applied != ops:
-        raise SystemExit(f"drain: {outcome.applied} of {ops} applied ({outcome})")
+    if outcome.applied != ops + 1:  # the sales and the shift's open
+        raise SystemExit(f"drain: {outcome.applied} of {ops + 1} applied ({outcome})")
     with psycopg.connect(libpq_url(owner_url)) as conn:
         db_ms = conn.execute("SELECT coalesce(sum(duration_ms), 0) FROM sync_logs").fetchone()
     db_s = float(db_ms[0] if db_ms else 0) / 1000
