@@ -20,10 +20,12 @@ from stocky.core.passwords import DUMMY_HASH, verify_password
 from stocky.core.roles import ROLE_RANK, at_least
 from stocky.edge.auth.session import LocalUser
 from stocky.edge.auth.throttle import LoginThrottle, check_login
+from stocky.edge.outbox import write_audit
 from stocky.edge.pos.schemas import ManagerLogin
 from stocky.edge.shifts.policy import Approval, caja_policy
 from stocky.edge.store import Store
 from stocky.edge.store.sede import load_sede_info
+from stocky.edge.store.timestamps import utc_now
 
 # 10^4 PINs of 4 digits: 5 wrong per manager in 15 minutes makes an average guess take
 # about ten days of trying at the till, 20 overall keeps one from trying every manager.
@@ -140,4 +142,18 @@ async def approver(store: Store, user: LocalUser, manager: ManagerLogin | None) 
         row = await check_login(store, manager.email, manager.password or "")
     if row is None or not at_least(str(row["role"]), "manager"):
         raise ForbiddenError(WRONG_LOGIN if manager.pin is None else WRONG_PIN, field="manager")
-    return str(row["id"])
+    manager_id = str(row["id"])
+    # The sale or return records who approved; this row records how, and at whose request.
+    how = "pin" if manager.pin is not None else "login"
+    await store.awrite(
+        lambda conn: write_audit(
+            conn,
+            user_id=manager_id,
+            action=f"approval.{how}",
+            entity_type="user",
+            entity_id=manager_id,
+            ts=utc_now(),
+            after={"asked_by": user.id, "method": how},
+        )
+    )
+    return manager_id

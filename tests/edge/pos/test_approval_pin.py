@@ -70,6 +70,15 @@ async def test_the_right_pin_approves_and_is_recorded(
         ).fetchone()
     )
     assert caja.manager["id"] in audit[0]
+    # How the manager approved, and at whose request, is its own audit row.
+    how = caja.store.read(
+        lambda c: c.execute(
+            "SELECT action, after_data FROM audit_logs WHERE action LIKE 'approval.%'"
+        ).fetchall()
+    )
+    assert [(row[0], json.loads(row[1])) for row in how] == [
+        ("approval.pin", {"asked_by": caja.cashier["id"], "method": "pin"})
+    ]
 
 
 async def test_a_wrong_pin_or_someone_elses(
