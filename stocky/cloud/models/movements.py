@@ -76,6 +76,8 @@ class Sale(Base):
             "sede_id",
             "client_timestamp",
         ),
+        # The sales list of a whole tenant, newest first (migration 0015).
+        Index("ix_sales_tenant_id_client_timestamp_id", "tenant_id", "client_timestamp", "id"),
     )
 
     tenant_id: Mapped[TenantPk]
