@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import Select, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.models import Device, Product, Refund, Sale, SalePayment, Sede, Transaction, User
+
+# Sale with its sede's, caja's and cashier's names (outer joins: any may be NULL).
+SalesSelect = Select[Sale, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,9 @@ class SaleRow:
     user_name: str | None
 
 
-def _with_names(tenant_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def _with_names(
+    tenant_id: uuid.UUID,
+) -> SalesSelect:
     return (
         select(Sale, Sede.name, Device.name, User.name)
         .outerjoin(Sede, and_(Sede.tenant_id == Sale.tenant_id, Sede.id == Sale.sede_id))
@@ -47,14 +52,14 @@ def _with_names(tenant_id: uuid.UUID):  # type: ignore[no-untyped-def]
     )
 
 
-async def list_sales(
-    session: AsyncSession,
+def sales_query(
     tenant_id: uuid.UUID,
     where: SaleFilter,
     *,
     before: tuple[datetime, uuid.UUID] | None,
     limit: int,
-) -> list[SaleRow]:
+) -> SalesSelect:
+    """The page's statement (apart so its plan can be EXPLAINed as the API runs it)."""
     stmt = _with_names(tenant_id)
     if where.sede_id is not None:
         stmt = stmt.where(Sale.sede_id == where.sede_id)
@@ -77,15 +82,29 @@ async def list_sales(
         stmt = stmt.where(Sale.total <= where.max_total)
     if before is not None:
         stmt = stmt.where(tuple_(Sale.client_timestamp, Sale.id) < tuple_(*before))
-    stmt = stmt.order_by(Sale.client_timestamp.desc(), Sale.id.desc()).limit(limit)
-    return [SaleRow(*row) for row in (await session.execute(stmt)).all()]
+    return stmt.order_by(Sale.client_timestamp.desc(), Sale.id.desc()).limit(limit)
+
+
+async def list_sales(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    where: SaleFilter,
+    *,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[SaleRow]:
+    stmt = sales_query(tenant_id, where, before=before, limit=limit)
+    return [SaleRow(s, sede, caja, user) for s, sede, caja, user in await session.execute(stmt)]
 
 
 async def sale_row(
     session: AsyncSession, tenant_id: uuid.UUID, sale_id: uuid.UUID
 ) -> SaleRow | None:
     row = (await session.execute(_with_names(tenant_id).where(Sale.id == sale_id))).first()
-    return SaleRow(*row) if row is not None else None
+    if row is None:
+        return None
+    sale, sede, caja, user = row
+    return SaleRow(sale, sede, caja, user)
 
 
 async def payments_by_sale(
