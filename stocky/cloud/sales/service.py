@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
+from stocky.cloud.inventory import repository as inventory_repo
 from stocky.cloud.kit.pagination import InvalidFieldError, decode_cursor, encode_cursor
 from stocky.cloud.models import Refund, Transaction
 from stocky.cloud.sales import listing
@@ -183,6 +184,10 @@ async def list_sales(
     limit: int,
 ) -> SalePage:
     check_filter(where)
+    if where.sede_id is not None and not await inventory_repo.sede_exists(
+        session, user.tenant_id, where.sede_id
+    ):
+        raise NotFoundError("No such sede.", field="sede_id")  # as /api/transactions
     where = replace(where, sede_id=_visible_sede(user, where.sede_id))
     before = _after_cursor(cursor) if cursor else None
     rows = await listing.list_sales(session, user.tenant_id, where, before=before, limit=limit + 1)

@@ -162,8 +162,8 @@ class TestRoles:
         other = await create_shop(cloud_app, "Otra")
         assert await listed(client, other.owner) == []
         r = await client.get(URL, params={"sede_id": str(world.shop.sede_id)}, headers=other.owner)
-        assert r.status_code == 200, r.text
-        assert r.json()["items"] == []
+        assert r.status_code == 404, r.text
+        assert r.json()["error"] == "not_found"
         r = await client.get(URL, headers=world.caja.headers)
         assert r.status_code == 401, r.text
         assert (await client.get(URL)).status_code == 401
