@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stocky.cloud.kit.sql import where_given
 from stocky.cloud.models import AuditLog
 
 
@@ -25,13 +26,12 @@ class AuditFilter:
 async def list_audit_logs(
     session: AsyncSession, tenant_id: uuid.UUID, where: AuditFilter, limit: int
 ) -> list[AuditLog]:
-    query = select(AuditLog).where(AuditLog.tenant_id == tenant_id)
-    if where.entity_type is not None:
-        query = query.where(AuditLog.entity_type == where.entity_type)
-    if where.entity_id is not None:
-        query = query.where(AuditLog.entity_id == where.entity_id)
-    if where.user_id is not None:
-        query = query.where(AuditLog.user_id == where.user_id)
+    query = where_given(
+        select(AuditLog).where(AuditLog.tenant_id == tenant_id),
+        (AuditLog.entity_type, where.entity_type),
+        (AuditLog.entity_id, where.entity_id),
+        (AuditLog.user_id, where.user_id),
+    )
     if where.since is not None:
         query = query.where(AuditLog.created_at >= where.since)
     if where.until is not None:

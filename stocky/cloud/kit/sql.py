@@ -1,13 +1,30 @@
-"""SQL building blocks every feature's repository uses: array parameters and JSON row sets."""
+"""SQL building blocks every feature's repository uses: optional filters, array parameters
+and JSON row sets."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol, Self, TypeVar
 
 from sqlalchemy import Select, String, Table, any_, bindparam, column, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+
+
+class _Filterable(Protocol):
+    def where(self, *whereclause: Any) -> Self: ...
+
+
+S = TypeVar("S", bound=_Filterable)
+
+
+def where_given(stmt: S, *filters: tuple[Any, Any]) -> S:
+    """`stmt` narrowed by `column == value` for each (column, value) whose value was given:
+    the optional equality filters of a list endpoint, None meaning "any"."""
+    for column_, value in filters:
+        if value is not None:
+            stmt = stmt.where(column_ == value)
+    return stmt
 
 
 def uuids(values: Iterable[uuid.UUID]) -> Any:

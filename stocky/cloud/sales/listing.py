@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stocky.cloud.kit.sql import where_given
 from stocky.cloud.models import Device, Product, Refund, Sale, SalePayment, Sede, Transaction, User
 
 # Sale with its sede's, caja's and cashier's names (outer joins: any may be NULL).
@@ -60,15 +61,13 @@ def sales_query(
     limit: int,
 ) -> SalesSelect:
     """The page's statement (apart so its plan can be EXPLAINed as the API runs it)."""
-    stmt = _with_names(tenant_id)
-    if where.sede_id is not None:
-        stmt = stmt.where(Sale.sede_id == where.sede_id)
-    if where.device_id is not None:
-        stmt = stmt.where(Sale.device_id == where.device_id)
-    if where.user_id is not None:
-        stmt = stmt.where(Sale.user_id == where.user_id)
-    if where.shift_id is not None:
-        stmt = stmt.where(Sale.shift_id == where.shift_id)
+    stmt = where_given(
+        _with_names(tenant_id),
+        (Sale.sede_id, where.sede_id),
+        (Sale.device_id, where.device_id),
+        (Sale.user_id, where.user_id),
+        (Sale.shift_id, where.shift_id),
+    )
     if where.since is not None:
         stmt = stmt.where(Sale.client_timestamp >= where.since)
     if where.until is not None:

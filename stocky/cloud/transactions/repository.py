@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stocky.cloud.kit.sql import where_given
 from stocky.cloud.models import Product, Transaction
 
 
@@ -36,12 +37,12 @@ async def list_movements(
         .join(Product, join)
         .where(Transaction.tenant_id == tenant_id)
     )
-    if where.sede_id is not None:
-        stmt = stmt.where(Transaction.sede_id == where.sede_id)
-    if where.type is not None:
-        stmt = stmt.where(Transaction.type == where.type)
-    if where.product_id is not None:
-        stmt = stmt.where(Transaction.product_id == where.product_id)
+    stmt = where_given(
+        stmt,
+        (Transaction.sede_id, where.sede_id),
+        (Transaction.type, where.type),
+        (Transaction.product_id, where.product_id),
+    )
     if where.since is not None:
         stmt = stmt.where(Transaction.server_timestamp >= where.since)
     if where.until is not None:
