@@ -69,11 +69,17 @@ def set_cloud_url(conn: sqlite3.Connection, url: str) -> None:
     conn.execute("UPDATE sede_info SET cloud_url = ? WHERE id = 1", (url,))
 
 
+def stored_business(conn: sqlite3.Connection) -> dict[str, str] | None:
+    """What receipts print about the business, as stored; None before activation."""
+    row = conn.execute("SELECT business FROM sede_info WHERE id = 1").fetchone()
+    return None if row is None else dict(json.loads(row[0] or "{}"))
+
+
 def set_business(conn: sqlite3.Connection, business: dict[str, str]) -> bool:
     """Store what receipts print about the business; True if it changed."""
     kept = business_details(business)
-    row = conn.execute("SELECT business FROM sede_info WHERE id = 1").fetchone()
-    if row is None or json.loads(row[0] or "{}") == kept:
+    stored = stored_business(conn)
+    if stored is None or stored == kept:
         return False
     conn.execute("UPDATE sede_info SET business = ? WHERE id = 1", (json.dumps(kept),))
     return True

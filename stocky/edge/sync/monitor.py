@@ -9,11 +9,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from stocky.core.receipts import business_details
 from stocky.core.sync import PingIn
 from stocky.edge.activation.store import adopt_receipt_prefix, receipt_prefix
 from stocky.edge.auth.tokens import CloudTokenError, replace_jwks, stored_key_ids
 from stocky.edge.store import Store
-from stocky.edge.store.sede import set_business
+from stocky.edge.store.sede import set_business, stored_business
 from stocky.edge.store.timestamps import to_iso
 from stocky.edge.sync.client import CloudClient, CloudError
 from stocky.edge.sync.state import set_state
@@ -98,7 +99,10 @@ class NetworkMonitor:
 
     async def _adopt_business(self, announced: dict[str, str] | None) -> None:
         """The owner changed what receipts print about the business: the next ticket shows it."""
-        if announced is None:
+        # Every ping carries them: compare on a reader, so the writer is only busy on a change.
+        if announced is None or business_details(announced) == await self.store.aread(
+            stored_business
+        ):
             return
         if await self.store.awrite(lambda conn: set_business(conn, announced)):
             log.info("business details for receipts updated by the cloud")
