@@ -76,17 +76,21 @@ async def find_refresh_token(
 
 
 async def revoke_refresh_tokens(
-    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    now: datetime,
+    keep_hash: str | None = None,
 ) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(
-            RefreshToken.tenant_id == tenant_id,
-            RefreshToken.user_id == user_id,
-            RefreshToken.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
+    """Revoke the user's live refresh tokens, but the one hashed `keep_hash` if given."""
+    stmt = update(RefreshToken).where(
+        RefreshToken.tenant_id == tenant_id,
+        RefreshToken.user_id == user_id,
+        RefreshToken.revoked_at.is_(None),
     )
+    if keep_hash is not None:
+        stmt = stmt.where(RefreshToken.token_hash != keep_hash)
+    await session.execute(stmt.values(revoked_at=now))
 
 
 async def get_device(

@@ -1,16 +1,16 @@
-"""POST /api/auth/login, POST /api/auth/refresh, GET /api/auth/jwks, GET /api/me."""
+"""POST /api/auth/login, /refresh and /logout, GET /api/auth/jwks, GET /api/me."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, status
 
 from stocky.cloud.audit.recorder import clean_address
 from stocky.cloud.auth import repository as repo
 from stocky.cloud.auth import service
 from stocky.cloud.auth.deps import CurrentUser, KeyRingDep, TenantSession
-from stocky.cloud.auth.schemas import LoginIn, MeOut, RefreshIn, TokenOut, UserOut
+from stocky.cloud.auth.schemas import LoginIn, LogoutIn, MeOut, RefreshIn, TokenOut, UserOut
 from stocky.cloud.deps import RedisDep, SessionMakerDep, SettingsDep
 from stocky.core.errors import NotFoundError
 
@@ -54,6 +54,17 @@ async def refresh(
     body: RefreshIn, sessionmaker: SessionMakerDep, keys: KeyRingDep, settings: SettingsDep
 ) -> TokenOut:
     return token_out(await service.refresh(sessionmaker, keys, settings, body.refresh_token))
+
+
+@router.post(
+    "/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="End the session of a refresh token (204 whether or not the token was valid)",
+)
+async def logout(body: LogoutIn, request: Request, sessionmaker: SessionMakerDep) -> None:
+    # No bearer needed: a client whose access token expired can still sign out.
+    address = clean_address(request.client.host if request.client else None)
+    await service.logout(sessionmaker, body.refresh_token, address)
 
 
 @router.get("/auth/jwks", summary="Public keys that verify access tokens (cajas verify offline)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -30,6 +30,19 @@ class RefreshIn(BaseModel):
     refresh_token: str = Field(min_length=10, max_length=200)
 
 
+class LogoutIn(BaseModel):
+    """The refresh token whose session ends. Any string of the right size is taken: an
+    unknown, malformed or already revoked one answers the same 204 (no oracle)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+# The web admin's languages; Spanish by default (users.language, migration 0016).
+Language = Literal["es", "en"]
+
+
 class UserOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -40,6 +53,7 @@ class UserOut(BaseModel):
     name: str
     role: str
     active: bool
+    language: Language = "es"
     version: int
 
 

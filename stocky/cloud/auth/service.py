@@ -24,7 +24,7 @@ from stocky.cloud.auth.keys import KeyRing
 from stocky.cloud.auth.tokens import Principal, issue_access_token
 from stocky.cloud.config import Settings
 from stocky.cloud.db import SessionMaker, set_tenant, tenant_transaction
-from stocky.cloud.models import Device, RefreshToken, Tenant, User
+from stocky.cloud.models import AuditLog, Device, RefreshToken, Tenant, User
 from stocky.cloud.redis import RedisClient
 from stocky.core import passwords
 from stocky.core.errors import ConflictError, RateLimitedError, UnauthorizedError
@@ -273,9 +273,45 @@ async def refresh(
     raise UnauthorizedError("The refresh token was revoked or has expired; sign in again.")
 
 
-async def revoke_user_sessions(session: AsyncSession, user: User) -> None:
-    """End every refresh token of `user` (disabling a user calls this)."""
-    await repo.revoke_refresh_tokens(session, user.tenant_id, user.id, datetime.now(UTC))
+async def logout(sessionmaker: SessionMaker, token: str, client_address: str | None) -> None:
+    """End the session of a refresh token. Unknown, malformed or already revoked tokens do
+    nothing, and the caller cannot tell (the answer is the same). A later refresh with it
+    is a 401 and, as for any revoked token presented again, ends all the user's sessions.
+
+    refresh_tokens is not audited row by row (stocky.cloud.audit.recorder); the sign-out is
+    recorded here as one `auth.logout` entry on the user.
+    """
+    tenant_id = refresh_token_tenant(token)
+    if tenant_id is None:
+        return
+    async with tenant_transaction(sessionmaker, tenant_id) as session:
+        row = await repo.find_refresh_token(session, tenant_id, sha256_hex(token))
+        if row is None or row.revoked_at is not None:
+            return
+        row.revoked_at = datetime.now(UTC)
+        session.add(
+            AuditLog(
+                tenant_id=tenant_id,
+                id=new_id(),
+                user_id=row.user_id,
+                action="auth.logout",
+                entity_type="users",
+                entity_id=str(row.user_id),
+                extra={"method": "POST", "path": "/api/auth/logout"},
+                client_address=client_address,
+            )
+        )
+
+
+async def revoke_user_sessions(
+    session: AsyncSession, user: User, keep_token: str | None = None
+) -> None:
+    """End every refresh token of `user` (disabling a user calls this), but the one whose
+    plain value is `keep_token` (a password change keeps the changer's own session)."""
+    keep = sha256_hex(keep_token) if keep_token else None
+    await repo.revoke_refresh_tokens(
+        session, user.tenant_id, user.id, datetime.now(UTC), keep_hash=keep
+    )
 
 
 async def authenticate_device(sessionmaker: SessionMaker, credential: str) -> Principal:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -88,6 +89,7 @@ class SyncOp(Base):
     __table_args__ = (
         CheckConstraint(enum_check("status", SYNC_OP_STATUSES), name="status"),
         Index("ix_sync_ops_tenant_id_sede_id_created_at", "tenant_id", "sede_id", "created_at"),
+        Index("ix_sync_ops_tenant_id_created_at_op_id", "tenant_id", "created_at", "op_id"),
     )
 
     tenant_id: Mapped[TenantPk]
@@ -100,6 +102,7 @@ class SyncOp(Base):
     status: Mapped[str] = mapped_column(String(12))
     result: Mapped[dict[str, Any]] = mapped_column(JSONB)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    client_ts: Mapped[datetime | None]  # the caja's clock for the op (migration 0016)
     created_at: Mapped[CreatedAt]
 
 

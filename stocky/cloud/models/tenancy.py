@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from stocky.cloud.models.base import Base, CreatedAt, TenantPk, UUIDPk, enum_check
 
 ROLES = ("owner", "admin", "manager", "cashier")
+LANGUAGES = ("es", "en")  # the web admin's languages (stocky.ui.i18n)
 TENANT_STATUSES = ("active", "suspended")
 DEVICE_STATUSES = ("active", "revoked")
 
@@ -129,6 +130,7 @@ class User(Base):
         UniqueConstraint("tenant_id", "email"),
         CheckConstraint(enum_check("role", ROLES), name="role"),
         CheckConstraint("email = lower(email)", name="email_lower"),
+        CheckConstraint(enum_check("language", LANGUAGES), name="language"),
         ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
         ForeignKeyConstraint(["tenant_id", "sede_id"], ["sedes.tenant_id", "sedes.id"]),
         # Login looks a user up by email before the tenant is known.
@@ -145,6 +147,8 @@ class User(Base):
     pin_hash: Mapped[str | None] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    # The web admin's language for this user (migration 0016).
+    language: Mapped[str] = mapped_column(Text, server_default="es")
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[CreatedAt]

@@ -108,6 +108,7 @@ def _claim_row(
         "status": "applied",
         "result": {},
         "payload": op.payload if valid else storable(op.payload),
+        "client_ts": op.client_ts,  # for the sync log viewer (stocky.cloud.sync.logs)
     }
 
 

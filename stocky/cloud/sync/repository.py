@@ -100,6 +100,7 @@ CLAIM_COLUMNS = [
     "status",
     "result",
     "payload",
+    "client_ts",
 ]
 _CLAIM = (
     pg_insert(SYNC_OPS)

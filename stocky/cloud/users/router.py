@@ -1,5 +1,6 @@
-"""/api/users: list, create, read, change and disable users (manager or higher), and the
-approval PINs (set your own; an admin or the owner clears anyone's)."""
+"""/api/users: list, create, read, change and disable users (manager or higher), the
+approval PINs (set your own; an admin or the owner clears anyone's), and every user's own
+account (/me: name, language, password)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from stocky.cloud.auth.deps import TenantSession, require_role
+from stocky.cloud.auth.deps import CurrentUser, TenantSession, require_role
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.deps import RedisDep
 from stocky.cloud.realtime.emit import Realtime
-from stocky.cloud.users import pins, service
-from stocky.cloud.users.schemas import ManagedUserOut, PinSet, UserCreate, UserUpdate
-from stocky.core.errors import RATE_LIMITED
+from stocky.cloud.users import account, pins, service
+from stocky.cloud.users.schemas import (
+    ManagedUserOut,
+    MeUpdate,
+    PasswordChange,
+    PinSet,
+    UserCreate,
+    UserUpdate,
+)
+from stocky.core.errors import RATE_LIMITED, error_responses
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 Manager = Annotated[Principal, Depends(require_role("manager"))]
@@ -30,6 +38,32 @@ async def list_users(actor: Manager, session: TenantSession) -> list[ManagedUser
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a user")
 async def create_user(body: UserCreate, actor: Manager, session: TenantSession) -> ManagedUserOut:
     return ManagedUserOut.model_validate(await service.create_user(session, actor, body))
+
+
+@router.patch(
+    "/me",
+    summary="Change my own name or language (any role)",
+    responses=error_responses(401, 403, 404, 422),
+)
+async def update_me(body: MeUpdate, actor: CurrentUser, session: TenantSession) -> ManagedUserOut:
+    return ManagedUserOut.model_validate(await account.update_me(session, actor, body))
+
+
+@router.put(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change my password (with the current one); my other sessions end",
+    responses={**RATE_LIMITED, **error_responses(401, 403, 404, 422)},
+)
+async def change_my_password(
+    body: PasswordChange,
+    actor: CurrentUser,
+    session: TenantSession,
+    redis: RedisDep,
+    realtime: Realtime,
+) -> None:
+    user = await account.change_own_password(session, redis, actor, body)
+    realtime.drop_user(session, user.id)  # sockets let in under the old password
 
 
 @router.put(

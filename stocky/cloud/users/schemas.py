@@ -7,12 +7,21 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from stocky.cloud.auth.schemas import UserOut
+from stocky.cloud.auth.schemas import Language, UserOut
 from stocky.cloud.tenants.schemas import EMAIL_PATTERN
 
 RoleName = Literal["owner", "admin", "manager", "cashier"]
 
-__all__ = ["ManagedUserOut", "PinSet", "RoleName", "UserCreate", "UserOut", "UserUpdate"]
+__all__ = [
+    "ManagedUserOut",
+    "MeUpdate",
+    "PasswordChange",
+    "PinSet",
+    "RoleName",
+    "UserCreate",
+    "UserOut",
+    "UserUpdate",
+]
 
 
 def _lower(value: str | None) -> str | None:
@@ -40,8 +49,32 @@ class UserUpdate(BaseModel):
     role: RoleName | None = None
     sede_id: uuid.UUID | None = None
     active: bool | None = None
+    language: Language | None = None
 
     _email = field_validator("email")(_lower)
+
+
+class MeUpdate(BaseModel):
+    """What any user changes of their own row: the name shown and the admin's language."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    language: Language | None = None
+
+
+class PasswordChange(BaseModel):
+    """A user's own new password, with the current one (a session left open on a shared
+    screen cannot take the account). `refresh_token`, the caller's own, keeps that one
+    session; every other session of the user ends."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=8, max_length=200)
+    refresh_token: str | None = Field(
+        default=None, max_length=200, description="The caller's own session, kept"
+    )
 
 
 class PinSet(BaseModel):

@@ -116,7 +116,7 @@ async def update_user(
     if "role" in changes or "sede_id" in changes:
         await _check_sede(session, actor, role, changes.get("sede_id", user.sede_id))
     await _apply_email(session, actor, user, changes.get("email"))
-    for field in ("name", "role"):
+    for field in ("name", "role", "language"):
         if changes.get(field) is not None:
             setattr(user, field, changes[field])
     if "sede_id" in changes:
