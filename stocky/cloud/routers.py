@@ -9,6 +9,7 @@ from stocky.cloud.audit.router import router as audit_router
 from stocky.cloud.auth.router import router as auth_router
 from stocky.cloud.catalog.router import router as catalog_router
 from stocky.cloud.customers.router import router as customers_router
+from stocky.cloud.dashboard.router import router as dashboard_router
 from stocky.cloud.health.router import router as health_router
 from stocky.cloud.inventory.router import router as inventory_router
 from stocky.cloud.sales.router import router as sales_router
@@ -34,4 +35,5 @@ ROUTERS: list[APIRouter] = [
     transactions_router,
     sales_router,
     sync_router,
+    dashboard_router,
 ]

@@ -47,6 +47,25 @@ async def ping(session: AsyncSession, device: Principal, client_now: datetime | 
     )
 
 
+async def op_counts(
+    session: AsyncSession, tenant_id: uuid.UUID, since: datetime
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Pushed ops since `since` by sede and status (the status page and the dashboard)."""
+    counts: dict[uuid.UUID, dict[str, int]] = {}
+    for sede_id, status, n in await session.execute(
+        select(SyncOp.sede_id, SyncOp.status, func.count())
+        .where(SyncOp.tenant_id == tenant_id, SyncOp.created_at >= since)
+        .group_by(SyncOp.sede_id, SyncOp.status)
+    ):
+        counts.setdefault(sede_id, {})[status] = n
+    return counts
+
+
+def clock_untrusted(offset_ms: int | None) -> bool:
+    """Past CLOCK_TRUST the caja's times are stored corrected by the offset (see sync push)."""
+    return offset_ms is not None and abs(offset_ms) > CLOCK_TRUST.total_seconds() * 1000
+
+
 async def sync_status(session: AsyncSession, actor: Principal) -> SyncStatusOut:
     """Per sede: presence, last ping and sync, op counts of the last day, recent problems."""
     query = select(Sede).where(Sede.tenant_id == actor.tenant_id).order_by(Sede.name)
@@ -54,13 +73,7 @@ async def sync_status(session: AsyncSession, actor: Principal) -> SyncStatusOut:
         query = query.where(Sede.id == actor.sede_id)
     sedes = list((await session.execute(query)).scalars())
     since = datetime.now(UTC) - timedelta(days=1)
-    counts: dict[uuid.UUID, dict[str, int]] = {}
-    for sede_id, status, n in await session.execute(
-        select(SyncOp.sede_id, SyncOp.status, func.count())
-        .where(SyncOp.tenant_id == actor.tenant_id, SyncOp.created_at >= since)
-        .group_by(SyncOp.sede_id, SyncOp.status)
-    ):
-        counts.setdefault(sede_id, {})[status] = n
+    counts = await op_counts(session, actor.tenant_id, since)
     rows = await session.execute(
         select(SyncLog.sede_id, func.count())
         .where(
@@ -114,9 +127,7 @@ async def sync_status(session: AsyncSession, actor: Principal) -> SyncStatusOut:
                         "status": d.status,
                         "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
                         "clock_offset_ms": d.clock_offset_ms,
-                        # Its times are stored corrected by the offset (see sync push).
-                        "clock_untrusted": d.clock_offset_ms is not None
-                        and abs(d.clock_offset_ms) > CLOCK_TRUST.total_seconds() * 1000,
+                        "clock_untrusted": clock_untrusted(d.clock_offset_ms),
                     }
                     for d in devices.scalars()
                 ],
