@@ -90,6 +90,7 @@ def serve(
     """Run the cloud API (embedded PostgreSQL and Redis unless their URLs are set)."""
     import uvicorn
 
+    from stocky.cloud.admin.mount import mount_admin
     from stocky.cloud.app import create_app
     from stocky.cloud.db import create_owner_engine
     from stocky.cloud.migrate import schema_status
@@ -111,7 +112,9 @@ def serve(
         console.print(
             f"Stocky cloud on [bold]{settings.base_url}[/] (embedded services: {embedded})"
         )
+        console.print(f"Web admin: [bold]{settings.base_url}/admin/[/]")
         app = create_app(settings, services)
+        mount_admin(app, settings)
         # uvicorn re-raises the SIGTERM it caught once it has shut down; with the default
         # handler that would end the process before the embedded PostgreSQL is stopped.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)

@@ -194,11 +194,11 @@ _MAY_HAVE_WRITTEN = "stocky.may_have_written"
 # The scalar subquery is evaluated once, so the (tenant_id, xid, id) index is used.
 _FEED_OF_THIS_TRANSACTION = text(
     """
-    SELECT c.tenant_id, c.sede_id, c.xid::text AS position
+    SELECT c.tenant_id, c.sede_id, c.xid::text AS position, c.entity
     FROM changes c
     WHERE c.tenant_id = stocky_current_tenant()
       AND c.xid = (SELECT pg_current_xact_id_if_assigned())
-    GROUP BY c.tenant_id, c.sede_id, c.xid
+    GROUP BY c.tenant_id, c.sede_id, c.xid, c.entity
     """
 )
 
@@ -211,6 +211,9 @@ class FeedTouched:
     position: str  # the transaction's xid, as its feed rows and push results carry it
     sede_ids: frozenset[uuid.UUID]  # the sedes of its sede-scoped rows
     whole_tenant: bool  # a tenant-wide row: every sede of the tenant pulls it
+    # The feed's entities (table names: sales, products...): the web admin redraws only the
+    # lists they concern.
+    entities: frozenset[str] = frozenset()
 
 
 FeedListener = Callable[[FeedTouched], Coroutine[Any, Any, None]]
@@ -252,5 +255,6 @@ def _announce_feed_on_commit(session: Session) -> None:
             position=mine[0].position,
             sede_ids=frozenset(row.sede_id for row in mine if row.sede_id is not None),
             whole_tenant=any(row.sede_id is None for row in mine),
+            entities=frozenset(row.entity for row in mine),
         )
         on_commit(session, listener, touched)

@@ -18,7 +18,7 @@ from stocky.ui.text_es import ES
 LANGUAGES: Final = ("es", "en")
 DEFAULT_LANGUAGE: Final = "es"
 
-_CATALOGS: Final = {"es": ES, "en": {**ES, **EN}}
+_CATALOGS: Final = {"es": dict(ES), "en": {**ES, **EN}}
 _current = {"lang": os.environ.get("STOCKY_UI_LANGUAGE", DEFAULT_LANGUAGE)}
 
 
@@ -62,3 +62,20 @@ def t(key: str, **values: object) -> str:
 
 def keys(lang: str) -> set[str]:
     return set(_CATALOGS[lang])
+
+
+def register_texts(es: dict[str, str], en: dict[str, str]) -> None:
+    """Add a feature's own screen text (the web admin's pages keep theirs beside them).
+
+    Both languages must name the same keys, so a screen is never half translated; a key
+    already taken with another text is refused, so two features cannot fight over one.
+    """
+    if set(es) != set(en):
+        missing = sorted(set(es) ^ set(en))
+        raise ValueError(f"texts must have the same keys in es and en; differ: {missing[:5]}")
+    for key, text in es.items():
+        known = _CATALOGS["es"].get(key)
+        if known is not None and known != text:
+            raise ValueError(f"text key {key!r} is already registered with another text")
+    _CATALOGS["es"].update(es)
+    _CATALOGS["en"].update(en)

@@ -20,13 +20,15 @@ import socketio
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.db import SessionMaker, on_commit, tenant_transaction
+from stocky.cloud.db import FeedTouched, SessionMaker, on_commit, tenant_transaction
 from stocky.cloud.realtime import repository as repo
 from stocky.cloud.realtime.schemas import (
     SEDE_PRESENCE,
     SYNC_CHANGES,
+    TENANT_CHANGES,
     SedePresenceEvent,
     SyncChangesEvent,
+    TenantChangesEvent,
     event_data,
     sede_room,
     tenant_room,
@@ -70,6 +72,26 @@ async def emit_sync_changes(
         )
     except Exception:
         log.exception("could not emit %s for tenant %s", SYNC_CHANGES, tenant_id)
+
+
+async def emit_tenant_changes(app: FastAPI, touched: FeedTouched) -> None:
+    """Tell the tenant's room what committed (its users' sockets and the web admin's pages).
+
+    Call only after the commit; failures are logged, never raised (a page's next
+    navigation reads the truth anyway).
+    """
+    event = TenantChangesEvent(
+        sede_ids=sorted(touched.sede_ids),
+        whole_tenant=touched.whole_tenant,
+        entities=sorted(touched.entities),
+        position=touched.position,
+    )
+    try:
+        await app.state.gateway.emit_many(
+            [(TENANT_CHANGES, event_data(event), tenant_room(touched.tenant_id))]
+        )
+    except Exception:
+        log.exception("could not emit %s for tenant %s", TENANT_CHANGES, touched.tenant_id)
 
 
 async def emit_sede_presence(

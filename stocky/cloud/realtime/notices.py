@@ -14,12 +14,13 @@ from fastapi import FastAPI
 
 from stocky.cloud.db import FeedListener, FeedTouched
 from stocky.cloud.inventory.consolidated import stock_changed
-from stocky.cloud.realtime.emit import emit_sync_changes
+from stocky.cloud.realtime.emit import emit_sync_changes, emit_tenant_changes
 
 
 def change_notices(app: FastAPI) -> FeedListener:
-    """The app's listener: each touched sede hears `sync.changes` once, and cached stock
-    views of the tenant go stale (what a sede is told to pull, a stock page no longer shows).
+    """The app's listener: each touched sede hears `sync.changes` once, the tenant's room
+    hears `tenant.changes` (the web admin redraws), and cached stock views of the tenant go
+    stale (what a sede is told to pull, a stock page no longer shows).
     """
 
     async def announce(touched: FeedTouched) -> None:
@@ -28,6 +29,7 @@ def change_notices(app: FastAPI) -> FeedListener:
         await asyncio.gather(
             stock_changed(app.state.redis, touched.tenant_id),
             emit_sync_changes(app, touched.tenant_id, sede_ids, touched.position),
+            emit_tenant_changes(app, touched),
         )
 
     return announce

@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict
 
 SYNC_CHANGES = "sync.changes"
 SEDE_PRESENCE = "sede.presence"
+# To the tenant's room (its users' sockets and the web admin's pages): something of the
+# tenant committed; which sedes and which feed entities (sales, products, inventory...).
+TENANT_CHANGES = "tenant.changes"
 
 
 def tenant_room(tenant_id: uuid.UUID) -> str:
@@ -36,6 +39,15 @@ class SyncChangesEvent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sede_id: uuid.UUID
+    position: str | None = None
+
+
+class TenantChangesEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sede_ids: list[uuid.UUID]
+    whole_tenant: bool
+    entities: list[str]
     position: str | None = None
 
 

@@ -42,6 +42,7 @@ from stocky.cloud.realtime.schemas import (
     tenant_room,
     user_room,
 )
+from stocky.cloud.realtime.watchers import RoomWatchers
 from stocky.core.errors import StockyError
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,15 @@ async def _emit_here(manager: socketio.AsyncManager, namespace: str, emits: list
 
 class DroppingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     """The Redis manager, plus two internal messages no client receives: DROP_EVENT (a room
-    disconnected in every process) and BATCH_EVENT (several emits in one message)."""
+    disconnected in every process) and BATCH_EVENT (several emits in one message).
+
+    Every emit it handles is also told to this process's in-process `watchers` (the web
+    admin's pages), after the sockets got it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.watchers = RoomWatchers()
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         event = message.get("event")
@@ -108,9 +117,15 @@ class DroppingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         if event == DROP_EVENT:
             await _drop_here(self, namespace, message["room"])
         elif event == BATCH_EVENT:
-            await _emit_here(self, namespace, [tuple(e) for e in message["data"][0]])
+            emits = [tuple(e) for e in message["data"][0]]
+            await _emit_here(self, namespace, emits)
+            for one_event, data, room in emits:
+                self.watchers.deliver(one_event, data, room)
         else:
             await super()._handle_emit(message)
+            data = message.get("data")
+            if isinstance(data, list) and len(data) == 1 and not message.get("binary"):
+                self.watchers.deliver(str(event), data[0], message.get("room"))
 
 
 class Gateway:
@@ -119,6 +134,8 @@ class Gateway:
     def __init__(self, app: FastAPI, redis_url: str | None) -> None:
         self.app = app
         manager = DroppingRedisManager(redis_url, channel=REDIS_CHANNEL) if redis_url else None
+        # In-process listeners (the web admin); without Redis nothing reaches them.
+        self.watchers = manager.watchers if manager is not None else RoomWatchers()
         # Same-origin CORS (the default): the web admin is served by this API; cajas and
         # scripts send no Origin header, and credentials travel in `auth`, not cookies.
         self.sio = socketio.AsyncServer(async_mode="asgi", client_manager=manager)

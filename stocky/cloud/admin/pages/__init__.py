@@ -1,0 +1,1 @@
+"""One module per admin screen; each keeps its own text keys beside it."""

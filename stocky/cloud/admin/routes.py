@@ -1,0 +1,47 @@
+"""The admin's one page: every URL under /admin loads it and sub_pages shows the screen.
+
+Each screen's module lists its own ROUTES (paths relative to /admin), so adding a screen
+touches its module and the import below, nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nicegui import ui
+
+from stocky.cloud.admin.layout import framed
+from stocky.cloud.admin.pages import (
+    account,
+    audit,
+    catalog,
+    dashboard,
+    sales,
+    sedes,
+    stock,
+    sync_log,
+    users,
+)
+from stocky.ui.theme import apply_theme
+
+SCREENS = (dashboard, sedes, users, catalog, stock, sales, audit, sync_log)
+
+
+def all_routes() -> dict[str, Any]:
+    routes: dict[str, Any] = {
+        "/login": account.login_page,
+        "/registro": account.signup_page,
+        "/cuenta": framed("/cuenta", account.account_body),
+    }
+    for screen in SCREENS:
+        for path in screen.ROUTES:
+            if path in routes:
+                raise RuntimeError(f"two admin screens claim {path}")
+        routes.update(screen.ROUTES)
+    return routes
+
+
+def root() -> None:
+    apply_theme()
+    ui.query("body").classes("bg-slate-100")
+    ui.sub_pages(all_routes()).classes("w-full")
