@@ -21,6 +21,8 @@ from stocky.cloud.realtime.presence import PresenceMonitor
 from stocky.cloud.realtime.server import Gateway, SocketIOMiddleware
 from stocky.cloud.redis import create_redis
 from stocky.cloud.routers import ROUTERS
+from stocky.cloud.storage import router as media
+from stocky.cloud.storage.factory import build_storage
 from stocky.core.errors import document_errors
 from stocky.core.limits import BodyLimitMiddleware
 
@@ -103,6 +105,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     install_offline_docs(app)
     app.state.settings = settings
     app.state.keys = load_key_ring(settings)
+    app.state.storage = build_storage(settings, app.state.keys)
     app.state.services = services
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -113,5 +116,6 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.add_middleware(SocketIOMiddleware, server=gateway.sio)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(media.router)  # signed image URLs of the local object storage
     document_errors(app, extra=CREDENTIAL_IN_BODY)
     return app

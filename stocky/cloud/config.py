@@ -44,6 +44,26 @@ class Settings(BaseSettings):
     presence_interval_s: float = Field(
         default=15.0, gt=0, description="How often the presence job looks for silent sedes"
     )
+    # Product images (stocky.cloud.storage): a local folder unless an s3:// URL is set.
+    media_dir: Path | None = Field(
+        default=None, description="Folder of the local object storage. Empty: data_dir/media"
+    )
+    object_storage_url: str | None = Field(
+        default=None,
+        pattern=r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/.*)?$",
+        description="s3://bucket/prefix for S3 or an S3-compatible server. Empty: media_dir",
+    )
+    object_storage_endpoint: str | None = Field(
+        default=None, description="Endpoint of an S3-compatible server (MinIO...). Empty: AWS"
+    )
+    object_storage_region: str | None = Field(default=None, description="Empty: boto3's own")
+    media_secret: SecretStr | None = Field(
+        default=None, description="Signs local image URLs. Empty: derived from the token keys"
+    )
+    media_url_ttl_s: int = Field(
+        default=3600, ge=60, description="Image URLs live between this and twice this long"
+    )
+    max_image_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
@@ -55,6 +75,10 @@ class Settings(BaseSettings):
             if self.redis_url is None:
                 raise ValueError("STOCKY_REDIS_URL must be set in production mode")
         return self
+
+    @property
+    def media_root(self) -> Path:
+        return self.media_dir if self.media_dir is not None else self.data_dir / "media"
 
     @property
     def base_url(self) -> str:

@@ -85,7 +85,11 @@ class ProductOut(BaseModel):
     tax_rate: Decimal
     unit: str
     active: bool
+    # An uploaded image's URL (signed or presigned, it expires: reload the row for a fresh
+    # one); else the image_url set by an edit or an import; else null.
     image_url: str | None
+    # Where the uploaded image is stored: the router turns it into image_url. Not sent.
+    image_key: str | None = Field(default=None, exclude=True)
     version: int
     last_modified_at: datetime
     last_modified_by: uuid.UUID | None

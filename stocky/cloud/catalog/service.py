@@ -47,6 +47,7 @@ def product_out(product: Product, barcodes: list[str]) -> ProductOut:
         unit=product.unit,
         active=product.active,
         image_url=product.image_url,
+        image_key=product.image_key,
         version=product.version,
         last_modified_at=product.last_modified_at,
         last_modified_by=product.last_modified_by,

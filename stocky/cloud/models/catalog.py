@@ -53,6 +53,8 @@ class Product(Base):
     unit: Mapped[str] = mapped_column(String(10), server_default="unit")
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     image_url: Mapped[str | None] = mapped_column(Text)
+    # An uploaded image's object storage key (stocky.cloud.storage); wins over image_url.
+    image_key: Mapped[str | None] = mapped_column(Text)
     # "metadata" is reserved by SQLAlchemy's declarative base.
     extra: Mapped[dict[str, Any]] = mapped_column(
         "metadata", JSONB, server_default=text("'{}'::jsonb")
