@@ -12,8 +12,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
-from nicegui import app as nicegui_app
 from nicegui import ui
+from nicegui.storage import Storage
 
 from stocky.cloud.admin import language
 from stocky.cloud.admin.context import AdminContext, set_context
@@ -42,7 +42,7 @@ def mount_admin(app: FastAPI, settings: Settings) -> None:
     language.install()
     # NiceGUI's per-browser storage (the language chosen before sign-in) lives with the
     # cloud's data, not in the working directory. Tokens are never written there.
-    nicegui_app.storage.path = (settings.data_dir / "admin-ui").resolve()
+    Storage.path = (settings.data_dir / "admin-ui").resolve()
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
