@@ -400,3 +400,33 @@ UNHEARD: dict[tuple[str, str], str] = {
     ("POST", "/api/signup"): "a new tenant has no sede, so no caja; its first sede's cajas "
     "pull the owner's row when they are activated",
 }
+
+
+# --- product images (stocky/cloud/catalog/images.py) -------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(32))
+
+
+def _put_image(c: Ctx, data: bytes = PNG) -> Awaitable[httpx.Response]:
+    return c.http.put(
+        f"/api/products/{c.world.rice.id}/image",
+        files={"file": ("arroz.png", data, "image/png")},
+        headers=_owner(c),
+    )
+
+
+async def _rice_has_an_image(c: Ctx) -> None:
+    response = await _put_image(c, PNG + b"setup")
+    assert response.status_code == 200, response.text
+
+
+CASES += [
+    Case("PUT", "/api/products/{product_id}/image", "every sede", _put_image),
+    Case(
+        "DELETE",
+        "/api/products/{product_id}/image",
+        "every sede",
+        lambda c: c.http.delete(f"/api/products/{c.world.rice.id}/image", headers=_owner(c)),
+        setup=_rice_has_an_image,
+    ),
+]
