@@ -402,6 +402,56 @@ UNHEARD: dict[tuple[str, str], str] = {
 }
 
 
+# --- the owner's own account and activation codes (issue 14, web admin) ----------------
+
+
+async def _a_code_id(c: Ctx) -> None:
+    response = await c.http.post(
+        f"/api/sedes/{c.world.centro}/activation-codes", json={}, headers=_owner(c)
+    )
+    assert response.status_code == 201, response.text
+    c.found["code_id"] = response.json()["id"]
+
+
+CASES += [
+    Case(
+        "PUT",
+        "/api/users/me/password",
+        "every sede",
+        lambda c: c.http.put(
+            "/api/users/me/password",
+            json={"current_password": PASSWORD, "new_password": "another good secret"},
+            headers=_owner(c),
+        ),
+    ),
+    Case(
+        "PATCH",
+        "/api/users/me",
+        "every sede",
+        lambda c: c.http.patch("/api/users/me", json={"name": "La dueña"}, headers=_owner(c)),
+    ),
+    Case(
+        "POST",
+        "/api/auth/logout",
+        "nobody",
+        lambda c: c.http.post("/api/auth/logout", json={"refresh_token": c.found["refresh_token"]}),
+        setup=_logged_in,
+        why="revokes a refresh token, which no caja keeps",
+    ),
+    Case(
+        "DELETE",
+        "/api/sedes/{sede_id}/activation-codes/{code_id}",
+        "nobody",
+        lambda c: c.http.delete(
+            f"/api/sedes/{c.world.centro}/activation-codes/{c.found['code_id']}",
+            headers=_owner(c),
+        ),
+        setup=_a_code_id,
+        why="activation codes stay in the cloud; an unused one activated nothing",
+    ),
+]
+
+
 # --- product images (stocky/cloud/catalog/images.py) -------------------------------------
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(32))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +37,19 @@ async def lock_code(
         ActivationCode.tenant_id == tenant_id, ActivationCode.id == code_id
     )
     return (await session.execute(query.with_for_update())).scalar_one_or_none()
+
+
+async def pending_codes(
+    session: AsyncSession, tenant_id: uuid.UUID, sede_id: uuid.UUID, now: datetime
+) -> list[ActivationCode]:
+    """The sede's codes that are neither used nor expired, newest first."""
+    query = select(ActivationCode).where(
+        ActivationCode.tenant_id == tenant_id,
+        ActivationCode.sede_id == sede_id,
+        ActivationCode.used_at.is_(None),
+        ActivationCode.expires_at > now,
+    )
+    return list((await session.execute(query.order_by(ActivationCode.id.desc()))).scalars())
 
 
 async def list_devices(

@@ -9,7 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Request, status
 
 from stocky.cloud.activation import repository, service
-from stocky.cloud.activation.schemas import ActivateIn, ActivateOut, CodeCreate, CodeOut, DeviceOut
+from stocky.cloud.activation.schemas import (
+    ActivateIn,
+    ActivateOut,
+    CodeCreate,
+    CodeOut,
+    DeviceOut,
+    PendingCodeOut,
+)
 from stocky.cloud.auth.deps import (
     CurrentDevice,
     DeviceTenantSession,
@@ -20,7 +27,7 @@ from stocky.cloud.auth.deps import (
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.deps import RedisDep, SessionMakerDep, SettingsDep
 from stocky.cloud.realtime.emit import Realtime
-from stocky.core.errors import NotFoundError
+from stocky.core.errors import NotFoundError, error_responses
 
 router = APIRouter(prefix="/api", tags=["activation"])
 Admin = Annotated[Principal, Depends(require_role("admin"))]
@@ -40,7 +47,35 @@ async def create_code(
 ) -> CodeOut:
     ttl = timedelta(hours=(body or CodeCreate()).ttl_hours)
     issued = await service.issue_code(session, actor, sede_id, ttl)
-    return CodeOut(code=issued.code, sede_id=issued.sede_id, expires_at=issued.expires_at)
+    return CodeOut(
+        id=issued.id, code=issued.code, sede_id=issued.sede_id, expires_at=issued.expires_at
+    )
+
+
+@router.get(
+    "/sedes/{sede_id}/activation-codes",
+    summary="The sede's codes that can still activate a caja (never the code: only its hash "
+    "is kept)",
+)
+async def list_codes(
+    sede_id: uuid.UUID, actor: Admin, session: TenantSession
+) -> list[PendingCodeOut]:
+    return [
+        PendingCodeOut.model_validate(c)
+        for c in await service.pending_codes(session, actor, sede_id)
+    ]
+
+
+@router.delete(
+    "/sedes/{sede_id}/activation-codes/{code_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke a code not yet used (activating with it then fails as an unknown code)",
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+async def revoke_code(
+    sede_id: uuid.UUID, code_id: uuid.UUID, actor: Admin, session: TenantSession
+) -> None:
+    await service.revoke_code(session, actor, sede_id, code_id)
 
 
 @router.post("/activate", summary="Register a caja with an activation code")

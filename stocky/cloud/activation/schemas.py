@@ -20,9 +20,23 @@ class CodeCreate(BaseModel):
 
 
 class CodeOut(BaseModel):
+    id: uuid.UUID  # for DELETE /api/sedes/{sede_id}/activation-codes/{code_id}
     code: str
     sede_id: uuid.UUID
     expires_at: datetime
+
+
+class PendingCodeOut(BaseModel):
+    """A code of the sede that can still activate a caja. Only its hash is stored, so the
+    code itself (or any part of it) is shown once, when it is issued, and never again."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    sede_id: uuid.UUID
+    created_at: datetime
+    expires_at: datetime
+    created_by: uuid.UUID | None
 
 
 class ActivateIn(BaseModel):

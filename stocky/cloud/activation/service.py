@@ -58,6 +58,7 @@ def code_hash(code: str) -> str:
 
 @dataclass(frozen=True)
 class IssuedCode:
+    id: uuid.UUID
     code: str
     sede_id: uuid.UUID
     expires_at: datetime
@@ -75,10 +76,11 @@ async def issue_code(
         if await repo.find_code(session, code_hash(code)) is None:
             break
     expires = datetime.now(UTC) + ttl
+    code_id = new_id()
     session.add(
         ActivationCode(
             tenant_id=actor.tenant_id,
-            id=new_id(),
+            id=code_id,
             sede_id=sede.id,
             code_hash=code_hash(code),
             expires_at=expires,
@@ -86,7 +88,34 @@ async def issue_code(
         )
     )
     await session.flush()
-    return IssuedCode(codes.display(code), sede.id, expires)
+    return IssuedCode(code_id, codes.display(code), sede.id, expires)
+
+
+async def pending_codes(
+    session: AsyncSession, actor: Principal, sede_id: uuid.UUID
+) -> list[ActivationCode]:
+    """The sede's codes that can still activate a caja (not used, not expired)."""
+    sede = await get_sede(session, actor, sede_id)
+    return await repo.pending_codes(session, actor.tenant_id, sede.id, datetime.now(UTC))
+
+
+async def revoke_code(
+    session: AsyncSession, actor: Principal, sede_id: uuid.UUID, code_id: uuid.UUID
+) -> None:
+    """Revoke a code that was not used: its row goes (audited as activation_codes.deleted),
+    so /api/activate then answers it exactly as a code that never existed. A used code
+    stays, as the record of the caja it activated: revoke that caja instead (409)."""
+    sede = await get_sede(session, actor, sede_id)
+    row = await repo.lock_code(session, actor.tenant_id, code_id)
+    if row is None or row.sede_id != sede.id:
+        raise NotFoundError("There is no such activation code in this sede.", field="code_id")
+    if row.used_at is not None:
+        raise ConflictError(
+            "This activation code was already used; revoke the caja it activated instead.",
+            field="code_id",
+        )
+    await session.delete(row)
+    await session.flush()
 
 
 async def activate(
