@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from stocky.cloud.auth.deps import (
     CurrentDevice,
@@ -12,14 +16,18 @@ from stocky.cloud.auth.deps import (
     TenantSession,
 )
 from stocky.cloud.auth.tokens import Principal
+from stocky.cloud.kit.pagination import DEFAULT_PAGE, MAX_PAGE
 from stocky.cloud.sync import repository
 from stocky.cloud.sync import status as sync_status_service
 from stocky.cloud.sync.checksums import refetch_page
+from stocky.cloud.sync.logs import SyncLogFilter, list_sync_logs
+from stocky.cloud.sync.logs_schemas import LoggedStatus, SyncLogPage
 from stocky.cloud.sync.pull import pull_changes
 from stocky.cloud.sync.push import push_batch
 from stocky.cloud.sync.schemas import PingIn, PingOut, SyncStatusOut
-from stocky.core.errors import ForbiddenError
+from stocky.core.errors import ForbiddenError, error_responses
 from stocky.core.sync import (
+    OpKind,
     PullRequest,
     PullResponse,
     PushRequest,
@@ -97,3 +105,28 @@ async def ping(
 @router.get("/status", summary="Sync health per sede (below admin: only your own)")
 async def status(actor: CurrentUser, session: TenantSession) -> SyncStatusOut:
     return await sync_status_service.sync_status(session, actor)
+
+
+@router.get(
+    "/logs",
+    summary="The ops cajas pushed, newest first by the cloud's time (manager: own sede)",
+    responses=error_responses(401, 403, 404, 422),
+)
+async def logs(
+    user: CurrentUser,
+    session: TenantSession,
+    sede_id: uuid.UUID | None = None,
+    device_id: Annotated[uuid.UUID | None, Query(description="The caja")] = None,
+    status: LoggedStatus | None = None,
+    kind: OpKind | None = None,
+    since: Annotated[
+        datetime | None, Query(alias="from", description="Server time, inclusive")
+    ] = None,
+    until: Annotated[
+        datetime | None, Query(alias="to", description="Server time, exclusive")
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+) -> SyncLogPage:
+    where = SyncLogFilter(sede_id, device_id, status, kind, since, until)
+    return await list_sync_logs(session, user, where, cursor=cursor, limit=limit)
