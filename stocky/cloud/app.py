@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
@@ -42,11 +47,26 @@ def load_key_ring(settings: Settings) -> KeyRing:
 
 
 DOCS_ASSETS = "/docs-assets"
+REDOC_ASSETS = "/redoc-assets"
+# redoc's standalone bundle, vendored from npm (see its README there): no pip package ships it.
+REDOC_DIR = Path(__file__).parent / "static" / "redoc"
 
 
 def install_offline_docs(app: FastAPI) -> None:
-    """Swagger UI at /docs from files shipped in a Python package, never from a CDN."""
+    """Swagger UI at /docs and ReDoc at /redoc from files shipped with the package, never
+    from a CDN (nor Google Fonts: ReDoc falls back to the system's fonts)."""
     app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-assets")
+    app.mount(REDOC_ASSETS, StaticFiles(directory=REDOC_DIR), name="redoc-assets")
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} · ReDoc",
+            redoc_js_url=f"{REDOC_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+            with_google_fonts=False,
+        )
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
@@ -98,7 +118,7 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         description="Multi-tenant source of truth for Stocky's stores and cajas.",
         # Before any route's own dependencies (authentication included): NUL is never data.
         dependencies=[Depends(refuse_nul)],
-        # /docs is served below from the installed swagger-ui-bundle: it works offline.
+        # /docs and /redoc are served below from files we ship: they work offline.
         docs_url=None,
         redoc_url=None,
     )
