@@ -75,7 +75,7 @@ async def body(session: AdminSession, api: AdminApi, args: PageArguments) -> Non
                 {"": t("admin.stock.all_sedes")} | sedes,
                 value="",
                 label=t("admin.stock.sede_filter"),
-            ).props('dense outlined data-testid="mv-sede"')
+            ).props('dense outlined data-testid="mv-sede-filter"')
             sede_select.classes("min-w-[180px]")
         else:
             ui.badge(sedes.get(own, own[:8]), color="primary").props(
@@ -86,7 +86,7 @@ async def body(session: AdminSession, api: AdminApi, args: PageArguments) -> Non
             | {k: t(f"admin.stock.type.{k}") for k in MOVEMENT_TYPES},
             value="",
             label=t("admin.stock.mv_type"),
-        ).props('dense outlined data-testid="mv-type"')
+        ).props('dense outlined data-testid="mv-type-filter"')
         type_select.classes("min-w-[170px]")
     ui.label(t("admin.stock.mv_times_hint", timezone=timezone)).classes("stocky-muted text-xs")
     table = ui.column().classes("w-full gap-2")
