@@ -79,12 +79,11 @@ async def dashboard(
     zone = _zone(zone_name)
     now = _now()
     today = now.astimezone(zone).date()
-    first = today - timedelta(days=DAYS - 1)
-    today_start, tomorrow = _midnight(today, zone), _midnight(today + timedelta(days=1), zone)
+    dates = [today - timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
+    midnights = [_midnight(d, zone) for d in [*dates, today + timedelta(days=1)]]
+    today_start, tomorrow = midnights[-2], midnights[-1]
     sedes = await repo.sedes(session, user.tenant_id, scope)
-    takings = await repo.sales_by_day(
-        session, user.tenant_id, zone.key, _midnight(first, zone), tomorrow, scope
-    )
+    takings = await repo.sales_by_day(session, user.tenant_id, midnights, scope)
     refunds = await repo.refunds_by_sede(session, user.tenant_id, today_start, tomorrow, scope)
     ops = await op_counts(session, user.tenant_id, now - timedelta(days=1))
     cajas = await repo.cajas_by_sede(session, user.tenant_id, scope)
@@ -92,7 +91,7 @@ async def dashboard(
 
     per_sede = []
     for s in sedes:
-        sold = takings.get((today, s.id))
+        sold = takings.get((DAYS - 1, s.id))
         per_sede.append(
             SedeToday(
                 sede_id=s.id,
@@ -102,16 +101,16 @@ async def dashboard(
                 refunds_total=refunds[s.id].total if s.id in refunds else ZERO,
             )
         )
-    by_day: dict[date, list[repo.Takings]] = {}
-    for (day, _), t in takings.items():
-        by_day.setdefault(day, []).append(t)
+    by_day: dict[int, list[repo.Takings]] = {}
+    for (i, _), t in takings.items():
+        by_day.setdefault(i, []).append(t)
     days = [
         Day(
             date=d,
-            total=sum((t.total for t in by_day.get(d, [])), ZERO),
-            count=sum(t.count for t in by_day.get(d, [])),
+            total=sum((t.total for t in by_day.get(i, [])), ZERO),
+            count=sum(t.count for t in by_day.get(i, [])),
         )
-        for d in (first + timedelta(days=i) for i in range(DAYS))
+        for i, d in enumerate(dates)
     ]
     health = []
     for s in sedes:

@@ -106,6 +106,47 @@ class TestTakings:
         assert {d["total"] for d in days if d["count"] == 0} == {"0.00"}
         assert datetime.fromisoformat(body["as_of"]) == NOW
 
+    async def test_a_day_of_25_hours_when_summer_time_ends(
+        self,
+        client: httpx.AsyncClient,
+        cloud_app: FastAPI,
+        world: SyncWorld,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        madrid = ZoneInfo("Europe/Madrid")  # 25 October 2026: 03:00 CEST is 02:00 CET
+        monkeypatch.setattr(
+            service, "_now", lambda: datetime(2026, 11, 10, 12, tzinfo=madrid).astimezone(UTC)
+        )
+        async with tenant_transaction(cloud_app.state.sessionmaker, world.shop.tenant_id) as s:
+            await s.execute(
+                update(Tenant)
+                .where(Tenant.id == world.shop.tenant_id)
+                .values(timezone="Europe/Madrid", currency="EUR")
+            )
+        await push(
+            client,
+            world.caja,
+            [
+                a_sale(world, 1, price="1.00", when=datetime(2026, 10, 25, 0, 30, tzinfo=madrid)),
+                # 23:30 local, 22:30 UTC: the 25-hour day's last hour but one.
+                a_sale(world, 2, price="2.00", when=datetime(2026, 10, 25, 23, 30, tzinfo=madrid)),
+                # 00:30 local on the 26th is still the 25th in UTC.
+                a_sale(world, 3, price="4.00", when=datetime(2026, 10, 26, 0, 30, tzinfo=madrid)),
+            ],
+        )
+        body = await dashboard(client, world.shop.owner)
+        assert (body["currency"], body["timezone"]) == ("EUR", "Europe/Madrid")
+        assert day_of(body, date(2026, 10, 25)) == {
+            "date": "2026-10-25",
+            "total": "3.00",
+            "count": 2,
+        }
+        assert day_of(body, date(2026, 10, 26)) == {
+            "date": "2026-10-26",
+            "total": "4.00",
+            "count": 1,
+        }
+
     async def test_money_is_exact_and_sedes_without_sales_are_zero(
         self, client: httpx.AsyncClient, cloud_app: FastAPI, world: SyncWorld
     ) -> None:
