@@ -33,7 +33,7 @@ WIDE_ONLY = "gt-sm"
 _IMAGE_SLOT = r"""
 <q-td :props="props">
   <img v-if="props.value" :src="props.value" loading="lazy"
-       class="w-10 h-10 rounded object-cover" :data-testid="'thumb-' + props.row.sku" />
+       class="w-9 h-9 rounded object-cover" :data-testid="'thumb-' + props.row.sku" />
   <q-icon v-else name="image_not_supported" size="20px" color="grey-5" />
 </q-td>
 """
@@ -51,7 +51,9 @@ _EDIT_SLOT = r"""
 
 
 def _columns() -> list[dict[str, Any]]:
-    def col(name: str, *, wide_only: bool = False, align: str = "left") -> dict[str, Any]:
+    def col(
+        name: str, *, wide_only: bool = False, align: str = "left", wrap: bool = False
+    ) -> dict[str, Any]:
         spec: dict[str, Any] = {
             "name": name,
             "label": t(f"admin.catalog.col.{name}") if name != "edit" else "",
@@ -60,12 +62,14 @@ def _columns() -> list[dict[str, Any]]:
         }
         if wide_only:
             spec |= {"classes": WIDE_ONLY, "headerClasses": WIDE_ONLY}
+        if wrap:  # a long name wraps instead of pushing the phone's columns out
+            spec |= {"classes": "whitespace-normal min-w-[140px]"}
         return spec
 
     return [
         col("image"),
         col("sku", wide_only=True),
-        col("name"),
+        col("name", wrap=True),
         col("category", wide_only=True),
         col("price", align="right"),
         col("tax", wide_only=True, align="right"),

@@ -160,23 +160,24 @@ class ProductDialog:
         )
 
     def _image_block(self) -> None:
-        ui.label(t("admin.catalog.form.image")).classes("text-sm stocky-muted")
         with ui.row().classes("w-full items-center gap-3 flex-wrap"):
             url = (self.product or {}).get("image_url")
             if url:
-                ui.image(str(url)).classes("w-20 h-20 rounded object-cover").props(
+                ui.image(str(url)).classes("w-16 h-16 rounded object-cover").props(
                     'data-testid="product-image-current"'
                 )
-                ui.button(
-                    t("admin.catalog.form.image_remove"), icon="delete", on_click=self._drop_image
-                ).props('flat dense no-caps data-testid="product-image-remove"')
             ui.upload(
+                label=t("admin.catalog.form.image"),
                 on_upload=self._take_image,
                 auto_upload=True,
                 max_file_size=MAX_IMAGE_BYTES,
             ).props(f'accept="{IMAGE_TYPES}" flat bordered data-testid="product-image"').classes(
-                "max-w-full w-[260px]"
-            )
+                "max-w-full w-[280px]"
+            ).style("max-height: 120px")
+            if url:
+                ui.button(
+                    t("admin.catalog.form.image_remove"), icon="delete", on_click=self._drop_image
+                ).props('flat dense no-caps data-testid="product-image-remove"')
         self.image_note = ui.label("").classes("text-sm text-primary")
         self.image_note.props('data-testid="product-image-note"')
 
@@ -323,7 +324,9 @@ class ProductDialog:
             {
                 "field": _label(k) if k != "active" else t("admin.catalog.col.active"),
                 "current": shown(self.session, k, theirs[k]),
-                "yours": shown(self.session, k, mine[k]) if k in mine else "",
+                "yours": shown(self.session, k, mine[k])
+                if k in mine
+                else t("admin.catalog.conflict.unchanged"),
             }
             for k in FIELDS_ALL
             if k in mine or k in moved
@@ -337,12 +340,18 @@ class ProductDialog:
             with ui.element("div").classes("w-full overflow-x-auto"):
                 ui.table(
                     columns=[
-                        {"name": c, "label": t(f"admin.catalog.conflict.{c}"), "field": c}
+                        {
+                            "name": c,
+                            "label": t(f"admin.catalog.conflict.{c}"),
+                            "field": c,
+                            "align": "left",
+                        }
                         for c in ("field", "current", "yours")
                     ],
                     rows=rows,
                     row_key="field",
-                ).props('flat dense hide-pagination data-testid="conflict-table"').classes("w-full")
+                    pagination=0,
+                ).props('flat dense hide-bottom data-testid="conflict-table"').classes("w-full")
             with ui.row().classes("w-full gap-2 flex-wrap"):
                 ui.button(
                     t("admin.catalog.conflict.redo"),

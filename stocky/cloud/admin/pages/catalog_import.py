@@ -105,13 +105,18 @@ class ImportDialog:
                 with ui.element("div").classes("w-full overflow-x-auto max-h-[320px]"):
                     ui.table(
                         columns=[
-                            {"name": c, "label": t(f"admin.catalog.import.{c}"), "field": c}
+                            {
+                                "name": c,
+                                "label": t(f"admin.catalog.import.{c}"),
+                                "field": c,
+                                "align": "left",
+                            }
                             for c in ("line", "field", "message")
                         ],
                         rows=[{"key": i, **e} for i, e in enumerate(errors[:SHOWN_ERRORS])],
                         row_key="key",
                         pagination=0,
-                    ).props('flat dense data-testid="import-errors"').classes("w-full")
+                    ).props('flat dense hide-bottom data-testid="import-errors"').classes("w-full")
 
     def open(self) -> None:
         self.dialog.open()
