@@ -40,7 +40,7 @@ def _pick(page: Any, testid: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def test_owner_stock_journey(new_page: Any, owner: CloudAdmin):
+def test_owner_stock_journey(new_page: Any, owner: CloudAdmin) -> None:
     ids = _seed(owner)
     centro, norte = ids["centro"], ids["norte"]
     page = new_page(WIDE)
@@ -118,8 +118,19 @@ def test_owner_stock_journey(new_page: Any, owner: CloudAdmin):
     page.get_by_test_id("opening-lines").fill("ACE-1; 7")
     page.get_by_test_id("opening-apply").click()
     expect(page.get_by_test_id("opening-applied")).to_have_text("Aplicadas: 1")
+    # The CSV import: first only tried (the box comes ticked), then loaded.
+    csv = {"name": "apertura.csv", "mimeType": "text/csv", "buffer": b"sku,cantidad\nFRJ-1,4\n"}
+    uploader = page.get_by_test_id("opening-csv").locator("input[type=file]")
+    uploader.set_input_files(files=[csv])
+    expect(page.get_by_test_id("opening-applied")).to_have_text(
+        "Se aplicarían: 1 (prueba, nada guardado)"
+    )
+    page.get_by_test_id("opening-csv-dry-run").click()
+    uploader.set_input_files(files=[csv])
+    expect(page.get_by_test_id("opening-applied")).to_have_text("Aplicadas: 1")
     shot(page, "stock-opening")
     page.get_by_test_id("opening-close").click()
+    expect(page.get_by_test_id(f"cell-FRJ-1-{norte}")).to_have_text("4")
     # The matrix heard the inventory notice and redrew, without a reload.
     expect(page.get_by_test_id(f"cell-ACE-1-{norte}")).to_have_text("7")
     expect(page.get_by_test_id("total-ACE-1")).to_have_text("7")
@@ -155,13 +166,18 @@ def test_owner_stock_journey(new_page: Any, owner: CloudAdmin):
     expect(phone.get_by_test_id("total-ARZ-1")).to_have_text("15")
     assert no_horizontal_scroll(phone)
     shot(phone, "stock-matrix")
+    phone.get_by_test_id("opening-open").click()
+    expect(phone.get_by_test_id("opening-lines")).to_be_visible()
+    assert no_horizontal_scroll(phone)
+    shot(phone, "stock-opening")
+    phone.get_by_test_id("opening-close").click()
     go(phone, f"/inventario/{ids['ARZ-1']}")
     expect(phone.get_by_test_id("mv-table").locator("tbody tr")).to_have_count(2)
     assert no_horizontal_scroll(phone)
     shot(phone, "stock-movements")
 
 
-def test_manager_sees_only_its_sede(new_page: Any, owner: CloudAdmin):
+def test_manager_sees_only_its_sede(new_page: Any, owner: CloudAdmin) -> None:
     ids = _seed(owner)
     centro, norte = ids["centro"], ids["norte"]
     owner.user("gerente@example.com", "Gina Gerente", "manager", centro)
@@ -184,6 +200,7 @@ def test_manager_sees_only_its_sede(new_page: Any, owner: CloudAdmin):
     page.get_by_test_id("threshold-min").fill("")
     page.get_by_test_id("threshold-save").click()
     expect(page.get_by_test_id("thresholds")).to_contain_text("Mínimo: es obligatorio")
+    shot(page, "stock-thresholds-manager")
     page.get_by_test_id("threshold-min").fill("4")
     page.get_by_test_id("threshold-save").click()
     expect(page.get_by_test_id("thresholds")).to_be_hidden()
@@ -224,7 +241,7 @@ def test_manager_sees_only_its_sede(new_page: Any, owner: CloudAdmin):
 
 def test_another_tenant_sees_nothing(
     new_page: Any, owner: CloudAdmin, cloud_process: CloudProcess
-):
+) -> None:
     ids = _seed(owner)
     CloudAdmin.signup(cloud_process.url, "Otra Tienda", email="otra@example.com")
     page = new_page(WIDE)

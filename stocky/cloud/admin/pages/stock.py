@@ -189,12 +189,13 @@ class StockScreen:
         timezone = str(self.session.tenant.get("timezone") or "UTC")
         with ui.element("tr").classes("border-t border-slate-100"):
             self._product_cell(item)
-            with (
-                ui.element("td")
-                .classes(f"{CELL} font-bold {tone(item['low'], item['negative'])}")
-                .props(f'data-testid="cell-{item["sku"]}-{self.sede_id}" data-state="{state}"')
-            ):
+            td = ui.element("td").classes(f"{CELL} font-bold {tone(item['low'], item['negative'])}")
+            td.props(f'data-testid="cell-{item["sku"]}-{self.sede_id}" data-state="{state}"')
+            with td:
                 ui.label(self._qty(Decimal(str(item["quantity"])), unit))
+            if allowed:
+                td.classes("cursor-pointer hover:bg-slate-100")
+                td.on("click", handled(lambda *_: self._thresholds(item, str(self.sede_id))))
             with ui.element("td").classes(CELL).props(f'data-testid="min-{item["sku"]}"'):
                 ui.label(self._qty(Decimal(str(item["min_stock"])), unit))
             with ui.element("td").classes(CELL).props(f'data-testid="max-{item["sku"]}"'):
@@ -265,7 +266,7 @@ async def body(session: AdminSession, api: AdminApi) -> None:
             value="",
             label=t("admin.stock.status"),
         ).props('dense outlined data-testid="stock-status"')
-        status_select.classes("min-w-[170px]")
+        status_select.classes("min-w-[150px] grow sm:grow-0 basis-[150px]")
 
         async def status_changed(*_: object) -> None:
             screen.status = str(status_select.value or "") or None
@@ -277,7 +278,8 @@ async def body(session: AdminSession, api: AdminApi) -> None:
                 str(s["id"]): str(s["name"]) for s in screen.sedes
             }
             sede_select = ui.select(options, value="", label=t("admin.stock.sede_filter"))
-            sede_select.props('dense outlined data-testid="stock-sede"').classes("min-w-[180px]")
+            sede_select.props('dense outlined data-testid="stock-sede"')
+            sede_select.classes("min-w-[150px] grow sm:grow-0 basis-[180px]")
 
             async def sede_changed(*_: object) -> None:
                 screen.sede_id = str(sede_select.value or "") or None

@@ -254,6 +254,10 @@ async def open_opening(
             _report(report, answer)
             upload.reset()
 
+        async def upload_handler(event: events.UploadEventArguments) -> None:
+            # NiceGUI hands the event only to a handler that names a parameter.
+            await handled(uploaded)(event)
+
         with ui.row().classes("w-full justify-end gap-2 flex-wrap"):
             ui.button(t("admin.common.close"), on_click=dialog.close).props(
                 'flat no-caps data-testid="opening-close"'
@@ -270,7 +274,7 @@ async def open_opening(
         )
         upload = (
             ui.upload(
-                label=t("admin.stock.opening_csv"), auto_upload=True, on_upload=handled(uploaded)
+                label=t("admin.stock.opening_csv"), auto_upload=True, on_upload=upload_handler
             )
             .props('accept=".csv,text/csv" flat bordered data-testid="opening-csv"')
             .classes("w-full")

@@ -140,11 +140,11 @@ def _movements_table(
 ) -> None:
     unit = str(product.get("unit") or "unit")
     heads = [
-        ("admin.stock.mv_client_time", ""),
-        ("admin.stock.mv_server_time", ""),
         ("admin.stock.mv_type", ""),
         ("admin.stock.mv_quantity", "text-right"),
         ("admin.common.sede", ""),
+        ("admin.stock.mv_client_time", ""),
+        ("admin.stock.mv_server_time", ""),
         ("admin.common.caja", ""),
         ("admin.common.user", ""),
         ("admin.stock.mv_note", ""),
@@ -164,8 +164,6 @@ def _movements_table(
                 device = row.get("device_id")
                 user = row.get("user_id")
                 cells = [
-                    (format_datetime(row["client_timestamp"], timezone, seconds=True), "mv-client"),
-                    (format_datetime(row["server_timestamp"], timezone, seconds=True), "mv-server"),
                     (t(f"admin.stock.type.{row['type']}"), "mv-kind"),
                     (
                         ("+" if quantity > 0 else "")
@@ -173,6 +171,8 @@ def _movements_table(
                         "mv-qty",
                     ),
                     (sedes.get(str(row["sede_id"]), str(row["sede_id"])[:8]), "mv-sede"),
+                    (format_datetime(row["client_timestamp"], timezone, seconds=True), "mv-client"),
+                    (format_datetime(row["server_timestamp"], timezone, seconds=True), "mv-server"),
                     (
                         devices.get(str(device), str(device)[:8])
                         if device
