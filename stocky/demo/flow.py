@@ -229,8 +229,13 @@ class Demo:
                 await asyncio.sleep(1)
 
     async def _check_screens(self) -> None:
-        """Each caja's screen answers in a browser before its URL is printed."""
+        """The admin and each caja's screen answer in a browser before their URLs are printed."""
         async with httpx.AsyncClient(timeout=30, follow_redirects=True) as http:
+            admin = await http.get(f"{self.cloud_url}/admin/login")
+            if admin.status_code != 200:
+                raise RuntimeError(
+                    f"the web admin {self.cloud_url}/admin/ answered HTTP {admin.status_code}"
+                )
             for caja in self.cajas:
                 response = await http.get(caja.screen_url)
                 if response.status_code != 200:
@@ -240,6 +245,10 @@ class Demo:
                     )
 
     def _print_access(self, tenant: DemoTenant) -> None:
+        self.console.print(
+            f"Web admin: [bold]{self.cloud_url}/admin/[/] (owner [bold]{tenant.owner_email}[/]"
+            f" / [bold]{tenant.owner_password}[/])"
+        )
         self.console.print(f"Cloud API: [bold]{self.cloud_url}[/] (docs: {self.cloud_url}/docs)")
         self.console.print(
             f"Demo owner login: [bold]{tenant.owner_email}[/] / [bold]{tenant.owner_password}[/]"

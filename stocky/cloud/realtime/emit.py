@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Annotated
 
 import socketio
@@ -122,6 +123,14 @@ class AfterCommit:
     def drop_device(self, session: AsyncSession, device_id: uuid.UUID) -> None:
         """Disconnect the caja's sockets once `session` commits its revocation."""
         on_commit(session, drop_sockets, self.app, "device", device_id)
+
+    def sede_online(
+        self, session: AsyncSession, tenant_id: uuid.UUID, sede_id: uuid.UUID, at: datetime
+    ) -> None:
+        """Announce `sede.presence` online once `session` commits the sede coming online
+        (a caja's ping, where its socket could not connect, or before it did)."""
+        event = SedePresenceEvent(sede_id=sede_id, online=True, last_ping_at=at)
+        on_commit(session, emit_sede_presence, self.app, tenant_id, event)
 
     def drop_user(self, session: AsyncSession, user_id: uuid.UUID) -> None:
         """Disconnect the user's sockets once `session` commits (disabled, role, sede...)."""

@@ -17,6 +17,7 @@ from stocky.cloud.auth.deps import (
 )
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.kit.pagination import DEFAULT_PAGE, MAX_PAGE
+from stocky.cloud.realtime.emit import Realtime
 from stocky.cloud.sync import repository
 from stocky.cloud.sync import status as sync_status_service
 from stocky.cloud.sync.checksums import refetch_page
@@ -96,9 +97,15 @@ async def refetch(
 
 @router.post("/ping", summary="Heartbeat: marks the sede online, measures clock offset")
 async def ping(
-    body: PingIn, device: CurrentDevice, session: DeviceTenantSession, keys: KeyRingDep
+    body: PingIn,
+    device: CurrentDevice,
+    session: DeviceTenantSession,
+    keys: KeyRingDep,
+    realtime: Realtime,
 ) -> PingOut:
-    answer = await sync_status_service.ping(session, device, body.client_now)
+    answer, came_online = await sync_status_service.ping(session, device, body.client_now)
+    if came_online and device.sede_id is not None:
+        realtime.sede_online(session, device.tenant_id, device.sede_id, answer.server_time)
     return answer.model_copy(update={"signing_keys": [k.kid for k in keys.keys]})
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from stocky.cloud.activation.service import business_info
 from stocky.cloud.auth.tokens import Principal
@@ -17,8 +18,14 @@ from stocky.cloud.sync.schemas import PingOut, SedeSyncStatus, SyncStatusOut
 from stocky.core.receipts import caja_prefix
 
 
-async def ping(session: AsyncSession, device: Principal, client_now: datetime | None) -> PingOut:
-    """A caja's heartbeat: the sede is online, and the caja's clock offset is measured."""
+async def ping(
+    session: AsyncSession, device: Principal, client_now: datetime | None
+) -> tuple[PingOut, bool]:
+    """A caja's heartbeat: the sede is online, and the caja's clock offset is measured.
+
+    Also says whether this ping is what brought the sede online (it was offline), so the
+    caller can announce it as a socket connecting would.
+    """
     now = datetime.now(UTC)
     offset = clock_offset_ms(client_now, now)
     values: dict[str, Any] = {"last_seen_at": now}
@@ -32,19 +39,29 @@ async def ping(session: AsyncSession, device: Principal, client_now: datetime | 
         .values(**values)
         .returning(Device.caja_number)
     )
-    await session.execute(
+    # One statement still (devices, then sedes: the lock order push also keeps); the
+    # self-join reads the row as it was before this update.
+    before = aliased(Sede)
+    was_online = await session.scalar(
         update(Sede)
-        .where(Sede.tenant_id == device.tenant_id, Sede.id == device.sede_id)
+        .where(
+            Sede.tenant_id == device.tenant_id,
+            Sede.id == device.sede_id,
+            before.tenant_id == Sede.tenant_id,
+            before.id == Sede.id,
+        )
         .values(is_online=True, last_ping_at=now)
+        .returning(before.is_online)
     )
     prefix = None if caja_number is None else caja_prefix(caja_number)
     settings = await session.scalar(select(Tenant.settings).where(Tenant.id == device.tenant_id))
-    return PingOut(
+    answer = PingOut(
         server_time=now,
         clock_offset_ms=offset,
         receipt_prefix=prefix,
         business=business_info(settings),
     )
+    return answer, was_online is False
 
 
 async def op_counts(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select, update
 
@@ -79,3 +80,24 @@ async def test_job_marks_a_sede_whose_heartbeats_stopped(
     finally:
         await owner.close()
         await manager.close()
+
+
+async def test_a_ping_that_brings_a_sede_online_announces_it_once(
+    live: Live, world: RealtimeWorld, app_sessionmaker: SessionMaker
+) -> None:
+    """A caja that only pings (its socket not up yet, or blocked by a proxy) brings its sede
+    online too: the tenant hears it once, as a socket connecting would say it."""
+    owner = Listener()
+    await owner.connect(live.url, bearer(world.owner))
+    try:
+        assert not (await _sede(app_sessionmaker, world, world.centro)).is_online
+        async with httpx.AsyncClient(base_url=live.url, headers=world.caja.headers) as caja:
+            first = await caja.post("/api/sync/ping", json={})
+            assert first.status_code == 200, first.text
+            online = await owner.next("sede.presence")
+            assert (online["sede_id"], online["online"]) == (str(world.centro), True)
+            again = await caja.post("/api/sync/ping", json={})
+            assert again.status_code == 200, again.text
+            await owner.nothing("sede.presence", wait=0.5)  # already online: nothing to say
+    finally:
+        await owner.close()
