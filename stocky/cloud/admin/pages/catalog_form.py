@@ -99,6 +99,8 @@ class ProductDialog:
         self.remove_image = False
         self.errors = FormErrors()
         self.dialog = ui.dialog().props("persistent")
+        # Each opening builds a new dialog: a closed one is dropped, not kept hidden.
+        self.dialog.on("hide", self.dialog.delete)
         with self.dialog, ui.card().classes("w-full max-w-[680px] gap-3"):
             self._build()
         if product:

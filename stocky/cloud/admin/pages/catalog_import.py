@@ -26,6 +26,8 @@ class ImportDialog:
         self.done = done
         self.file: tuple[str, bytes] | None = None
         self.dialog = ui.dialog()
+        # Each opening builds a new dialog: a closed one is dropped, not kept hidden.
+        self.dialog.on("hide", self.dialog.delete)
         with self.dialog, ui.card().classes("w-full max-w-[760px] gap-3"):
             ui.label(t("admin.catalog.import.title")).classes("text-lg font-bold")
             ui.label(t("admin.catalog.import.help")).classes("text-sm stocky-muted")
