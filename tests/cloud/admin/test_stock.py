@@ -243,7 +243,7 @@ def test_another_tenant_sees_nothing(
     new_page: Any, owner: CloudAdmin, cloud_process: CloudProcess
 ) -> None:
     ids = _seed(owner)
-    CloudAdmin.signup(cloud_process.url, "Otra Tienda", email="otra@example.com")
+    other = CloudAdmin.signup(cloud_process.url, "Otra Tienda", email="otra@example.com")
     page = new_page(WIDE)
     sign_in(page, "otra@example.com")
     go(page, "/inventario")
@@ -258,3 +258,17 @@ def test_another_tenant_sees_nothing(
     expect(page.locator("body")).not_to_contain_text("Arroz")
     go(page, "/inventario/not-a-product")
     expect(page.get_by_test_id("not-found")).to_be_visible()
+
+    # Its own catalog pages on the server, 50 products a page.
+    for n in range(52):
+        other.product(sku=f"P-{n:03d}", name=f"Producto {n:03d}", price="1000")
+    go(page, "/inventario")
+    expect(page.get_by_test_id("stock-page")).to_have_text("Página 1")
+    expect(page.get_by_test_id("product-link-P-049")).to_be_visible()
+    expect(page.get_by_test_id("product-link-P-050")).to_have_count(0)
+    page.get_by_test_id("stock-next").click()
+    expect(page.get_by_test_id("stock-page")).to_have_text("Página 2")
+    expect(page.get_by_test_id("product-link-P-051")).to_be_visible()
+    expect(page.get_by_test_id("product-link-P-000")).to_have_count(0)
+    page.get_by_test_id("stock-prev").click()
+    expect(page.get_by_test_id("product-link-P-000")).to_be_visible()

@@ -186,10 +186,15 @@ class StockScreen:
         assert self.sede_id is not None
         unit = str(item["unit"])
         state = "negative" if item["negative"] else "low" if item["low"] else "ok"
+        if state == "ok" and item.get("over_max"):
+            state = "over"
         timezone = str(self.session.tenant.get("timezone") or "UTC")
         with ui.element("tr").classes("border-t border-slate-100"):
             self._product_cell(item)
-            td = ui.element("td").classes(f"{CELL} font-bold {tone(item['low'], item['negative'])}")
+            over = " text-orange-700" if state == "over" else ""
+            td = ui.element("td").classes(
+                f"{CELL} font-bold {tone(item['low'], item['negative'])}{over}"
+            )
             td.props(f'data-testid="cell-{item["sku"]}-{self.sede_id}" data-state="{state}"')
             with td:
                 ui.label(self._qty(Decimal(str(item["quantity"])), unit))
