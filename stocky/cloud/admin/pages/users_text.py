@@ -1,0 +1,93 @@
+"""The Users screen's text, both languages."""
+
+from __future__ import annotations
+
+from stocky.ui.i18n import register_texts
+
+ES: dict[str, str] = {
+    "admin.users.title": "Usuarios",
+    "admin.users.new": "Nuevo usuario",
+    "admin.users.edit": "Editar usuario",
+    "admin.users.name": "Nombre",
+    "admin.users.email": "Correo",
+    "admin.users.password": "Contraseña (mínimo 8 caracteres)",
+    "admin.users.password_field": "Contraseña",
+    "admin.users.repeat": "Repita la contraseña",
+    "admin.users.mismatch": "Las contraseñas no coinciden",
+    "admin.users.role": "Rol",
+    "admin.users.sede": "Sede",
+    "admin.users.no_sede": "Todas (sin sede)",
+    "admin.users.language": "Idioma",
+    "admin.users.status": "Estado",
+    "admin.users.active": "Activo",
+    "admin.users.disabled": "Desactivado",
+    "admin.users.pin": "PIN",
+    "admin.users.has_pin": "Tiene PIN de aprobación",
+    "admin.users.no_pin": "Sin PIN",
+    "admin.users.you": "usted",
+    "admin.users.actions": "Acciones",
+    "admin.users.action_edit": "Editar",
+    "admin.users.action_password": "Restablecer contraseña",
+    "admin.users.action_disable": "Desactivar",
+    "admin.users.action_enable": "Activar",
+    "admin.users.password_title": "Nueva contraseña para {name}",
+    "admin.users.password_help": "Sus sesiones abiertas se cierran; la caja recibe la"
+    " contraseña nueva al sincronizar.",
+    "admin.users.password_done": "Contraseña restablecida",
+    "admin.users.disable_confirm": "¿Desactivar a {name}? No podrá entrar a la caja ni a la"
+    " administración, y sus sesiones se cierran.",
+    "admin.users.disabled_done": "Usuario desactivado",
+    "admin.users.enabled_done": "Usuario activado",
+    "admin.users.created": "Usuario creado",
+    "admin.users.saved": "Usuario guardado",
+    "admin.users.confirm": "Confirmar",
+    "admin.users.read_only": "Puede ver a los usuarios de su sede; solo gestiona a sus cajeros.",
+    "admin.users.empty": "No hay usuarios",
+    "admin.users.filter_all": "Todos los roles",
+    "admin.users.count": "{n} usuarios",
+}
+
+EN: dict[str, str] = {
+    "admin.users.title": "Users",
+    "admin.users.new": "New user",
+    "admin.users.edit": "Edit user",
+    "admin.users.name": "Name",
+    "admin.users.email": "Email",
+    "admin.users.password": "Password (8 characters or more)",
+    "admin.users.password_field": "Password",
+    "admin.users.repeat": "Repeat the password",
+    "admin.users.mismatch": "The passwords do not match",
+    "admin.users.role": "Role",
+    "admin.users.sede": "Store",
+    "admin.users.no_sede": "All (no store)",
+    "admin.users.language": "Language",
+    "admin.users.status": "Status",
+    "admin.users.active": "Active",
+    "admin.users.disabled": "Disabled",
+    "admin.users.pin": "PIN",
+    "admin.users.has_pin": "Has an approval PIN",
+    "admin.users.no_pin": "No PIN",
+    "admin.users.you": "you",
+    "admin.users.actions": "Actions",
+    "admin.users.action_edit": "Edit",
+    "admin.users.action_password": "Reset password",
+    "admin.users.action_disable": "Disable",
+    "admin.users.action_enable": "Enable",
+    "admin.users.password_title": "New password for {name}",
+    "admin.users.password_help": "Their open sessions end; the tills get the new password on"
+    " their next sync.",
+    "admin.users.password_done": "Password reset",
+    "admin.users.disable_confirm": "Disable {name}? They will not be able to sign in at the"
+    " till or the admin, and their sessions end.",
+    "admin.users.disabled_done": "User disabled",
+    "admin.users.enabled_done": "User enabled",
+    "admin.users.created": "User created",
+    "admin.users.saved": "User saved",
+    "admin.users.confirm": "Confirm",
+    "admin.users.read_only": "You see your store's users; you manage its cashiers only.",
+    "admin.users.empty": "No users",
+    "admin.users.filter_all": "All roles",
+    "admin.users.count": "{n} users",
+}
+
+register_texts(ES, EN)
