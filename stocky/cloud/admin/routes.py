@@ -6,6 +6,7 @@ touches its module and the import below, nothing else.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from nicegui import ui
@@ -24,6 +25,7 @@ from stocky.cloud.admin.pages import (
 )
 from stocky.ui.theme import apply_theme
 
+FIRST_RENDER_WAIT_S = 1.5
 SCREENS = (dashboard, sedes, users, catalog, stock, sales, audit, sync_log)
 
 
@@ -41,7 +43,14 @@ def all_routes() -> dict[str, Any]:
     return routes
 
 
-def root() -> None:
+async def root() -> None:
     apply_theme()
     ui.query("body").classes("bg-slate-100")
-    ui.sub_pages(all_routes()).classes("w-full")
+    pages = ui.sub_pages(all_routes()).classes("w-full")
+    # A screen's builder is async (it reads the API), so sub_pages runs it as a task and
+    # its content would reach the browser only after the websocket connects: a second
+    # round trip and render. Waiting briefly here puts the first screen in the page's HTML;
+    # a slower build still streams in as before (never the page's 3 s build timeout).
+    building = list(getattr(pages, "_active_tasks", ()))
+    if building:
+        await asyncio.wait(building, timeout=FIRST_RENDER_WAIT_S)
