@@ -4,6 +4,8 @@ movements of a product; a manager's view of its own sede; another tenant sees no
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -17,6 +19,7 @@ from tests.cloud.admin.conftest import (
     shot,
     sign_in,
 )
+from tests.cloud.sync.ops import sale_op
 from tests.fixtures.cloud_admin import CloudAdmin
 from tests.fixtures.cloud_process import CloudProcess
 
@@ -33,6 +36,23 @@ def _seed(owner: CloudAdmin) -> dict[str, str]:
     owner.opening(centro, {"ARZ-1": "10", "FRJ-1": "3"})
     owner.opening(norte, {"ARZ-1": "5"})
     return ids
+
+
+def _sell_at_caja(owner: CloudAdmin, sede: str, product: str, units: str) -> None:
+    """A caja activated with a code pushes a sale rung up 10 minutes ago (its clock)."""
+    code = owner.activation_code(sede)
+    r = httpx.post(f"{owner.url}/api/activate", json={"code": code, "device_name": "Caja 1"})
+    assert r.status_code == 200, r.text
+    device = r.json()
+    op = sale_op(
+        [(uuid.UUID(product), units, "2500.00")],
+        client_ts=datetime.now(UTC) - timedelta(minutes=10),
+    )
+    body = {"sede_id": sede, "device_id": device["device"]["id"], "operations": [op]}
+    headers = {"Authorization": f"Bearer {device['device_credential']}"}
+    r = httpx.post(f"{owner.url}/api/sync/push", json=body, headers=headers)
+    assert r.status_code == 200, r.text
+    assert {x["status"] for x in r.json()["results"]} == {"applied"}
 
 
 def _pick(page: Any, testid: str, option: str) -> None:
@@ -139,19 +159,37 @@ def test_owner_stock_journey(new_page: Any, owner: CloudAdmin) -> None:
     owner.opening(centro, {"ACE-1": "2"})
     expect(page.get_by_test_id("total-ACE-1")).to_have_text("9")
 
-    # The movements of a product: both times, sede, who recorded it; a sede filter.
+    # A caja sells more rice than Centro holds: the cell turns negative, live.
+    _sell_at_caja(owner, centro, ids["ARZ-1"], "12")
+    negative = page.get_by_test_id(f"cell-ARZ-1-{centro}")
+    expect(negative).to_have_text("-2")
+    expect(negative).to_have_attribute("data-state", "negative")
+    expect(negative).to_have_class(re.compile(r"stocky-negative"))
+    expect(page.get_by_test_id("total-ARZ-1")).to_have_text("3")
+    shot(page, "stock-matrix-negative")
+
+    # The movements of a product: both times, sede, the caja and user; a sede filter.
     page.get_by_test_id("product-link-ARZ-1").click()
     expect(page.get_by_test_id("page-title")).to_have_text("Movimientos de Arroz Diana 500 g")
     table = page.get_by_test_id("mv-table")
-    expect(table.locator("tbody tr")).to_have_count(2)
+    expect(table.locator("tbody tr")).to_have_count(3)
     expect(table).to_contain_text("Hora en la caja")
     expect(table).to_contain_text("Hora en la nube")
-    first = table.locator("tbody tr").first
+    sale = table.locator("tbody tr").first  # newest by the cloud's time
+    expect(sale.get_by_test_id("mv-kind")).to_have_text("Venta")
+    expect(sale.get_by_test_id("mv-qty")).to_have_text("-12")
+    expect(sale.get_by_test_id("mv-caja")).to_have_text("Caja 1")
+    expect(sale.get_by_test_id("mv-sede")).to_have_text("Centro")
     stamp = re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}")
-    expect(first.get_by_test_id("mv-client")).to_have_text(stamp)
-    expect(first.get_by_test_id("mv-server")).to_have_text(stamp)
-    expect(first.get_by_test_id("mv-kind")).to_have_text("Entrada")
-    expect(first.get_by_test_id("mv-caja")).to_have_text("Nube (admin)")
+    client = sale.get_by_test_id("mv-client").inner_text()
+    server = sale.get_by_test_id("mv-server").inner_text()
+    assert stamp.fullmatch(client)
+    assert stamp.fullmatch(server)
+    assert client != server  # the caja's clock, 10 minutes before the cloud heard it
+    entry = table.locator("tbody tr").last
+    expect(entry.get_by_test_id("mv-kind")).to_have_text("Entrada")
+    expect(entry.get_by_test_id("mv-caja")).to_have_text("Nube (admin)")
+    expect(entry.get_by_test_id("mv-user")).not_to_have_text("—")
     expect(table).to_contain_text("+10")
     expect(table).to_contain_text("+5")
     _pick(page, "mv-sede-filter", "Norte")
@@ -163,7 +201,7 @@ def test_owner_stock_journey(new_page: Any, owner: CloudAdmin) -> None:
     phone = new_page(PHONE)
     sign_in(phone)
     go(phone, "/inventario")
-    expect(phone.get_by_test_id("total-ARZ-1")).to_have_text("15")
+    expect(phone.get_by_test_id("total-ARZ-1")).to_have_text("3")
     assert no_horizontal_scroll(phone)
     shot(phone, "stock-matrix")
     phone.get_by_test_id("opening-open").click()
@@ -172,7 +210,7 @@ def test_owner_stock_journey(new_page: Any, owner: CloudAdmin) -> None:
     shot(phone, "stock-opening")
     phone.get_by_test_id("opening-close").click()
     go(phone, f"/inventario/{ids['ARZ-1']}")
-    expect(phone.get_by_test_id("mv-table").locator("tbody tr")).to_have_count(2)
+    expect(phone.get_by_test_id("mv-table").locator("tbody tr")).to_have_count(3)
     assert no_horizontal_scroll(phone)
     shot(phone, "stock-movements")
 
