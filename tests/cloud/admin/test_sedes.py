@@ -169,6 +169,8 @@ def test_a_manager_sees_only_its_sede_and_no_admin_actions(
     page.get_by_test_id(f"sede-open-{centro}").click()
     expect(page.get_by_test_id(f"caja-row-{own}")).to_be_visible()
     expect(page.get_by_test_id(f"caja-revoke-{own}")).to_have_count(0)
+    # Activated but never pinged: not online, as its sede is not.
+    expect(page.get_by_test_id(f"caja-online-{own}")).to_have_text("Sin conexión")
     expect(page.get_by_test_id("codes-card")).to_have_count(0)
     expect(page.get_by_test_id("sede-close")).to_have_count(0)
     # A manager may edit its own sede's details.

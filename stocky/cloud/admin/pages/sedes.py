@@ -255,6 +255,8 @@ async def detail_body(session: AdminSession, api: AdminApi, args: PageArguments)
             _info_card(session, api, holder, current, draw)
             if codes:
                 _codes_card(session, api, holder, current, codes[0], draw)
+            for device in devices:  # a caja just activated has been seen, never pinged
+                device["online"] = bool(current.get("is_online")) and caja_online(device)
             _cajas_card(session, api, holder, devices, draw)
 
     try:
@@ -470,7 +472,7 @@ def _caja_row(
 ) -> None:
     did = str(device["id"])
     active = device.get("status") == "active"
-    online = caja_online(device)
+    online = bool(device.get("online"))
     with (
         ui.element("tr")
         .classes("border-b border-slate-200 align-middle")
