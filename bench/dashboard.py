@@ -10,7 +10,8 @@ the tenant filter matters. Then, each the median (and p95) of --repeat calls:
 - the endpoint through the app in-process (routing, auth, the tenant session, JSON), with
   the stock counts cached (as between two stock changes) and cold (generation bumped);
 - baseline: `SELECT 1` through the app's sessionmaker (pool checkout, BEGIN, round trip,
-  ROLLBACK), in the same run.
+  ROLLBACK), in the same run; and GET /api/tenant, the cost of any authenticated read (the
+  token, the tenant session, the user's row, one row out).
 """
 
 from __future__ import annotations
@@ -125,6 +126,10 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
             async with app.state.sessionmaker() as session:
                 await session.execute(text("SELECT 1"))
 
+        async def tenant_read() -> None:
+            r = await cloud.client.get("/api/tenant", headers=cloud.owner)
+            assert r.status_code == 200, r.text
+
         body = await call()
         window = sum(d["count"] for d in body["last_30_days"])
         print(
@@ -132,12 +137,14 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
             f"low {body['low_stock_count']}, negative {body['negative_stock_count']}"
         )
         base, base95 = await timed(select_one, args.repeat)
+        row, row95 = await timed(tenant_read, args.repeat)
         warm, warm95 = await timed(call, args.repeat)
         cold_ms, cold95 = await timed(cold, args.repeat)
         one = {"sede_id": cajas[1]["sede"]}
         sede_ms, sede95 = await timed(lambda: call(one), args.repeat)
         print(f"baseline: SELECT 1 round trip        {base:7.2f} ms (p95 {base95:.2f})")
         for label, ms, p95 in (
+            ("GET /api/tenant (one-row read)   ", row, row95),
             ("GET /api/dashboard, stock cached ", warm, warm95),
             ("GET /api/dashboard, stock cold   ", cold_ms, cold95),
             ("GET /api/dashboard?sede_id=      ", sede_ms, sede95),
