@@ -192,11 +192,11 @@ def test_owner_stock_journey(new_page: Any, owner: CloudAdmin) -> None:
     expect(entry.get_by_test_id("mv-user")).not_to_have_text("—")
     expect(table).to_contain_text("+10")
     expect(table).to_contain_text("+5")
+    shot(page, "stock-movements")
     _pick(page, "mv-sede-filter", "Norte")
     expect(table.locator("tbody tr")).to_have_count(1)
     expect(table.locator("tbody tr").first.get_by_test_id("mv-qty")).to_have_text("+5")
     expect(table.locator("tbody tr").first.get_by_test_id("mv-sede")).to_have_text("Norte")
-    shot(page, "stock-movements")
 
     phone = new_page(PHONE)
     sign_in(phone)
