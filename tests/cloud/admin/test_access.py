@@ -35,7 +35,9 @@ def test_sign_up_a_business_then_sign_out_and_in(new_page: Any, cloud_process: C
     page.get_by_test_id("signup-email").fill("marta@example.com")
     page.get_by_test_id("signup-password").fill("corta")
     page.get_by_test_id("signup-submit").click()
-    expect(page.get_by_text("mínimo 8 caracteres")).to_be_visible()
+    expect(
+        page.get_by_text("Contraseña (mínimo 8 caracteres): mínimo 8 caracteres", exact=True)
+    ).to_be_visible()
     shot(page, "signup")
     page.get_by_test_id("signup-password").fill(PASSWORD)
     page.get_by_test_id("signup-submit").click()
