@@ -12,7 +12,9 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
@@ -20,8 +22,8 @@ from stocky.cloud.admin.api import AdminApi, ApiError
 from stocky.cloud.admin.forms import FormErrors
 from stocky.cloud.admin.layout import framed, handled, page_title
 from stocky.cloud.admin.pages import audit_text  # noqa: F401  (registers the texts)
-from stocky.cloud.admin.pages.sales import day_bounds, timezone_of, when
 from stocky.cloud.admin.session import AdminSession
+from stocky.ui.formats import format_datetime
 from stocky.ui.i18n import t
 
 PAGE = 50
@@ -56,6 +58,23 @@ AUDIT_DETAIL = """
 """
 
 
+def timezone_of(session: AdminSession) -> str:
+    return str(session.tenant.get("timezone") or "UTC")
+
+
+def when(session: AdminSession, iso: Any) -> str:
+    return format_datetime(str(iso) if iso else None, timezone_of(session), seconds=True)
+
+
+def day_bounds(text: str, timezone: str, *, end: bool) -> str | None:
+    """A date picked in the tenant's days as the API's instant: its start, or the next
+    day's start for the end of the range (the API's `to` is exclusive)."""
+    if not text:
+        return None
+    day = date.fromisoformat(text) + (timedelta(days=1) if end else timedelta())
+    return datetime.combine(day, time(0), ZoneInfo(timezone)).isoformat()
+
+
 def expandable_template(testid: str, detail: str, tone: str = "") -> str:
     """A q-table body whose rows unfold into `detail` (a template over props.row);
     `tone` is a JS expression giving the row's extra classes."""
@@ -65,7 +84,8 @@ def expandable_template(testid: str, detail: str, tone: str = "") -> str:
     <q-btn v-if="col.name === 'expand'" size="sm" round dense flat
            :icon="props.expand ? 'expand_less' : 'expand_more'"
            :data-testid="'expand-' + props.row.id" @click="props.expand = !props.expand" />
-    <span v-else :class="props.row['class_' + col.name] || ''">{{{{ col.value }}}}</span>
+    <span v-else :class="props.row['class_' + col.name] || ''"
+          style="overflow-wrap: anywhere">{{{{ col.value }}}}</span>
   </q-td>
 </q-tr>
 <q-tr v-show="props.expand" :props="props">

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from nicegui import PageArguments, ui
 
@@ -21,8 +20,14 @@ from stocky.cloud.admin.forms import FormErrors
 from stocky.cloud.admin.layout import framed, handled, page_title
 from stocky.cloud.admin.live import live_refresh
 from stocky.cloud.admin.pages import sales_text  # noqa: F401  (registers the texts)
+from stocky.cloud.admin.pages.audit import (
+    DateRange,
+    filter_panel,
+    text_input,
+    when,
+)
 from stocky.cloud.admin.session import AdminSession
-from stocky.ui.formats import format_datetime, format_money, format_quantity
+from stocky.ui.formats import format_money, format_quantity
 from stocky.ui.i18n import t
 
 # A sale lands in `sales`; a return against one moves `transactions` (its returned amount).
@@ -49,14 +54,6 @@ def qty(session: AdminSession, value: Decimal) -> str:
     return format_quantity(value, "weight", session.locale)
 
 
-def timezone_of(session: AdminSession) -> str:
-    return str(session.tenant.get("timezone") or "UTC")
-
-
-def when(session: AdminSession, iso: Any) -> str:
-    return format_datetime(str(iso) if iso else None, timezone_of(session), seconds=True)
-
-
 def method_name(method: str) -> str:
     key = f"pay.{method}"
     text = t(key)
@@ -65,15 +62,6 @@ def method_name(method: str) -> str:
 
 def payments_text(session: AdminSession, payments: list[dict[str, Any]]) -> str:
     return ", ".join(f"{method_name(p['method'])} {money(session, p['amount'])}" for p in payments)
-
-
-def day_bounds(text: str, timezone: str, *, end: bool) -> str | None:
-    """A date picked in the tenant's days as the API's instant: its start, or the next
-    day's start for the end of the range (the API's `to` is exclusive)."""
-    if not text:
-        return None
-    day = date.fromisoformat(text) + (timedelta(days=1) if end else timedelta())
-    return datetime.combine(day, time(0), ZoneInfo(timezone)).isoformat()
 
 
 def _column(name: str, key: str, *, right: bool = False, wide_only: bool = False) -> dict[str, Any]:
@@ -205,23 +193,14 @@ class Filters:
             .props('dense outlined data-testid="filter-cashier"')
             .classes("w-full sm:w-48")
         )
-        self.shift = self._input("admin.sales.shift", "filter-shift", query.get("shift_id"))
-        self.since = self._input("admin.sales.from", "filter-from", None, date_input=True)
-        self.until = self._input("admin.sales.to", "filter-to", None, date_input=True)
-        self.receipt = self._input("admin.sales.receipt", "filter-receipt", None)
+        self.shift = text_input(t("admin.sales.shift"), "filter-shift")
+        self.shift.value = str(query.get("shift_id") or "")
+        self.dates = DateRange()
+        self.receipt = text_input(t("admin.sales.receipt"), "filter-receipt")
         self.receipt.props('placeholder="C01-42"')
-        self.min_total = self._input("admin.sales.min_total", "filter-min-total", None)
-        self.max_total = self._input("admin.sales.max_total", "filter-max-total", None)
+        self.min_total = text_input(t("admin.sales.min_total"), "filter-min-total")
+        self.max_total = text_input(t("admin.sales.max_total"), "filter-max-total")
         self._narrow_cajas(keep=True)
-
-    @staticmethod
-    def _input(key: str, testid: str, value: Any, *, date_input: bool = False) -> ui.input:
-        element = ui.input(t(key), value=str(value or "")).props(
-            f'dense outlined clearable data-testid="{testid}"'
-        )
-        if date_input:
-            element.props("type=date stack-label")
-        return element.classes("w-full sm:w-44")
 
     def _narrow_cajas(self, keep: bool = False) -> None:
         sede = self.sede.value if self.sede is not None else None
@@ -234,7 +213,8 @@ class Filters:
         self.caja.set_options(_options(shown))
 
     def inputs(self) -> list[Any]:
-        fields = [self.caja, self.cashier, self.shift, self.since, self.until, self.receipt]
+        fields = [self.caja, self.cashier, self.shift, self.dates.since, self.dates.until]
+        fields.append(self.receipt)
         return [*fields, self.min_total, self.max_total]
 
     def clear(self) -> None:
@@ -253,20 +233,16 @@ class Filters:
             try:
                 uuid.UUID(shift)
             except ValueError:
-                errors.add(self.shift, t("admin.form.invalid_number", field=t("admin.sales.shift")))
-        since, until = str(self.since.value or ""), str(self.until.value or "")
-        if since and until and until < since:
-            errors.add(self.until, t("admin.sales.dates_order", field=t("admin.sales.to")))
+                errors.add(self.shift, t("admin.sales.bad_shift", field=t("admin.sales.shift")))
+        dates = self.dates.params(self.session, errors)
         if not errors.ok:
             return None
-        timezone = timezone_of(self.session)
         return {
+            **dates,
             "sede_id": self.sede.value if self.sede is not None else None,
             "device_id": self.caja.value,
             "user_id": self.cashier.value,
             "shift_id": shift or None,
-            "from": day_bounds(since, timezone, end=False),
-            "to": day_bounds(until, timezone, end=True),
             "receipt": str(self.receipt.value or "").strip() or None,
             "min_total": None if low is None else str(low),
             "max_total": None if high is None else str(high),
@@ -280,8 +256,7 @@ class Filters:
                 "device_id": (self.caja, t("admin.sales.caja")),
                 "user_id": (self.cashier, t("admin.sales.cashier")),
                 "shift_id": (self.shift, t("admin.sales.shift")),
-                "from": (self.since, t("admin.sales.from")),
-                "to": (self.until, t("admin.sales.to")),
+                **self.dates.api_fields(),
                 "receipt": (self.receipt, t("admin.sales.receipt")),
                 "min_total": (self.min_total, t("admin.sales.min_total")),
                 "max_total": (self.max_total, t("admin.sales.max_total")),
@@ -364,43 +339,17 @@ class SalesList:
         await self.search()
 
 
-def _filter_panel(
-    session: AdminSession, args: PageArguments, options: list[Any]
-) -> tuple[Filters, ui.button, ui.button]:
-    toggle = ui.button(t("admin.sales.filters"), icon="filter_list").props(
-        'outline no-caps dense data-testid="filters-toggle"'
-    )
-    toggle.classes("lt-md")
-    # On a phone the panel starts folded (gt-sm hides it below md); the button unfolds it.
-    panel = ui.card().classes("stocky-card w-full p-3 gap-2 gt-sm")
-    panel.props('data-testid="filters-panel"')
-    with panel, ui.row().classes("w-full gap-2 items-start"):
-        filters = Filters(session, args.query_parameters, *options)
-    with panel, ui.row().classes("gap-2"):
-        apply = ui.button(t("admin.sales.apply"), icon="search").props(
-            'unelevated no-caps data-testid="filters-apply"'
-        )
-        clear = ui.button(t("admin.sales.clear")).props('flat no-caps data-testid="filters-clear"')
-
-    def fold() -> None:
-        if "gt-sm" in panel.classes:
-            panel.classes(remove="gt-sm")
-        else:
-            panel.classes(add="gt-sm")
-
-    toggle.on_click(fold)
-    return filters, apply, clear
-
-
 async def list_body(session: AdminSession, api: AdminApi, args: PageArguments) -> None:
     page_title(t("admin.sales.title"))
     options = await api.gather(
         api.get("/api/sedes"), api.get("/api/devices"), api.get("/api/users")
     )
-    filters, apply, clear = _filter_panel(session, args, options)
+    panel = filter_panel()
+    with panel.inputs:
+        filters = Filters(session, args.query_parameters, *options)
     sales = SalesList(session, api, filters)
-    apply.on_click(handled(sales.search))
-    clear.on_click(handled(sales.reset_filters))
+    panel.apply.on_click(handled(sales.search))
+    panel.clear.on_click(handled(sales.reset_filters))
     await sales.search()
     live_refresh(
         session,

@@ -27,8 +27,8 @@ from stocky.cloud.admin.pages.audit import (
     options,
     picker,
     searcher,
+    when,
 )
-from stocky.cloud.admin.pages.sales import when
 from stocky.cloud.admin.session import AdminSession
 from stocky.ui.formats import format_age
 from stocky.ui.i18n import t
