@@ -15,7 +15,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from stocky.core.values import Line, Timestamp, Version
+from stocky.core.values import INT32_MAX, Line, Timestamp, Version
+
+Count = Annotated[int, Field(ge=0, le=INT32_MAX)]
 
 MAX_PUSH_BATCH = 50
 MAX_PULL_LIMIT = 1000
@@ -81,6 +83,10 @@ class PingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     client_now: Timestamp | None = None
+    # What the caja still has to push (its outbox lives only there), for the owner to see;
+    # older cajas send neither.
+    pending_ops: Count | None = None
+    stuck_ops: Count | None = None
 
 
 class PingOut(BaseModel):

@@ -89,6 +89,11 @@ class DeviceOut(BaseModel):
     activated_at: datetime
     revoked_at: datetime | None
     last_seen_at: datetime | None
+    app_version: str | None = None
+    # The caja's outbox as its last ping reported it (null: never reported).
+    pending_ops: int | None = None
+    stuck_ops: int | None = None
+    outbox_reported_at: datetime | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property

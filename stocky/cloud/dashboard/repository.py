@@ -104,16 +104,25 @@ async def refunds_by_sede(
 
 async def cajas_by_sede(
     session: AsyncSession, tenant_id: uuid.UUID, sede_id: uuid.UUID | None
-) -> dict[uuid.UUID, tuple[int, int | None]]:
-    """Per sede: its active cajas and the largest absolute clock offset they reported."""
+) -> dict[uuid.UUID, tuple[int, int | None, int | None]]:
+    """Per sede: its active cajas, the largest absolute clock offset they reported and the
+    ops they reported still to push (null: no caja of it reported)."""
     stmt = (
-        select(Device.sede_id, func.count(), func.max(func.abs(Device.clock_offset_ms)))
+        select(
+            Device.sede_id,
+            func.count(),
+            func.max(func.abs(Device.clock_offset_ms)),
+            func.sum(Device.pending_ops),
+        )
         .where(Device.tenant_id == tenant_id, Device.status == "active")
         .group_by(Device.sede_id)
     )
     if sede_id is not None:
         stmt = stmt.where(Device.sede_id == sede_id)
-    return {s: (n, offset) for s, n, offset in await session.execute(stmt)}
+    return {
+        s: (n, offset, None if pending is None else int(pending))
+        for s, n, offset, pending in await session.execute(stmt)
+    }
 
 
 async def stock_alerts(

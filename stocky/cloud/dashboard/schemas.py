@@ -49,7 +49,8 @@ class SedeHealth(BaseModel):
     last_sync_at: datetime | None
     devices: int = Field(description="Active (not revoked) cajas")
     pending_ops: int | None = Field(
-        description="Always null: a caja does not report its outbox to the cloud yet"
+        description="Ops its active cajas still have to push, as their last pings said;"
+        " null: none of them reported"
     )
     rejected_ops: int = Field(description="Ops of the last 24 h the cloud rejected")
     conflict_ops: int = Field(description="Ops of the last 24 h that met a newer version")

@@ -114,7 +114,7 @@ async def dashboard(
     ]
     health = []
     for s in sedes:
-        n, offset = cajas.get(s.id, (0, None))
+        n, offset, pending = cajas.get(s.id, (0, None, None))
         statuses = ops.get(s.id, {})
         health.append(
             SedeHealth(
@@ -125,7 +125,7 @@ async def dashboard(
                 last_ping_at=s.last_ping_at,
                 last_sync_at=s.last_sync_at,
                 devices=n,
-                pending_ops=None,
+                pending_ops=pending,
                 rejected_ops=statuses.get("rejected", 0),
                 conflict_ops=statuses.get("conflict", 0),
                 max_clock_offset_ms=offset,

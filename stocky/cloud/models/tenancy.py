@@ -98,6 +98,10 @@ class Device(Base):
     last_seen_at: Mapped[datetime | None]
     clock_offset_ms: Mapped[int | None] = mapped_column(BigInteger)
     app_version: Mapped[str | None] = mapped_column(String(40))
+    # The caja's outbox as its last ping reported it (migration 0019).
+    pending_ops: Mapped[int | None] = mapped_column(Integer)
+    stuck_ops: Mapped[int | None] = mapped_column(Integer)
+    outbox_reported_at: Mapped[datetime | None]
     activated_at: Mapped[CreatedAt]
     revoked_at: Mapped[datetime | None]
 

@@ -103,7 +103,8 @@ async def ping(
     keys: KeyRingDep,
     realtime: Realtime,
 ) -> PingOut:
-    answer, came_online = await sync_status_service.ping(session, device, body.client_now)
+    outbox = None if body.pending_ops is None else (body.pending_ops, body.stuck_ops)
+    answer, came_online = await sync_status_service.ping(session, device, body.client_now, outbox)
     if came_online and device.sede_id is not None:
         realtime.sede_online(session, device.tenant_id, device.sede_id, answer.server_time)
     return answer.model_copy(update={"signing_keys": [k.kid for k in keys.keys]})

@@ -19,7 +19,10 @@ from stocky.core.receipts import caja_prefix
 
 
 async def ping(
-    session: AsyncSession, device: Principal, client_now: datetime | None
+    session: AsyncSession,
+    device: Principal,
+    client_now: datetime | None,
+    outbox: tuple[int, int | None] | None = None,
 ) -> tuple[PingOut, bool]:
     """A caja's heartbeat: the sede is online, and the caja's clock offset is measured.
 
@@ -31,6 +34,8 @@ async def ping(
     values: dict[str, Any] = {"last_seen_at": now}
     if offset is not None:
         values["clock_offset_ms"] = offset
+    if outbox is not None:  # (pending, stuck) as the caja counted them
+        values.update(pending_ops=outbox[0], stuck_ops=outbox[1], outbox_reported_at=now)
     assert device.device_id is not None
     assert device.sede_id is not None
     caja_number = await session.scalar(

@@ -13,6 +13,7 @@ from stocky.core.receipts import business_details
 from stocky.core.sync import PingIn
 from stocky.edge.activation.store import adopt_receipt_prefix, receipt_prefix
 from stocky.edge.auth.tokens import CloudTokenError, replace_jwks, stored_key_ids
+from stocky.edge.outbox import outbox_stats
 from stocky.edge.store import Store
 from stocky.edge.store.sede import set_business, stored_business
 from stocky.edge.store.timestamps import to_iso
@@ -51,7 +52,10 @@ class NetworkMonitor:
         """Ping once; returns the (possibly unchanged) online state."""
         sent = datetime.now(UTC)
         try:
-            answer = await self.client.ping(PingIn(client_now=sent))
+            stats = await self.store.aread(outbox_stats)
+            answer = await self.client.ping(
+                PingIn(client_now=sent, pending_ops=stats.pending, stuck_ops=stats.stuck)
+            )
         except CloudError as exc:
             self.failures += 1
             if self.failures >= FAILURES_TO_GO_OFFLINE and self.online is not False:

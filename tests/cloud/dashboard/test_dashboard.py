@@ -235,7 +235,22 @@ class TestSedes:
         assert sede["max_clock_offset_ms"] == 400_000
         assert sede["clock_untrusted"] is True  # past 5 minutes
         assert (sede["rejected_ops"], sede["conflict_ops"]) == (2, 1)
-        assert sede["pending_ops"] is None
+        assert sede["pending_ops"] is None  # no caja reported its outbox yet
+        # A caja's ping reports what it still has to push; the dashboard adds the cajas up.
+        reported = await client.post(
+            "/api/sync/ping", json={"pending_ops": 7, "stuck_ops": 1}, headers=world.caja.headers
+        )
+        assert reported.status_code == 200, reported.text
+        (sede,) = (await dashboard(client, world.shop.owner))["sedes"]
+        assert sede["pending_ops"] == 7
+        devices = await client.get("/api/devices", headers=world.shop.owner)
+        mine = [d for d in devices.json() if d["pending_ops"] is not None]
+        assert [(d["pending_ops"], d["stuck_ops"]) for d in mine] == [(7, 1)]
+        refused = await client.post(
+            "/api/sync/ping", json={"pending_ops": -1}, headers=world.caja.headers
+        )
+        assert refused.status_code == 422
+        assert "pending_ops" in refused.text
         assert sede["online"] is True
         assert sede["active"] is True
         assert sede["last_ping_at"] is not None

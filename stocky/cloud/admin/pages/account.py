@@ -262,8 +262,14 @@ async def account_body(session: AdminSession, api_: AdminApi) -> None:
             if not errors.ok:
                 return
             try:
+                # Our own refresh token stays: every other session of this user ends.
                 await api_.put(
-                    "/api/users/me/password", {"current_password": old, "new_password": fresh}
+                    "/api/users/me/password",
+                    {
+                        "current_password": old,
+                        "new_password": fresh,
+                        "refresh_token": session.refresh_token,
+                    },
                 )
             except ApiError as error:
                 if error.status == 403:
