@@ -85,7 +85,7 @@ def expandable_template(testid: str, detail: str, tone: str = "") -> str:
            :icon="props.expand ? 'expand_less' : 'expand_more'"
            :data-testid="'expand-' + props.row.id" @click="props.expand = !props.expand" />
     <span v-else :class="props.row['class_' + col.name] || ''"
-          style="overflow-wrap: anywhere">{{{{ col.value }}}}</span>
+          :style="col.name === 'action' ? 'overflow-wrap: anywhere' : ''">{{{{ col.value }}}}</span>
   </q-td>
 </q-tr>
 <q-tr v-show="props.expand" :props="props">
