@@ -41,7 +41,7 @@ def caja_process(tmp_path: Path) -> Iterator[dict[str, Any]]:
         proc.wait()
 
 
-def _start_caja(cloud: str, code: str, tmp_path: Path, held: dict[str, Any]) -> str:
+def start_caja(cloud: str, code: str, tmp_path: Path, held: dict[str, Any]) -> str:
     data = tmp_path / "caja"
     log = tmp_path / "caja.log"
     env = {**os.environ, **CAJA_ENV}
@@ -88,7 +88,7 @@ def test_a_sale_at_the_caja_appears_on_the_dashboard_live(
     expect(page.get_by_test_id("today")).to_have_text("$ 0")
     expect(page.get_by_test_id(f"sede-online-{sede}")).to_have_text("Sin conexión")
 
-    local = _start_caja(cloud_process.url, owner.activation_code(sede), tmp_path, caja_process)
+    local = start_caja(cloud_process.url, owner.activation_code(sede), tmp_path, caja_process)
     # The caja's socket connecting is the sede coming online: the page redraws by itself.
     expect(page.get_by_test_id(f"sede-online-{sede}")).to_have_text("En línea", timeout=30_000)
 
