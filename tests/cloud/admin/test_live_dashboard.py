@@ -107,7 +107,7 @@ def test_a_sale_at_the_caja_appears_on_the_dashboard_live(
         assert sold.status_code == 201, sold.text
     # No reload: the push commits, the notice reaches the page, the figure moves.
     expect(page.get_by_test_id("today")).to_have_text("$ 9.000", timeout=30_000)
-    expect(page.get_by_test_id("today-count")).to_have_text("1 ventas")
+    expect(page.get_by_test_id("today-count")).to_have_text("1 venta")
     expect(page.get_by_test_id(f"today-sede-{sede}")).to_contain_text("$ 9.000")
     shot(page, "dashboard")
     phone = new_page(PHONE)

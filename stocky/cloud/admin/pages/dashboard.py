@@ -77,9 +77,12 @@ async def body(session: AdminSession, api: AdminApi) -> None:
         with figures:
             today = data["today"]
             _figure(t("admin.dashboard.today_total"), _money(session, today["total"]), "today")
+            count = int(today["count"])
             _figure(
-                t("admin.dashboard.sales"),
-                t("admin.dashboard.today_count", n=today["count"]),
+                t("admin.dashboard.count_label"),
+                t("admin.dashboard.today_count_one")
+                if count == 1
+                else t("admin.dashboard.today_count", n=count),
                 "today-count",
             )
             _figure(
