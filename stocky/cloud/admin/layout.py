@@ -39,8 +39,14 @@ def _nav_testid(path: str) -> str:
     return "nav-" + (path.strip("/") or "dashboard")
 
 
-def _nav_buttons(active: str, *, compact: bool = False) -> None:
+# Screens whose API refuses a manager (the audit trail is not one sede's).
+ADMINS_ONLY = frozenset({"/auditoria"})
+
+
+def _nav_buttons(active: str, role: str, *, compact: bool = False) -> None:
     for path, key, icon in NAV:
+        if path in ADMINS_ONLY and role not in ("owner", "admin"):
+            continue
         selected = path == active
         suffix = "-m" if compact else ""
         ui.button(t(key), icon=icon, on_click=lambda p=path: ui.navigate.to(p)).props(
@@ -62,7 +68,7 @@ def frame(session: AdminSession, active: str) -> ui.column:
     ):
         with ui.button(icon="menu").props('flat round dense data-testid="menu"').classes("lt-md"):
             with ui.menu().classes("w-64 p-2"):
-                _nav_buttons(active, compact=True)
+                _nav_buttons(active, session.role, compact=True)
         ui.icon("storefront", size="26px").classes("text-primary")
         ui.label(str(session.tenant.get("name") or "Stocky")).classes(
             "text-lg font-bold truncate"
@@ -84,7 +90,7 @@ def frame(session: AdminSession, active: str) -> ui.column:
                 ui.menu_item(t("admin.nav.logout"), log_out).props('data-testid="logout"')
     with ui.row().classes("w-full no-wrap items-start gap-0"):
         with ui.column().classes("gt-sm w-[230px] shrink-0 p-2 gap-1 sticky top-[60px]"):
-            _nav_buttons(active)
+            _nav_buttons(active, session.role)
         return ui.column().classes("grow min-w-0 max-w-[1400px] p-3 md:p-5 gap-4")
 
 

@@ -87,12 +87,16 @@ async def emit_tenant_changes(app: FastAPI, touched: FeedTouched) -> None:
         entities=sorted(touched.entities),
         position=touched.position,
     )
+    await emit_tenant_event(app, touched.tenant_id, event)
+
+
+async def emit_tenant_event(app: FastAPI, tenant_id: uuid.UUID, event: TenantChangesEvent) -> None:
     try:
         await app.state.gateway.emit_many(
-            [(TENANT_CHANGES, event_data(event), tenant_room(touched.tenant_id))]
+            [(TENANT_CHANGES, event_data(event), tenant_room(tenant_id))]
         )
     except Exception:
-        log.exception("could not emit %s for tenant %s", TENANT_CHANGES, touched.tenant_id)
+        log.exception("could not emit %s for tenant %s", TENANT_CHANGES, tenant_id)
 
 
 async def emit_sede_presence(
@@ -131,6 +135,12 @@ class AfterCommit:
         (a caja's ping, where its socket could not connect, or before it did)."""
         event = SedePresenceEvent(sede_id=sede_id, online=True, last_ping_at=at)
         on_commit(session, emit_sede_presence, self.app, tenant_id, event)
+
+    def ops_refused(self, session: AsyncSession, tenant_id: uuid.UUID, sede_id: uuid.UUID) -> None:
+        """A push that rejected (or conflicted) ops writes nothing to the feed, yet the sync
+        log and the dashboard count them: tell the tenant's room once `session` commits."""
+        event = TenantChangesEvent(sede_ids=[sede_id], whole_tenant=False, entities=["sync_ops"])
+        on_commit(session, emit_tenant_event, self.app, tenant_id, event)
 
     def drop_user(self, session: AsyncSession, user_id: uuid.UUID) -> None:
         """Disconnect the user's sockets once `session` commits (disabled, role, sede...)."""

@@ -49,19 +49,22 @@ def _own_sede(device: Principal, sede_id: object, device_id: object = None) -> N
 
 @router.post("/push", summary="Apply a batch of a caja's operations (idempotent by op_id)")
 async def push(
-    body: PushRequest, device: CurrentDevice, session: DeviceTenantSession
+    body: PushRequest, device: CurrentDevice, session: DeviceTenantSession, realtime: Realtime
 ) -> PushResponse:
     # The sedes that must pull what this batch applied (its own; all of them when a product
     # edit applied) are told by the transaction itself: see stocky.cloud.realtime.notices.
     _own_sede(device, body.sede_id, body.device_id)
     assert device.device_id is not None
-    return await push_batch(
+    answer = await push_batch(
         session,
         tenant_id=device.tenant_id,
         sede_id=body.sede_id,
         device_id=device.device_id,
         request=body,
     )
+    if any(r.status in ("rejected", "conflict") for r in answer.results):
+        realtime.ops_refused(session, device.tenant_id, body.sede_id)
+    return answer
 
 
 @router.post("/pull", summary="The sede's changes after a cursor, in commit order")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from stocky.cloud.db import SessionMaker, tenant_transaction
 from stocky.cloud.models import Device
 from tests.cloud.realtime.conftest import Live, bearer
 from tests.cloud.realtime.world import RealtimeWorld, build_world, pull, push_entry
+from tests.cloud.sync.ops import entry_op
 
 pytestmark = pytest.mark.asyncio
 
@@ -138,3 +140,29 @@ async def _wait_for(predicate: Any, timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
         while not await predicate():
             await asyncio.sleep(0.05)
+
+
+class TestTenantChanges:
+    async def test_the_tenant_hears_what_committed_and_what_was_refused(
+        self, live: Live, world: RealtimeWorld, listeners
+    ) -> None:
+        """`tenant.changes` (the web admin's redraw signal) names the sede and the feed's
+        entities of a committed push; a push whose ops were all refused writes nothing to
+        the feed but still counts in the sync log, so it is told as `sync_ops`."""
+        owner = listeners()
+        await owner.connect(live.url, bearer(world.owner))
+        await push_entry(live.url, world.caja, world.rice.id)
+        event = await owner.next("tenant.changes")
+        assert event["sede_ids"] == [str(world.centro)]
+        assert "transactions" in event["entities"]
+        assert not event["whole_tenant"]
+        refused = {
+            "sede_id": str(world.caja.sede_id),
+            "device_id": str(world.caja.device_id),
+            "operations": [entry_op(uuid.uuid4(), "5")],  # a product the cloud does not have
+        }
+        async with httpx.AsyncClient(base_url=live.url, timeout=10) as http:
+            r = await http.post("/api/sync/push", json=refused, headers=world.caja.headers)
+        assert r.json()["results"][0]["status"] == "rejected", r.text
+        event = await owner.next("tenant.changes")
+        assert (event["sede_ids"], event["entities"]) == ([str(world.centro)], ["sync_ops"])

@@ -17,7 +17,16 @@ from stocky.ui.formats import format_age, format_datetime, format_money
 from stocky.ui.i18n import t
 
 # What a sale, a movement, a sede or a caja changing can move on this screen.
-ENTITIES = ("sales", "transactions", "inventory", "sedes", "devices", "shifts", "products")
+ENTITIES = (
+    "sales",
+    "transactions",
+    "inventory",
+    "sedes",
+    "devices",
+    "shifts",
+    "products",
+    "sync_ops",
+)
 
 
 def _money(session: AdminSession, value: Any) -> str:

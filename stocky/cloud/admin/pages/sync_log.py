@@ -45,7 +45,16 @@ KINDS = (
 )
 # A push moves these (sales, movements, shifts, stock); a ping moves presence. Rejected ops
 # write nothing to the feed: they show on the next notice or when the filters are applied.
-ENTITIES = ("sales", "transactions", "shifts", "inventory", "products", "devices", "sedes")
+ENTITIES = (
+    "sales",
+    "transactions",
+    "shifts",
+    "inventory",
+    "products",
+    "devices",
+    "sedes",
+    "sync_ops",
+)
 TONES = {"rejected": "bg-red-50", "conflict": "bg-amber-50"}
 STATUS_CLASS = {
     "rejected": "text-negative font-bold",
