@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from nicegui import PageArguments, ui
@@ -20,65 +19,21 @@ from stocky.cloud.admin.layout import framed, handled, page_title
 from stocky.cloud.admin.live import live_refresh
 from stocky.cloud.admin.pages import sedes_text as _texts  # noqa: F401 - registers the text
 from stocky.cloud.admin.pages.account import TIMEZONES
+from stocky.cloud.admin.pages.sedes_cards import (
+    age,
+    badge,
+    caja_online,
+    cajas_card,
+    codes_card,
+    confirm,
+    online_badge,
+    sede_timezone,
+)
 from stocky.cloud.admin.session import AdminSession
-from stocky.ui.formats import format_age, format_datetime
+from stocky.ui.formats import format_datetime
 from stocky.ui.i18n import t
 
 ENTITIES = ("sedes", "devices")
-# A caja pings every few seconds; one silent this long is offline (the cloud's default
-# presence timeout for a whole sede).
-ONLINE_WINDOW_S = 90.0
-
-
-def _seconds_since(iso: str | None) -> float | None:
-    if not iso:
-        return None
-    moment = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
-    return (datetime.now(UTC) - moment).total_seconds()
-
-
-def _age(iso: str | None) -> str:
-    seconds = _seconds_since(iso)
-    return t("admin.sedes.never") if seconds is None else format_age(max(seconds, 0))
-
-
-def caja_online(device: dict[str, Any]) -> bool:
-    seconds = _seconds_since(device.get("last_seen_at"))
-    return device.get("status") == "active" and seconds is not None and seconds < ONLINE_WINDOW_S
-
-
-def _timezone(session: AdminSession) -> str:
-    return str(session.tenant.get("timezone") or "UTC")
-
-
-def _badge(text: str, color: str, testid: str) -> None:
-    ui.badge(text, color=color).props(f'data-testid="{testid}"').classes("px-2 py-1")
-
-
-def _online_badge(online: bool, testid: str) -> None:
-    text = t("admin.sedes.online" if online else "admin.sedes.offline")
-    _badge(text, "positive" if online else "grey-6", testid)
-
-
-def confirm(holder: ui.element, message: str, action: Callable[[], Awaitable[None]]) -> None:
-    """A yes/no dialog; `action` runs (handled) on yes."""
-    holder.clear()  # a closed dialog is left behind otherwise
-    with holder, ui.dialog() as dialog, ui.card().classes("w-full max-w-[440px] p-5 gap-4"):
-        ui.label(message).props('data-testid="confirm-message"')
-        with ui.row().classes("w-full justify-end gap-2"):
-            ui.button(t("admin.common.cancel"), on_click=dialog.close).props(
-                'flat no-caps data-testid="confirm-no"'
-            )
-
-            @handled
-            async def yes() -> None:
-                dialog.close()
-                await action()
-
-            ui.button(t("admin.sedes.confirm"), on_click=yes).props(
-                'unelevated no-caps color=negative data-testid="confirm-yes"'
-            )
-    dialog.open()
 
 
 def sede_dialog(
@@ -89,7 +44,7 @@ def sede_dialog(
     done: Callable[[dict[str, Any]], Awaitable[None]],
 ) -> None:
     """Create (sede None) or edit a sede: name, address, time zone."""
-    zones = {"": t("admin.sedes.timezone_tenant", zone=_timezone(session))}
+    zones = {"": t("admin.sedes.timezone_tenant", zone=sede_timezone(session))}
     zones.update({zone: zone for zone in TIMEZONES})
     if sede and sede.get("timezone") and sede["timezone"] not in zones:
         zones[str(sede["timezone"])] = str(sede["timezone"])
@@ -197,8 +152,8 @@ def _sede_card(session: AdminSession, sede: dict[str, Any], cajas: int) -> None:
             )
             with ui.row().classes("gap-1 no-wrap"):
                 if not sede.get("active"):
-                    _badge(t("admin.sedes.closed"), "grey-8", f"sede-closed-{sid}")
-                _online_badge(bool(sede.get("is_online")), f"sede-online-{sid}")
+                    badge(t("admin.sedes.closed"), "grey-8", f"sede-closed-{sid}")
+                online_badge(bool(sede.get("is_online")), f"sede-online-{sid}")
         ui.label(str(sede.get("address") or t("admin.common.none"))).classes(
             "stocky-muted text-sm truncate w-full"
         )
@@ -206,7 +161,7 @@ def _sede_card(session: AdminSession, sede: dict[str, Any], cajas: int) -> None:
             ui.label(
                 t("admin.sedes.cajas_one" if cajas == 1 else "admin.sedes.cajas_count", n=cajas)
             ).props(f'data-testid="sede-cajas-{sid}"')
-            ui.label(f"{t('admin.sedes.last_ping')}: {_age(sede.get('last_ping_at'))}").classes(
+            ui.label(f"{t('admin.sedes.last_ping')}: {age(sede.get('last_ping_at'))}").classes(
                 "stocky-muted"
             )
         ui.button(
@@ -250,14 +205,14 @@ async def detail_body(session: AdminSession, api: AdminApi, args: PageArguments)
             with ui.row().classes("w-full items-center gap-2"):
                 page_title(str(current["name"]))
                 if not current.get("active"):
-                    _badge(t("admin.sedes.closed"), "grey-8", "sede-closed")
-                _online_badge(bool(current.get("is_online")), "sede-online")
+                    badge(t("admin.sedes.closed"), "grey-8", "sede-closed")
+                online_badge(bool(current.get("is_online")), "sede-online")
             _info_card(session, api, holder, current, draw)
             if codes:
-                _codes_card(session, api, holder, current, codes[0], draw)
+                codes_card(session, api, holder, current, codes[0], draw)
             for device in devices:  # a caja just activated has been seen, never pinged
                 device["online"] = bool(current.get("is_online")) and caja_online(device)
-            _cajas_card(session, api, holder, devices, draw)
+            cajas_card(session, api, holder, devices, draw)
 
     try:
         if sede_id is None:
@@ -286,7 +241,7 @@ def _info_card(
     sede: dict[str, Any],
     redraw: Callable[[], Awaitable[None]],
 ) -> None:
-    zone = _timezone(session)
+    zone = sede_timezone(session)
     with ui.card().classes("stocky-card w-full p-4 gap-3"):
         with ui.row().classes("w-full gap-4"):
             _field(t("admin.sedes.address"), str(sede.get("address") or "—"), "sede-info-address")
@@ -295,9 +250,7 @@ def _info_card(
                 str(sede.get("timezone") or t("admin.sedes.timezone_tenant", zone=zone)),
                 "sede-info-timezone",
             )
-            _field(
-                t("admin.sedes.last_ping"), _age(sede.get("last_ping_at")), "sede-info-last-ping"
-            )
+            _field(t("admin.sedes.last_ping"), age(sede.get("last_ping_at")), "sede-info-last-ping")
             _field(
                 t("admin.sedes.last_sync"),
                 format_datetime(sede.get("last_sync_at"), zone)
@@ -338,169 +291,6 @@ def _info_card(
                 reopen = handled(lambda: set_active(True))
                 ui.button(t("admin.sedes.reopen"), icon="restart_alt", on_click=reopen).props(
                     'outline no-caps data-testid="sede-reopen"'
-                )
-
-
-def _code_dialog(holder: ui.element, issued: dict[str, Any], zone: str) -> None:
-    code = str(issued["code"])
-    holder.clear()  # a closed dialog is left behind otherwise
-    with holder, ui.dialog() as dialog, ui.card().classes("w-full max-w-[520px] p-5 gap-3"):
-        ui.label(t("admin.sedes.code_title")).classes("text-lg font-bold")
-        with ui.element("div").classes("w-full bg-slate-100 rounded-xl py-4 text-center"):
-            ui.label(code).classes(
-                "font-mono font-bold tracking-wider whitespace-nowrap text-[26px] sm:text-[40px]"
-            ).props('data-testid="code-value"')
-        ui.label(
-            t("admin.sedes.code_expires", when=format_datetime(str(issued["expires_at"]), zone))
-        ).props('data-testid="code-expires"')
-        ui.label(t("admin.sedes.code_hint")).classes("stocky-muted text-sm")
-
-        def copy() -> None:
-            ui.clipboard.write(code)
-            ui.notify(t("admin.sedes.copied"), type="positive")
-
-        with ui.row().classes("w-full justify-end gap-2"):
-            ui.button(t("admin.sedes.copy"), icon="content_copy", on_click=copy).props(
-                'unelevated no-caps data-testid="code-copy"'
-            )
-            ui.button(t("admin.common.close"), on_click=dialog.close).props(
-                'flat no-caps data-testid="code-close"'
-            )
-    dialog.open()
-
-
-def _codes_card(
-    session: AdminSession,
-    api: AdminApi,
-    holder: ui.element,
-    sede: dict[str, Any],
-    codes: list[dict[str, Any]],
-    redraw: Callable[[], Awaitable[None]],
-) -> None:
-    zone = _timezone(session)
-    sid = str(sede["id"])
-
-    @handled
-    async def generate() -> None:
-        issued = await api.post(f"/api/sedes/{sid}/activation-codes", {})
-        _code_dialog(holder, issued, zone)
-        await redraw()
-
-    def revoke(code_id: str) -> None:
-        async def go() -> None:
-            await api.delete(f"/api/sedes/{sid}/activation-codes/{code_id}")
-            ui.notify(t("admin.sedes.code_revoked"), type="positive")
-            await redraw()
-
-        confirm(holder, t("admin.sedes.revoke_code_confirm"), go)
-
-    with ui.card().classes("stocky-card w-full p-4 gap-2").props('data-testid="codes-card"'):
-        with ui.row().classes("w-full items-center justify-between gap-2"):
-            ui.label(t("admin.sedes.codes")).classes("text-lg font-bold")
-            button = ui.button(t("admin.sedes.generate"), icon="key", on_click=generate)
-            button.props('unelevated no-caps data-testid="code-generate"')
-            if not sede.get("active"):
-                button.disable()
-        ui.label(t("admin.sedes.codes_help")).classes("stocky-muted text-sm")
-        if not codes:
-            ui.label(t("admin.sedes.no_codes")).classes("stocky-muted").props(
-                'data-testid="no-codes"'
-            )
-        for code in codes:
-            cid = str(code["id"])
-            with (
-                ui.row()
-                .classes("w-full items-center gap-x-4 gap-y-0 border-t border-slate-200 pt-2")
-                .props(f'data-testid="code-row-{cid}"')
-            ):
-                ui.label(
-                    f"{t('admin.sedes.code_created')}: "
-                    f"{format_datetime(str(code['created_at']), zone)}"
-                ).classes("text-sm")
-                ui.label(
-                    f"{t('admin.sedes.code_expiry')}: "
-                    f"{format_datetime(str(code['expires_at']), zone)}"
-                ).classes("text-sm")
-                ui.space()
-                ui.button(
-                    t("admin.sedes.revoke_code"), icon="close", on_click=lambda c=cid: revoke(c)
-                ).props(f'flat dense no-caps color=negative data-testid="code-revoke-{cid}"')
-
-
-def _cajas_card(
-    session: AdminSession,
-    api: AdminApi,
-    holder: ui.element,
-    devices: list[dict[str, Any]],
-    redraw: Callable[[], Awaitable[None]],
-) -> None:
-    def revoke(device: dict[str, Any]) -> None:
-        async def go() -> None:
-            await api.post(f"/api/devices/{device['id']}/revoke")
-            ui.notify(t("admin.sedes.caja_revoked_done"), type="positive")
-            await redraw()
-
-        confirm(holder, t("admin.sedes.revoke_caja_confirm", name=device["name"]), go)
-
-    headers = [
-        (t("admin.sedes.caja_name"), ""),
-        (t("admin.sedes.caja_status"), ""),
-        (t("admin.sedes.caja_last_seen"), ""),
-        (t("admin.sedes.caja_version"), "gt-sm"),
-        (t("admin.sedes.caja_pending"), "gt-sm"),
-        ("", ""),
-    ]
-    with ui.card().classes("stocky-card w-full p-4 gap-2").props('data-testid="cajas-card"'):
-        ui.label(t("admin.sedes.cajas")).classes("text-lg font-bold")
-        if not devices:
-            ui.label(t("admin.sedes.no_cajas")).classes("stocky-muted").props(
-                'data-testid="no-cajas"'
-            )
-            return
-        with ui.element("div").classes("w-full overflow-x-auto"):
-            with ui.element("table").classes("w-full text-sm border-collapse"):
-                with ui.element("tr").classes("text-left stocky-muted border-b border-slate-300"):
-                    for label, extra in headers:
-                        with ui.element("th").classes(f"py-2 pr-3 font-medium {extra}"):
-                            ui.label(label)
-                for device in devices:
-                    _caja_row(session, device, revoke)
-
-
-def _caja_row(
-    session: AdminSession, device: dict[str, Any], revoke: Callable[[dict[str, Any]], None]
-) -> None:
-    did = str(device["id"])
-    active = device.get("status") == "active"
-    online = bool(device.get("online"))
-    with (
-        ui.element("tr")
-        .classes("border-b border-slate-200 align-middle")
-        .props(f'data-testid="caja-row-{did}"')
-    ):
-        with ui.element("td").classes("py-2 pr-3"):
-            ui.label(str(device["name"])).classes("font-semibold whitespace-nowrap")
-            ui.label(str(device.get("receipt_prefix") or "")).classes("stocky-muted text-xs")
-        with ui.element("td").classes("py-2 pr-3"), ui.row().classes("gap-1"):
-            _badge(
-                t("admin.sedes.caja_active" if active else "admin.sedes.caja_revoked"),
-                "primary" if active else "grey-8",
-                f"caja-status-{did}",
-            )
-            _online_badge(online, f"caja-online-{did}")
-        with ui.element("td").classes("py-2 pr-3 whitespace-nowrap"):
-            ui.label(_age(device.get("last_seen_at"))).props(f'data-testid="caja-seen-{did}"')
-        with ui.element("td").classes("py-2 pr-3 gt-sm"):
-            ui.label(str(device.get("app_version") or "—"))
-        with ui.element("td").classes("py-2 pr-3 gt-sm"):
-            pending = device.get("pending_ops")
-            label = ui.label("—" if pending is None else str(pending))
-            if pending is None:
-                label.tooltip(t("admin.sedes.pending_unknown"))
-        with ui.element("td").classes("py-2 text-right"):
-            if session.sees_every_sede and active:
-                ui.button(t("admin.sedes.revoke_caja"), on_click=lambda d=device: revoke(d)).props(
-                    f'flat dense no-caps color=negative data-testid="caja-revoke-{did}"'
                 )
 
 

@@ -19,7 +19,7 @@ from stocky.cloud.admin.forms import FormErrors, notify_error
 from stocky.cloud.admin.layout import framed, handled, page_title
 from stocky.cloud.admin.live import live_refresh
 from stocky.cloud.admin.pages import users_text as _texts  # noqa: F401 - registers the text
-from stocky.cloud.admin.pages.sedes import confirm
+from stocky.cloud.admin.pages.sedes_cards import confirm
 from stocky.cloud.admin.session import AdminSession
 from stocky.ui.i18n import LANGUAGES, t
 
