@@ -13,7 +13,7 @@ from stocky.cloud.admin.api import AdminApi
 from stocky.cloud.admin.layout import framed, handled, page_title
 from stocky.cloud.admin.live import live_refresh
 from stocky.cloud.admin.session import AdminSession
-from stocky.ui.formats import format_age, format_datetime, format_money
+from stocky.ui.formats import display_locale, format_age, format_datetime, format_money
 from stocky.ui.i18n import t
 
 # What a sale, a movement, a sede or a caja changing can move on this screen.
@@ -51,9 +51,18 @@ def _figure(label: str, value: str, testid: str, tone: str = "text-slate-800") -
 def _chart_options(session: AdminSession, days: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "grid": {"left": 8, "right": 8, "top": 24, "bottom": 24, "containLabel": True},
-        "tooltip": {"trigger": "axis"},
         "xAxis": {"type": "category", "data": [str(d["date"])[5:] for d in days]},
-        "yAxis": {"type": "value"},
+        # Figures as the person reads numbers (1.500.000 in es-CO), not echarts' English.
+        "yAxis": {
+            "type": "value",
+            "axisLabel": {
+                ":formatter": f"v => v.toLocaleString({display_locale(session.locale)!r})"
+            },
+        },
+        "tooltip": {
+            "trigger": "axis",
+            ":valueFormatter": f"v => v.toLocaleString({display_locale(session.locale)!r})",
+        },
         "series": [
             {
                 "name": t("admin.dashboard.sales"),
