@@ -118,7 +118,9 @@ class Listener:
     async def connect(self, url: str, token: str | None) -> None:
         auth = {"token": token} if token is not None else None
         try:
-            await self.sio.connect(url, auth=auth, transports=["websocket"], wait_timeout=5)
+            # Generous: on a loaded CI machine the handshake (credential check, presence
+            # write) once took over 5 s; a refusal still arrives at once.
+            await self.sio.connect(url, auth=auth, transports=["websocket"], wait_timeout=20)
         except socketio.exceptions.ConnectionError as exc:
             # The server's reason arrives as connect_error data; keep it in the error.
             raise socketio.exceptions.ConnectionError(f"{exc}: {self.refusal}") from exc
