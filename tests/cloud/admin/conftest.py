@@ -20,6 +20,9 @@ from tests.fixtures.cloud_process import CloudProcess
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
+# Playwright's assertions wait 5 s by default, its actions 30 s: on a CI machine busy with a
+# cloud, a caja and Chromium at once a redraw can take longer than 5 s without being wrong.
+expect.set_options(timeout=20_000)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -57,7 +60,7 @@ def new_page(browser: Any, cloud_process: CloudProcess) -> Iterator[Callable[...
 
     def make(size: dict[str, int] = WIDE) -> Any:
         context = browser.new_context(viewport=size, base_url=cloud_process.url)
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(30_000)  # a loaded CI machine, not a slow screen
         contexts.append(context)
         return context.new_page()
 

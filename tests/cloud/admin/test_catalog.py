@@ -75,18 +75,18 @@ def test_catalog_journey(new_page: Any, owner: CloudAdmin, tmp_path: Path):
     # Create: the empty form names each required field, in Spanish.
     page.get_by_test_id("catalog-new").click()
     page.get_by_test_id("product-save").click()
-    expect(page.get_by_text("SKU: es obligatorio")).to_be_visible()
-    expect(page.get_by_text("Precio de venta: es obligatorio")).to_be_visible()
+    expect(page.get_by_text("SKU: es obligatorio").last).to_be_visible()
+    expect(page.get_by_text("Precio de venta: es obligatorio").last).to_be_visible()
     page.get_by_test_id("product-sku").fill("ARROZ-1")
     page.get_by_test_id("product-name").fill("Arroz Diana 1 kg")
     page.get_by_test_id("product-category").fill("Despensa")
     page.get_by_test_id("product-price").fill("4.200")
     page.get_by_test_id("product-tax-rate").fill("cien")
     page.get_by_test_id("product-save").click()
-    expect(page.get_by_text("IVA (%): no es un número válido")).to_be_visible()
+    expect(page.get_by_text("IVA (%): no es un número válido").last).to_be_visible()
     page.get_by_test_id("product-tax-rate").fill("19")
     page.get_by_test_id("product-save").click()
-    expect(page.get_by_text("Producto creado")).to_be_visible()
+    expect(page.get_by_text("Producto creado").last).to_be_visible()
     expect(table).to_contain_text("Arroz Diana 1 kg")
     arroz = _sku_id(owner, "ARROZ-1")
     assert _get(owner, arroz)["tax_rate"] == "0.1900"
@@ -98,7 +98,7 @@ def test_catalog_journey(new_page: Any, owner: CloudAdmin, tmp_path: Path):
     page.get_by_test_id("product-name").fill("Otro arroz")
     page.get_by_test_id("product-price").fill("1000")
     page.get_by_test_id("product-save").click()
-    expect(page.get_by_text("SKU: ya lo usa otro producto")).to_be_visible()
+    expect(page.get_by_text("SKU: ya lo usa otro producto").last).to_be_visible()
     page.get_by_test_id("product-cancel").click()
 
     # Search by barcode, by name; filter by category (server-side).
@@ -137,7 +137,7 @@ def test_catalog_journey(new_page: Any, owner: CloudAdmin, tmp_path: Path):
     expect(conflict).to_contain_text("Café molido 500 g")  # the current name
     shot(page, "catalog-conflict")
     page.get_by_test_id("conflict-redo").click()
-    expect(page.get_by_text("Producto guardado")).to_be_visible()
+    expect(page.get_by_text("Producto guardado").last).to_be_visible()
     now = _get(owner, cafe)
     assert (now["name"], now["price"], now["version"]) == (
         "Café molido premium 500 g",
@@ -163,7 +163,7 @@ def test_catalog_journey(new_page: Any, owner: CloudAdmin, tmp_path: Path):
     # Deactivate, with a confirmation.
     page.get_by_test_id("product-deactivate").click()
     page.get_by_test_id("deactivate-confirm").click()
-    expect(page.get_by_text("Producto desactivado")).to_be_visible()
+    expect(page.get_by_text("Producto desactivado").last).to_be_visible()
     assert _get(owner, cafe)["active"] is False
 
     # An image uploaded from the dialog shows as the row's thumbnail.
@@ -175,7 +175,7 @@ def test_catalog_journey(new_page: Any, owner: CloudAdmin, tmp_path: Path):
         "Imagen nueva lista: se sube al guardar"
     )
     page.get_by_test_id("product-save").click()
-    expect(page.get_by_text("Producto guardado")).to_be_visible()
+    expect(page.get_by_text("Producto guardado").last).to_be_visible()
     thumb = page.get_by_test_id("thumb-ARROZ-1")
     expect(thumb).to_be_visible()
     assert "/media/" in str(thumb.get_attribute("src"))
@@ -266,10 +266,10 @@ def test_a_manager_edits_the_catalog_page_by_page(
     page.get_by_test_id("edit-P007").click()
     page.get_by_test_id("product-price").fill("-5")
     page.get_by_test_id("product-save").click()
-    expect(page.get_by_text("Precio de venta: no puede ser negativo")).to_be_visible()
+    expect(page.get_by_text("Precio de venta: no puede ser negativo").last).to_be_visible()
     page.get_by_test_id("product-price").fill("2.500")
     page.get_by_test_id("product-save").click()
-    expect(page.get_by_text("Producto guardado")).to_be_visible()
+    expect(page.get_by_text("Producto guardado").last).to_be_visible()
     assert _get(owner, _sku_id(owner, "P007"))["price"] == "2500.00"
     expect(page.get_by_test_id("catalog-new")).to_be_visible()
     # A manager has no sede picker anywhere on this screen (the catalog is not per sede).

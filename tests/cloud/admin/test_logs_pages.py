@@ -106,7 +106,7 @@ def test_audit_log_shows_the_owners_product_edit(new_page: Any, owner: CloudAdmi
     expect(page.get_by_test_id("audit-empty")).to_be_visible()
     page.get_by_test_id("filter-to").fill("2098-01-01")
     page.get_by_test_id("filters-apply").click()
-    expect(page.get_by_text("Hasta (fecha): debe ser igual o posterior")).to_be_visible()
+    expect(page.get_by_text("Hasta (fecha): debe ser igual o posterior").last).to_be_visible()
 
     phone = new_page(PHONE)
     sign_in(phone)

@@ -48,7 +48,7 @@ def test_owner_creates_a_sede_issues_codes_and_revokes_a_caja(
 
     page.get_by_test_id("sede-new").click()
     page.get_by_test_id("sede-save").click()  # empty: the field is named
-    expect(page.get_by_text("Nombre: es obligatorio")).to_be_visible()
+    expect(page.get_by_text("Nombre: es obligatorio").last).to_be_visible()
     page.get_by_test_id("sede-name").fill("Centro")
     page.get_by_test_id("sede-address").fill("Cra 7 # 12-30")
     page.get_by_test_id("sede-save").click()
@@ -66,7 +66,7 @@ def test_owner_creates_a_sede_issues_codes_and_revokes_a_caja(
     expect(page.get_by_test_id("code-expires")).to_contain_text("Vence:")
     shot(page, "sede-code")
     page.get_by_test_id("code-copy").click()
-    expect(page.get_by_text("Código copiado")).to_be_visible()
+    expect(page.get_by_text("Código copiado").last).to_be_visible()
     assert page.evaluate("() => navigator.clipboard.readText()") == code
     page.get_by_test_id("code-close").click()
     # A second code, then revoke it: one usable code is left.
@@ -76,7 +76,7 @@ def test_owner_creates_a_sede_issues_codes_and_revokes_a_caja(
     expect(page.locator('[data-testid^="code-row-"]')).to_have_count(2)
     page.locator('[data-testid^="code-revoke-"]').first.click()  # newest first: the second
     page.get_by_test_id("confirm-yes").click()
-    expect(page.get_by_text("Código revocado")).to_be_visible()
+    expect(page.get_by_text("Código revocado").last).to_be_visible()
     expect(page.locator('[data-testid^="code-row-"]')).to_have_count(1)
     r = httpx.post(f"{url}/api/activate", json={"code": second, "device_name": "X"})
     assert r.status_code in (400, 404, 422), r.text  # the revoked code activates nothing
@@ -118,7 +118,7 @@ def test_owner_creates_a_sede_issues_codes_and_revokes_a_caja(
     page.get_by_test_id("sede-new").click()
     page.get_by_test_id("sede-name").fill("Norte")
     page.get_by_test_id("sede-save").click()
-    expect(page.get_by_text("already exists")).to_be_visible()
+    expect(page.get_by_text("already exists").last).to_be_visible()
     page.keyboard.press("Escape")
 
     # Close Norte (with a confirmation), then reopen it.

@@ -49,17 +49,17 @@ def test_owner_creates_changes_resets_and_disables_users(
     # Create an admin: the form names each field it refuses.
     page.get_by_test_id("user-new").click()
     page.get_by_test_id("user-save").click()
-    expect(page.get_by_text("Nombre: es obligatorio")).to_be_visible()
-    expect(page.get_by_text("Correo: es obligatorio")).to_be_visible()
+    expect(page.get_by_text("Nombre: es obligatorio").last).to_be_visible()
+    expect(page.get_by_text("Correo: es obligatorio").last).to_be_visible()
     page.get_by_test_id("user-name").fill("Ana Admin")
     page.get_by_test_id("user-email").fill("ana@example.com")
     page.get_by_test_id("user-password").fill("corta")
     page.get_by_test_id("user-save").click()
-    expect(page.get_by_text("Contraseña: mínimo 8 caracteres")).to_be_visible()
+    expect(page.get_by_text("Contraseña: mínimo 8 caracteres").last).to_be_visible()
     page.get_by_test_id("user-password").fill(PASSWORD)
     _pick(page, "user-role", "Administrador")
     page.get_by_test_id("user-save").click()
-    expect(page.get_by_text("Usuario creado")).to_be_visible()
+    expect(page.get_by_text("Usuario creado").last).to_be_visible()
     ana = _row_id(page, "ana@example.com")
     expect(page.get_by_test_id(f"user-role-{ana}")).to_have_text("Administrador")
 
@@ -69,10 +69,10 @@ def test_owner_creates_changes_resets_and_disables_users(
     page.get_by_test_id("user-email").fill("carlos@example.com")
     page.get_by_test_id("user-password").fill(PASSWORD)
     page.get_by_test_id("user-save").click()  # the role defaults to cashier
-    expect(page.get_by_text("Sede: es obligatorio")).to_be_visible()
+    expect(page.get_by_text("Sede: es obligatorio").last).to_be_visible()
     _pick(page, "user-sede", "Centro")
     page.get_by_test_id("user-save").click()
-    expect(page.get_by_text("Usuario creado")).to_be_visible()
+    expect(page.get_by_text("Usuario creado").last).to_be_visible()
     carlos = _row_id(page, "carlos@example.com")
     expect(page.get_by_test_id(f"user-sede-{carlos}")).to_have_text("Centro")
 
@@ -83,7 +83,7 @@ def test_owner_creates_changes_resets_and_disables_users(
     page.get_by_test_id("user-password").fill(PASSWORD)
     _pick(page, "user-sede", "Norte")
     page.get_by_test_id("user-save").click()
-    expect(page.get_by_text("already used")).to_be_visible()
+    expect(page.get_by_text("already used").last).to_be_visible()
     page.keyboard.press("Escape")
 
     # Change role, sede and language.
@@ -103,10 +103,10 @@ def test_owner_creates_changes_resets_and_disables_users(
     page.get_by_test_id("reset-password").fill("nueva clave 123")
     page.get_by_test_id("reset-repeat").fill("otra cosa 1234")
     page.get_by_test_id("reset-save").click()
-    expect(page.get_by_text("Las contraseñas no coinciden")).to_be_visible()
+    expect(page.get_by_text("Las contraseñas no coinciden").last).to_be_visible()
     page.get_by_test_id("reset-repeat").fill("nueva clave 123")
     page.get_by_test_id("reset-save").click()
-    expect(page.get_by_text("Contraseña restablecida")).to_be_visible()
+    expect(page.get_by_text("Contraseña restablecida").last).to_be_visible()
     assert _login(url, "carlos@example.com", "nueva clave 123").status_code == 200
     assert _login(url, "carlos@example.com").status_code == 401
 
@@ -124,7 +124,7 @@ def test_owner_creates_changes_resets_and_disables_users(
     # Live: a user created elsewhere (over the API) appears without a reload.
     centro = owner.post("/api/sedes", {"name": "Sur"})["id"]
     owner.user("dora@example.com", "Dora Caja", "cashier", centro)
-    expect(page.get_by_text("dora@example.com", exact=True)).to_be_visible()
+    expect(page.get_by_text("dora@example.com", exact=True).last).to_be_visible()
     shot(page, "users")
 
     # An admin may not touch the owner: the API says no and the screen shows it.
@@ -134,7 +134,7 @@ def test_owner_creates_changes_resets_and_disables_users(
     admin.get_by_test_id(f"user-actions-{me}").click()
     admin.get_by_test_id(f"user-disable-{me}").click()
     admin.get_by_test_id("confirm-yes").click()
-    expect(admin.get_by_text("Su rol no permite esta acción")).to_be_visible()
+    expect(admin.get_by_text("Su rol no permite esta acción").last).to_be_visible()
     expect(admin.get_by_test_id(f"user-status-{me}")).to_have_text("Activo")
     # The roles an admin can give: below its own.
     admin.get_by_test_id("user-new").click()
@@ -198,7 +198,7 @@ def test_a_manager_sees_its_sede_and_manages_only_its_cashiers(
     page.get_by_test_id("user-email").fill("nuevo@example.com")
     page.get_by_test_id("user-password").fill(PASSWORD)
     page.get_by_test_id("user-save").click()
-    expect(page.get_by_text("Usuario creado")).to_be_visible()
+    expect(page.get_by_text("Usuario creado").last).to_be_visible()
     new = _row_id(page, "nuevo@example.com")
     expect(page.get_by_test_id(f"user-sede-{new}")).to_have_text("Centro")
 
@@ -207,7 +207,7 @@ def test_a_manager_sees_its_sede_and_manages_only_its_cashiers(
     page.get_by_test_id("reset-password").fill("clave nueva 99")
     page.get_by_test_id("reset-repeat").fill("clave nueva 99")
     page.get_by_test_id("reset-save").click()
-    expect(page.get_by_text("Contraseña restablecida")).to_be_visible()
+    expect(page.get_by_text("Contraseña restablecida").last).to_be_visible()
     assert _login(url, "caja@example.com", "clave nueva 99").status_code == 200
 
 
@@ -221,7 +221,7 @@ def test_another_tenant_sees_none_of_these_users(
     page = new_page(WIDE)
     sign_in(page, "otra@example.com")
     go(page, "/usuarios")
-    expect(page.get_by_text("otra@example.com", exact=True)).to_be_visible()
+    expect(page.get_by_text("otra@example.com", exact=True).last).to_be_visible()
     expect(page.locator('[data-testid^="user-row-"]')).to_have_count(1)
     expect(page.get_by_text("caja@example.com")).to_have_count(0)
     expect(page.get_by_text("owner@example.com")).to_have_count(0)
