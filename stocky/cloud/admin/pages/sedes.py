@@ -117,9 +117,13 @@ async def list_body(session: AdminSession, api: AdminApi) -> None:
                 on_click=lambda: sede_dialog(session, api, holder, None, created),
             ).props('unelevated no-caps data-testid="sede-new"')
     cards = ui.row().classes("w-full gap-3 items-stretch").props('data-testid="sede-list"')
+    shown: dict[str, Any] = {}
 
     async def draw() -> None:
         sedes, devices = await api.gather(api.get("/api/sedes"), api.get("/api/devices"))
+        if shown.get("list") == (sedes, devices):
+            return  # already on screen (its own action redrew it): keep open menus open
+        shown["list"] = (sedes, devices)
         cajas: dict[str, int] = {}
         for device in devices:
             if device.get("status") == "active":
@@ -189,6 +193,7 @@ def _parse_id(args: PageArguments) -> uuid.UUID | None:
 
 async def detail_body(session: AdminSession, api: AdminApi, args: PageArguments) -> None:
     sede_id = _parse_id(args)
+    shown: dict[str, Any] = {}
     page = ui.column().classes("w-full gap-4")
     holder = ui.element("div")
 
@@ -197,6 +202,9 @@ async def detail_body(session: AdminSession, api: AdminApi, args: PageArguments)
         if session.sees_every_sede:  # codes are an admin's
             reads.append(api.get(f"/api/sedes/{sede_id}/activation-codes"))
         current, devices, *codes = await api.gather(*reads)
+        if shown.get("detail") == (current, devices, codes):
+            return  # already on screen (its own action redrew it): keep dialogs open
+        shown["detail"] = (current, devices, codes)
         page.clear()
         with page:
             ui.link(f"← {t('admin.sedes.back')}", "/sedes").classes("text-sm").props(

@@ -231,6 +231,11 @@ async def body(session: AdminSession, api: AdminApi) -> None:
 
     async def draw() -> None:
         users, sedes = await api.gather(api.get("/api/users"), api.get("/api/sedes"))
+        if state.get("shown") == (users, sedes):
+            # The notice of a change this screen already drew (its own save redraws at
+            # once): rebuilding would only close the menu or dialog the person just opened.
+            return
+        state["shown"] = (users, sedes)
         state["sedes"] = {str(s["id"]): str(s["name"]) for s in sedes if s.get("active")}
         names = {str(s["id"]): str(s["name"]) for s in sedes}
         count.set_text(t("admin.users.count", n=len(users)))
