@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from stocky.cloud.db import tenant_transaction
 from stocky.cloud.models import Inventory, Transaction
 from stocky.edge.activation.store import save_activation
+from stocky.edge.config import CloudTimeouts
 from stocky.edge.outbox import outbox_stats
 from stocky.edge.pos.schemas import SaleCreate
 from stocky.edge.pos.service import record_sale
@@ -113,7 +114,14 @@ async def world(
     activation = json.loads(answer.content)
     store.write(lambda conn: save_activation(conn, activation))
     transport = FaultyTransport(cloud_app)
-    cloud = CloudClient("http://testserver", activation["device_credential"], transport=transport)
+    # The caja's 5 s push timeout is for a real link; an in-process cloud on a loaded CI
+    # machine once took longer for a first push, which then stayed pending (a retry later).
+    cloud = CloudClient(
+        "http://testserver",
+        activation["device_credential"],
+        transport=transport,
+        timeouts=CloudTimeouts(push=30.0, pull=30.0),
+    )
     worker = PushWorker(
         store, cloud, sede_id=sede, device_id=activation["device"]["id"], batch_size=50
     )
