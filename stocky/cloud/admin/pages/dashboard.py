@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +12,8 @@ from stocky.cloud.admin.api import AdminApi
 from stocky.cloud.admin.layout import framed, handled, page_title
 from stocky.cloud.admin.live import live_refresh
 from stocky.cloud.admin.session import AdminSession
-from stocky.ui.formats import display_locale, format_age, format_datetime, format_money
+from stocky.cloud.admin.widgets import age, info_line
+from stocky.ui.formats import display_locale, format_datetime, format_money
 from stocky.ui.i18n import t
 
 # What a sale, a movement, a sede or a caja changing can move on this screen.
@@ -31,13 +31,6 @@ ENTITIES = (
 
 def _money(session: AdminSession, value: Any) -> str:
     return format_money(Decimal(str(value or 0)), session.currency, session.locale)
-
-
-def _age(iso: str | None) -> str:
-    if not iso:
-        return t("admin.dashboard.never")
-    moment = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
-    return format_age((datetime.now(UTC) - moment).total_seconds())
 
 
 def _figure(label: str, value: str, testid: str, tone: str = "text-slate-800") -> None:
@@ -156,26 +149,27 @@ def _sede_card(sede: dict[str, Any], timezone: str) -> None:
                 t("admin.dashboard.online") if online else t("admin.dashboard.offline"),
                 color="positive" if online else "grey-7",
             ).props(f'data-testid="sede-online-{sede["sede_id"]}"')
-        _line(t("admin.dashboard.last_ping"), _age(sede.get("last_ping_at")))
-        _line(
+        info_line(
+            t("admin.dashboard.last_ping"),
+            age(sede.get("last_ping_at"), t("admin.dashboard.never")),
+        )
+        info_line(
             t("admin.dashboard.last_sync"),
             format_datetime(sede.get("last_sync_at"), timezone)
             if sede.get("last_sync_at")
             else t("admin.dashboard.never"),
         )
-        _line(t("admin.dashboard.pending"), str(sede.get("pending_ops") or 0))
+        info_line(t("admin.dashboard.pending"), str(sede.get("pending_ops") or 0))
         rejected = int(sede.get("rejected_ops") or 0)
-        _line(t("admin.dashboard.rejected"), str(rejected), "text-negative" if rejected else "")
+        info_line(
+            t("admin.dashboard.rejected"), str(rejected), tone="text-negative" if rejected else ""
+        )
         drift = sede.get("max_clock_offset_ms")
-        _line(t("admin.dashboard.drift"), "—" if drift is None else f"{int(drift) / 1000:.1f} s")
+        info_line(
+            t("admin.dashboard.drift"), "—" if drift is None else f"{int(drift) / 1000:.1f} s"
+        )
         if sede.get("clock_untrusted"):
             ui.label(t("admin.dashboard.clock_untrusted")).classes("text-negative text-sm")
-
-
-def _line(label: str, value: str, tone: str = "") -> None:
-    with ui.row().classes("w-full justify-between no-wrap text-sm"):
-        ui.label(label).classes("stocky-muted")
-        ui.label(value).classes(f"stocky-num {tone}")
 
 
 ROUTES = {"/": framed("/", body)}

@@ -20,13 +20,13 @@ from stocky.cloud.admin.live import live_refresh
 from stocky.cloud.admin.pages import sedes_text as _texts  # noqa: F401 - registers the text
 from stocky.cloud.admin.pages.account import TIMEZONES
 from stocky.cloud.admin.pages.sedes_cards import (
-    age,
     badge,
     caja_online,
     cajas_card,
     codes_card,
     confirm,
     online_badge,
+    sede_age,
     sede_timezone,
 )
 from stocky.cloud.admin.session import AdminSession
@@ -165,7 +165,7 @@ def _sede_card(session: AdminSession, sede: dict[str, Any], cajas: int) -> None:
             ui.label(
                 t("admin.sedes.cajas_one" if cajas == 1 else "admin.sedes.cajas_count", n=cajas)
             ).props(f'data-testid="sede-cajas-{sid}"')
-            ui.label(f"{t('admin.sedes.last_ping')}: {age(sede.get('last_ping_at'))}").classes(
+            ui.label(f"{t('admin.sedes.last_ping')}: {sede_age(sede.get('last_ping_at'))}").classes(
                 "stocky-muted"
             )
         ui.button(
@@ -258,7 +258,11 @@ def _info_card(
                 str(sede.get("timezone") or t("admin.sedes.timezone_tenant", zone=zone)),
                 "sede-info-timezone",
             )
-            _field(t("admin.sedes.last_ping"), age(sede.get("last_ping_at")), "sede-info-last-ping")
+            _field(
+                t("admin.sedes.last_ping"),
+                sede_age(sede.get("last_ping_at")),
+                "sede-info-last-ping",
+            )
             _field(
                 t("admin.sedes.last_sync"),
                 format_datetime(sede.get("last_sync_at"), zone)

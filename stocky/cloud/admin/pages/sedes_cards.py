@@ -4,7 +4,6 @@ cajas (online, last contact, pending ops, revoke) and the small pieces both use.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from nicegui import ui
@@ -13,7 +12,8 @@ from stocky.cloud.admin.api import AdminApi
 from stocky.cloud.admin.layout import handled
 from stocky.cloud.admin.pages import sedes_text as _texts  # noqa: F401 - registers the text
 from stocky.cloud.admin.session import AdminSession
-from stocky.ui.formats import format_age, format_datetime
+from stocky.cloud.admin.widgets import age, seconds_since
+from stocky.ui.formats import format_datetime
 from stocky.ui.i18n import t
 
 # A caja pings every few seconds; one silent this long is offline (the cloud's default
@@ -21,20 +21,12 @@ from stocky.ui.i18n import t
 ONLINE_WINDOW_S = 90.0
 
 
-def _seconds_since(iso: str | None) -> float | None:
-    if not iso:
-        return None
-    moment = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
-    return (datetime.now(UTC) - moment).total_seconds()
-
-
-def age(iso: str | None) -> str:
-    seconds = _seconds_since(iso)
-    return t("admin.sedes.never") if seconds is None else format_age(max(seconds, 0))
+def sede_age(iso: str | None) -> str:
+    return age(iso, t("admin.sedes.never"))
 
 
 def caja_online(device: dict[str, Any]) -> bool:
-    seconds = _seconds_since(device.get("last_seen_at"))
+    seconds = seconds_since(device.get("last_seen_at"))
     return device.get("status") == "active" and seconds is not None and seconds < ONLINE_WINDOW_S
 
 
@@ -220,7 +212,7 @@ def _caja_row(
             )
             online_badge(online, f"caja-online-{did}")
         with ui.element("td").classes("py-2 pr-3 whitespace-nowrap"):
-            ui.label(age(device.get("last_seen_at"))).props(f'data-testid="caja-seen-{did}"')
+            ui.label(sede_age(device.get("last_seen_at"))).props(f'data-testid="caja-seen-{did}"')
         with ui.element("td").classes("py-2 pr-3 gt-sm"):
             ui.label(str(device.get("app_version") or "—"))
         with ui.element("td").classes("py-2 pr-3 gt-sm"):

@@ -8,7 +8,6 @@ Owner and admin see every sede (sede filter); a manager its own, as the API hold
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from nicegui import ui
@@ -30,7 +29,7 @@ from stocky.cloud.admin.pages.audit import (
     when,
 )
 from stocky.cloud.admin.session import AdminSession
-from stocky.ui.formats import format_age
+from stocky.cloud.admin.widgets import age, info_line
 from stocky.ui.i18n import t
 
 STATUSES = ("applied", "duplicate", "conflict", "rejected")
@@ -74,21 +73,6 @@ SYNC_DETAIL = """
 """
 
 
-def _age(iso: str | None) -> str:
-    if not iso:
-        return t("admin.sync.never")
-    moment = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
-    return format_age((datetime.now(UTC) - moment).total_seconds())
-
-
-def _line(label: str, value: str, testid: str | None = None, tone: str = "") -> None:
-    with ui.row().classes("w-full justify-between no-wrap text-sm gap-2"):
-        ui.label(label).classes("stocky-muted")
-        shown = ui.label(value).classes(f"stocky-num text-right {tone}")
-        if testid:
-            shown.props(f'data-testid="{testid}"')
-
-
 def _sede_health(session: AdminSession, sede: dict[str, Any]) -> None:
     sede_id = sede["sede_id"]
     online = bool(sede.get("is_online"))
@@ -105,14 +89,14 @@ def _sede_health(session: AdminSession, sede: dict[str, Any]) -> None:
                 t("admin.sync.online") if online else t("admin.sync.offline"),
                 color="positive" if online else "grey-7",
             ).props(f'data-testid="health-online-{sede_id}"')
-        _line(t("admin.sync.last_ping"), _age(sede.get("last_ping_at")))
+        info_line(t("admin.sync.last_ping"), age(sede.get("last_ping_at"), t("admin.sync.never")))
         last_sync = sede.get("last_sync_at")
-        _line(
+        info_line(
             t("admin.sync.last_sync"),
             when(session, last_sync) if last_sync else t("admin.sync.never"),
         )
-        _line(t("admin.sync.ops_24h"), str(sum(int(n) for n in counts.values())))
-        _line(
+        info_line(t("admin.sync.ops_24h"), str(sum(int(n) for n in counts.values())))
+        info_line(
             t("admin.sync.errors_24h"),
             str(errors),
             f"health-errors-{sede_id}",
@@ -120,7 +104,7 @@ def _sede_health(session: AdminSession, sede: dict[str, Any]) -> None:
         )
         divergences = int(sede.get("divergences_last_24h") or 0)
         if divergences:
-            _line(t("admin.sync.divergences"), str(divergences), tone="text-warning")
+            info_line(t("admin.sync.divergences"), str(divergences), tone="text-warning")
 
 
 def _status(value: str) -> str:
