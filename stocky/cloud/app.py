@@ -21,6 +21,8 @@ from stocky.cloud.config import Settings
 from stocky.cloud.db import create_app_engine, make_sessionmaker
 from stocky.cloud.embedded import Services
 from stocky.cloud.errors import install_error_handlers, refuse_nul
+from stocky.cloud.jobs.app import build_jobs_app
+from stocky.cloud.jobs.runner import InProcessWorker
 from stocky.cloud.realtime.notices import change_notices
 from stocky.cloud.realtime.presence import PresenceMonitor
 from stocky.cloud.realtime.server import Gateway, SocketIOMiddleware
@@ -28,6 +30,7 @@ from stocky.cloud.redis import create_redis
 from stocky.cloud.routers import ROUTERS
 from stocky.cloud.storage import router as media
 from stocky.cloud.storage.factory import build_storage
+from stocky.cloud.tasks import TASKS
 from stocky.core.errors import document_errors
 from stocky.core.limits import BodyLimitMiddleware
 
@@ -84,8 +87,12 @@ def install_offline_docs(app: FastAPI) -> None:
         return get_swagger_ui_oauth2_redirect_html()
 
 
-def create_app(settings: Settings, services: Services) -> FastAPI:
-    """Build the API on already-running services (the caller owns their lifecycle)."""
+def create_app(settings: Settings, services: Services, *, with_worker: bool = False) -> FastAPI:
+    """Build the API on already-running services (the caller owns their lifecycle).
+
+    `with_worker`: this process also runs the jobs (`stocky cloud serve --with-worker`);
+    otherwise `stocky cloud worker` processes do, and this one only defers them.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -94,18 +101,18 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
         # Every transaction that adds to the change feed nudges its sedes once it commits.
         app.state.sessionmaker = make_sessionmaker(engine, on_feed=change_notices(app))
         app.state.redis = create_redis(services.redis_url)
-        presence = PresenceMonitor(
-            gateway,
-            app.state.sessionmaker,
-            timeout_s=settings.presence_timeout_s,
-            interval_s=settings.presence_interval_s,
-        )
+        presence = PresenceMonitor(gateway, interval_s=settings.presence_interval_s)
         app.state.presence = presence
         await gateway.start()
         presence.start()
+        worker = InProcessWorker(app, settings) if with_worker else None
+        if worker is not None:
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                await worker.stop()
             await presence.stop()
             await gateway.shutdown()
             await app.state.redis.aclose()
@@ -127,6 +134,8 @@ def create_app(settings: Settings, services: Services) -> FastAPI:
     app.state.keys = load_key_ring(settings)
     app.state.storage = build_storage(settings, app.state.keys)
     app.state.services = services
+    # Deferring writes through the request's own connection; only a worker opens a pool.
+    app.state.jobs = build_jobs_app(settings, services.app_database_url, TASKS)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Socket.IO at /socket.io/ beside the API: one ASGI app for uvicorn and for tests.

@@ -86,34 +86,36 @@ def serve(
     migrate: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Migrate the schema at start.")
     ] = True,
+    with_worker: Annotated[
+        bool,
+        typer.Option(
+            "--with-worker/--no-worker",
+            help="Also run the jobs in this process (small setups; else `stocky cloud worker`).",
+        ),
+    ] = False,
 ) -> None:
     """Run the cloud API (embedded PostgreSQL and Redis unless their URLs are set)."""
     import uvicorn
 
     from stocky.cloud.admin.mount import mount_admin
     from stocky.cloud.app import create_app
-    from stocky.cloud.db import create_owner_engine
-    from stocky.cloud.migrate import schema_status
 
     settings = load_settings(data_dir, host=host, port=port)
     with services_or_exit(settings) as services:
         if migrate:
             console.print(migrate_schema(settings, services))
         else:
-            engine = create_owner_engine(services.database_url)
-            status = schema_status(engine)
-            engine.dispose()
-            if not status.up_to_date:
-                fail(
-                    f"the database schema is at {status.current or 'empty'}, this version needs "
-                    f"{status.head}: run `stocky cloud migrate` first"
-                )
+            _require_current_schema(services)
         embedded = ", ".join(services.embedded) or "none"
         console.print(
             f"Stocky cloud on [bold]{settings.base_url}[/] (embedded services: {embedded})"
         )
         console.print(f"Web admin: [bold]{settings.base_url}/admin/[/]")
-        app = create_app(settings, services)
+        if with_worker:
+            console.print(f"Jobs: run here ({settings.worker_concurrency} at a time)")
+        else:
+            console.print("Jobs: run them with `stocky cloud worker` (or serve --with-worker)")
+        app = create_app(settings, services, with_worker=with_worker)
         mount_admin(app, settings)
         # uvicorn re-raises the SIGTERM it caught once it has shut down; with the default
         # handler that would end the process before the embedded PostgreSQL is stopped.
@@ -123,6 +125,53 @@ def serve(
 
 def _exit_on_sigterm(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+def _require_current_schema(services: Services) -> None:
+    from stocky.cloud.db import create_owner_engine
+    from stocky.cloud.migrate import schema_status
+
+    engine = create_owner_engine(services.database_url)
+    status = schema_status(engine)
+    engine.dispose()
+    if not status.up_to_date:
+        fail(
+            f"the database schema is at {status.current or 'empty'}, this version needs "
+            f"{status.head}: run `stocky cloud migrate` first"
+        )
+
+
+@cloud_app.command()
+def worker(
+    data_dir: DataDirOpt = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Jobs run at the same time (STOCKY_WORKER_CONCURRENCY)."),
+    ] = None,
+) -> None:
+    """Run the cloud's jobs (transfers, presence, maintenance) until SIGTERM or Ctrl-C.
+
+    A stop waits for the running jobs (STOCKY_WORKER_SHUTDOWN_TIMEOUT_S); the jobs of a
+    worker killed outright are retried by another one once its heartbeat is stale.
+    Run as many as you like against one database.
+    """
+    from stocky.cloud.app import create_app
+    from stocky.cloud.jobs.runner import run_worker
+
+    settings = load_settings(data_dir, worker_concurrency=concurrency)
+    with services_or_exit(settings) as services:
+        _require_current_schema(services)
+        app = create_app(settings, services)
+        console.print(
+            f"Stocky job worker: {settings.worker_concurrency} at a time (SIGTERM stops it)"
+        )
+
+        async def main() -> None:
+            async with app.router.lifespan_context(app):
+                await run_worker(app, settings, install_signal_handlers=True)
+
+        asyncio.run(main())
+        console.print("worker stopped")
 
 
 @cloud_app.command("create-tenant")

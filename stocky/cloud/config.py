@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from stocky.core.clock import DEFAULT_CLOCK_SKEW_THRESHOLD_S
+
 DEV_APP_DB_PASSWORD = "stocky-app-dev"
 
 
@@ -43,6 +45,32 @@ class Settings(BaseSettings):
     )
     presence_interval_s: float = Field(
         default=15.0, gt=0, description="How often the presence job looks for silent sedes"
+    )
+    clock_skew_threshold_s: float = Field(
+        default=DEFAULT_CLOCK_SKEW_THRESHOLD_S,
+        gt=0,
+        description="A caja whose clock is further than this off the cloud's is flagged",
+    )
+    lan_lease_seconds: float = Field(
+        default=6.0,
+        ge=1.0,
+        le=300.0,
+        description="How long a sede's LAN master holds its lease without renewing it",
+    )
+    # The jobs tier (stocky.cloud.jobs): procrastinate workers on the cloud's PostgreSQL.
+    worker_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Jobs one worker process runs at the same time"
+    )
+    worker_heartbeat_s: float = Field(
+        default=5.0, gt=0, description="How often a worker tells the database it is alive"
+    )
+    worker_stalled_after_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="A worker silent this long is dead: its running jobs are retried",
+    )
+    worker_shutdown_timeout_s: float = Field(
+        default=30.0, gt=0, description="On SIGTERM, how long running jobs may take to finish"
     )
     # Product images (stocky.cloud.storage): a local folder unless an s3:// URL is set.
     media_dir: Path | None = Field(

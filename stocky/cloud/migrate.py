@@ -35,6 +35,13 @@ class SchemaStatus:
         return self.current == self.head
 
 
+def ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Autogenerate compares our tables only: procrastinate's (0020) are its own schema."""
+    table = getattr(obj, "table", obj) if type_ != "table" else obj
+    table_name = name if type_ == "table" else getattr(table, "name", "")
+    return not str(table_name or "").startswith("procrastinate_")
+
+
 def schema_status(engine: Engine) -> SchemaStatus:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None

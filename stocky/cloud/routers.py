@@ -12,12 +12,14 @@ from stocky.cloud.customers.router import router as customers_router
 from stocky.cloud.dashboard.router import router as dashboard_router
 from stocky.cloud.health.router import router as health_router
 from stocky.cloud.inventory.router import router as inventory_router
+from stocky.cloud.lan.router import router as lan_router
 from stocky.cloud.sales.router import router as sales_router
 from stocky.cloud.sedes.router import router as sedes_router
 from stocky.cloud.sync.router import router as sync_router
 from stocky.cloud.tenants.business import router as business_router
 from stocky.cloud.tenants.router import router as tenants_router
 from stocky.cloud.transactions.router import router as transactions_router
+from stocky.cloud.transfers.router import router as transfers_router
 from stocky.cloud.users.router import router as users_router
 
 ROUTERS: list[APIRouter] = [
@@ -35,5 +37,7 @@ ROUTERS: list[APIRouter] = [
     transactions_router,
     sales_router,
     sync_router,
+    lan_router,
     dashboard_router,
+    transfers_router,
 ]

@@ -34,7 +34,12 @@ TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
     "customers": (),  # 0010
     "shift_adoptions": None,  # 0011
     "refunds": None,  # 0014
-}  # transfers: dropped by 0013
+    # 0013 dropped 0001's one-product transfers; 0021 makes them again with their lines.
+    "transfers": ("from_sede_id", "to_sede_id"),  # 0021
+    "transfer_lines": ("from_sede_id", "to_sede_id"),  # 0021
+    "tenant_cas": None,  # 0022
+    "sede_lan_leases": None,  # 0022
+}
 
 CURRENT_TENANT_FN = """
 CREATE OR REPLACE FUNCTION stocky_current_tenant() RETURNS uuid

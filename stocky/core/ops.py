@@ -94,6 +94,13 @@ def sign_problem(movement_type: str, qty: Decimal) -> str | None:
     return None
 
 
+def whole_units_problem(unit: str, qty: Decimal) -> str | None:
+    """Why a product sold by unit cannot move this quantity (a fraction), or None."""
+    if unit == "unit" and qty != qty.to_integral_value():
+        return "the product is sold by unit: give a whole number"
+    return None
+
+
 class MovementPayload(_Part):
     id: uuid.UUID
     product_id: uuid.UUID

@@ -50,6 +50,10 @@ class Operation(BaseModel):
     payload: dict[str, Any]
     base_version: Version | None = None
     client_ts: Timestamp
+    # The caja of the sede that recorded the op, when its LAN master relays it (issue 16);
+    # None: the pushing caja's own op. Not part of what the op says (its body hash), so the
+    # same op pushed by its caja directly and relayed by a master is one op.
+    origin_device_id: uuid.UUID | None = None
 
 
 class PushRequest(BaseModel):
@@ -60,6 +64,9 @@ class PushRequest(BaseModel):
     operations: list[Operation] = Field(min_length=1, max_length=MAX_PUSH_BATCH)
     # The caja's clock when it sent the batch: the cloud measures the offset from it.
     client_now: Timestamp | None = None
+    # The LAN master's epoch (fencing token) when it relays other cajas' ops: the cloud
+    # refuses a batch stamped with an epoch older than the sede's current lease.
+    lan_epoch: Annotated[int, Field(ge=0, le=2**62)] | None = None
 
 
 class OpResult(BaseModel):

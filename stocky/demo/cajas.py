@@ -74,6 +74,8 @@ class Caja:
     port: int
     proxy: TcpProxy
     log: Path
+    # Extra settings: the LAN's, for cajas that share a sede.
+    env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
     http: httpx.AsyncClient = field(init=False)
     recorded_sales: int = 0
@@ -93,7 +95,7 @@ class Caja:
         args = stocky_command(
             "edge", "run", "--data-dir", str(self.data_dir), "--port", str(self.port), *_run_flags()
         )
-        self.proc = children.start(self.name, args, log=self.log, env=DEMO_EDGE_ENV)
+        self.proc = children.start(self.name, args, log=self.log, env=DEMO_EDGE_ENV | self.env)
         await wait_http(
             f"http://127.0.0.1:{self.port}/local/api/status",
             self.proc,
@@ -140,6 +142,11 @@ class Caja:
         self.sales_at_close = int(shift["z_report"]["sales_count"])
         return shift
 
+    async def lan(self) -> dict[str, Any]:
+        """The caja's place on its sede's LAN: role, epoch, master (GET /status)."""
+        lan: dict[str, Any] = (await self.status())["lan"]
+        return lan
+
     async def status(self) -> dict[str, Any]:
         status: dict[str, Any] = await self._call("GET", "/status")
         return status
@@ -149,6 +156,14 @@ class Caja:
         if page["total"] > len(page["items"]):
             raise CajaError(f"{self.name}: more products than one inventory page")
         return {item["product_id"]: Decimal(item["quantity"]) for item in page["items"]}
+
+    async def quantity(self, sku: str) -> Decimal:
+        """One product's stock at this caja."""
+        page = await self._call("GET", "/inventory", params={"limit": 1000})
+        for item in page["items"]:
+            if item["sku"] == sku:
+                return Decimal(item["quantity"])
+        return Decimal(0)
 
     async def aclose(self) -> None:
         await self.http.aclose()

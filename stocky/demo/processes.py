@@ -64,6 +64,12 @@ class Children:
         self._procs.append((name, proc))
         return proc
 
+    def kill(self, proc: subprocess.Popen[bytes]) -> None:
+        """SIGKILL one child's group, as a power cut, and stop watching it."""
+        _signal_group(proc, signal.SIGKILL)
+        proc.wait(timeout=10)
+        self._procs = [(name, p) for name, p in self._procs if p is not proc]
+
     def check_alive(self) -> None:
         for name, proc in self._procs:
             if proc.poll() is not None:

@@ -1,4 +1,4 @@
-"""The demo's verdict: per sede, what the caja holds against what the cloud holds."""
+"""The demo's verdict: per sede, what its cajas hold against what the cloud holds."""
 
 from __future__ import annotations
 
@@ -73,25 +73,40 @@ async def cloud_sales(cloud: httpx.AsyncClient, sede_id: str, headers: dict[str,
     return len({row["sale_id"] for row in rows})
 
 
-async def sede_report(caja: Caja, cloud: httpx.AsyncClient, headers: dict[str, str]) -> SedeReport:
-    status = await caja.status()
-    at_caja = await caja.stock()
-    at_cloud = await cloud_stock(cloud, caja.sede_id, headers)
-    differing = sum(
-        1
-        for pid in at_caja.keys() | at_cloud.keys()
-        if at_caja.get(pid, Decimal(0)) != at_cloud.get(pid, Decimal(0))
-    )
+async def sede_report(
+    cajas: list[Caja], cloud: httpx.AsyncClient, headers: dict[str, str]
+) -> SedeReport:
+    """The sede's cajas against the cloud: every caja must show the cloud's stock."""
+    sede_id = cajas[0].sede_id
+    at_cloud = await cloud_stock(cloud, sede_id, headers)
+    caja_stock = Decimal(0)
+    differing = pending = rejected = 0
+    for caja in cajas:
+        status = await caja.status()
+        at_caja = await caja.stock()
+        differing = max(
+            differing,
+            sum(
+                1
+                for pid in at_caja.keys() | at_cloud.keys()
+                if at_caja.get(pid, Decimal(0)) != at_cloud.get(pid, Decimal(0))
+            ),
+        )
+        caja_stock = sum(at_caja.values(), Decimal(0))
+        pending += int(status["pending_ops"])
+        rejected += int(status["rejected_ops"]) + int(status["conflict_ops"])
     return SedeReport(
-        sede=caja.sede_name,
-        recorded=caja.recorded_sales,
-        caja_sales=caja.sales_at_close if caja.sales_at_close is not None else -1,
-        cloud_sales=await cloud_sales(cloud, caja.sede_id, headers),
-        caja_stock=sum(at_caja.values(), Decimal(0)),
+        sede=cajas[0].sede_name
+        if len(cajas) == 1
+        else f"{cajas[0].sede_name} ({len(cajas)} cajas)",
+        recorded=sum(c.recorded_sales for c in cajas),
+        caja_sales=sum(-1 if c.sales_at_close is None else c.sales_at_close for c in cajas),
+        cloud_sales=await cloud_sales(cloud, sede_id, headers),
+        caja_stock=caja_stock,
         cloud_stock=sum(at_cloud.values(), Decimal(0)),
         products_differing=differing,
-        pending=int(status["pending_ops"]),
-        rejected=int(status["rejected_ops"]) + int(status["conflict_ops"]),
+        pending=pending,
+        rejected=rejected,
     )
 
 

@@ -1,7 +1,7 @@
 """The demo tenant, set up through the cloud's public API like an owner would.
 
 A business with two sedes, a cashier per sede, the demo catalog (one CSV import), opening
-stock at both sedes, and one activation code per sede for its caja.
+stock at both sedes, and an activation code per caja (two at the first sede).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ OWNER_EMAIL = "owner@demo.stocky.co"
 OWNER_PASSWORD = "stocky-demo-2024"
 CASHIER_PASSWORD = "cajero-demo-2024"
 SEDE_NAMES = ("Sede Centro", "Sede Norte")
+CAJAS_AT_FIRST_SEDE = 2
 
 
 class SeedError(RuntimeError):
@@ -30,7 +31,8 @@ class DemoSede:
     id: str
     name: str
     cashier_email: str
-    activation_code: str
+    # One per caja: the first sede gets two cajas, which sync over the LAN.
+    activation_codes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,14 @@ async def seed_tenant(cloud: httpx.AsyncClient) -> DemoTenant:
         )
         if opening.get("errors"):
             raise SeedError(f"opening stock of {name}: {opening['errors'][:3]}")
-        code = _ok(
-            await cloud.post(f"/api/sedes/{sede['id']}/activation-codes", headers=owner),
-            f"activation code of {name}",
-        )
-        sedes.append(DemoSede(sede["id"], name, email, code["code"]))
+        codes = [
+            _ok(
+                await cloud.post(f"/api/sedes/{sede['id']}/activation-codes", headers=owner),
+                f"activation code of {name}",
+            )["code"]
+            for _ in range(CAJAS_AT_FIRST_SEDE if n == 1 else 1)
+        ]
+        sedes.append(DemoSede(sede["id"], name, email, tuple(codes)))
     return DemoTenant(
         tenant_id=signup["tenant"]["id"],
         owner_email=OWNER_EMAIL,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -22,16 +23,40 @@ def run(
     native: bool = typer.Option(False, "--native", help="Open a desktop window (pywebview)"),
     headless: bool = typer.Option(False, "--headless", help="Local API only, no screens"),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser"),
+    lan: str | None = typer.Option(
+        None, "--lan", help="LAN sync with the sede's other cajas: auto, on or off"
+    ),
+    lan_port: int | None = typer.Option(
+        None, "--lan-port", min=1, max=65535, help="LAN server port (default 3001)"
+    ),
+    lan_peers: str | None = typer.Option(
+        None, "--lan-peers", help="The sede's other cajas, host:port,host:port (else mDNS)"
+    ),
+    lan_rank: int | None = typer.Option(
+        None, "--lan-rank", min=1, help="Place in line to become master (1 first)"
+    ),
 ) -> None:
     """Run the caja: local store and API (and the sync engine and UI when installed)."""
+    from pydantic import ValidationError
+
     from stocky.edge.config import EdgeSettings
     from stocky.edge.runtime import NotActivatedError, serve
 
-    settings = EdgeSettings(data_dir=data_dir)
-    if port is not None:
-        settings.port = port
-    if host is not None:
-        settings.host = host
+    overrides: dict[str, Any] = {
+        "data_dir": data_dir,
+        "port": port,
+        "host": host,
+        "lan": lan,
+        "lan_port": lan_port,
+        "lan_peers": lan_peers,
+        "lan_rank": lan_rank,
+    }
+    try:
+        # Through __init__, not model_validate: the STOCKY_EDGE_* environment still counts.
+        settings = EdgeSettings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        fail(f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}")
     try:
         if headless:
             serve(settings)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from stocky.core.clock import DEFAULT_CLOCK_SKEW_THRESHOLD_S
 
 STORE_FILENAME: Final = "caja.db"
 
@@ -15,6 +17,19 @@ STORE_FILENAME: Final = "caja.db"
 def store_path(data_dir: Path) -> Path:
     """Where a caja's SQLite file lives inside its data dir (activation writes the same file)."""
     return data_dir / STORE_FILENAME
+
+
+def parse_peers(text: str) -> list[tuple[str, int]]:
+    """`host:port, host:port` as (host, port) pairs; a bad entry names itself."""
+    peers: list[tuple[str, int]] = []
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        host, sep, port = entry.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{entry!r} is not host:port")
+        peers.append((host.strip("[]"), int(port)))
+    return peers
 
 
 class EdgeSettings(BaseSettings):
@@ -52,6 +67,51 @@ class EdgeSettings(BaseSettings):
         gt=0,
         description="Compare every synced table with the cloud's checksums at least this often",
     )
+    clock_skew_threshold_seconds: float = Field(
+        default=DEFAULT_CLOCK_SKEW_THRESHOLD_S,
+        gt=0,
+        description="The status bar warns when this caja's clock is further off the cloud's",
+    )
+
+    # LAN between the cajas of one sede (issue 16, ARCHITECTURE §5). `auto`: on when the
+    # sede has another active caja (pulled from the cloud) or static peers are set.
+    lan: Literal["auto", "on", "off"] = Field(
+        default="auto", description="LAN sync with the sede's other cajas: auto, on or off"
+    )
+    lan_host: str = Field(
+        default="0.0.0.0", description="Address the LAN server listens on (mutual TLS)"
+    )
+    lan_port: int = Field(default=3001, ge=1, le=65535, description="LAN server port")
+    lan_peers: str = Field(
+        default="",
+        description="Static list of the sede's other cajas, host:port separated by commas"
+        " (mDNS is used when empty)",
+    )
+    lan_rank: int | None = Field(
+        default=None,
+        ge=1,
+        description="Place in line to become master (1 first); default: the caja number"
+        " (the activation order), pulled with the sede's cajas",
+    )
+    lan_interface: str | None = Field(
+        default=None, description="IP address of the interface mDNS announces and browses on"
+    )
+    lan_heartbeat_seconds: float = Field(
+        default=0.5, gt=0, description="The master's heartbeat to its slaves"
+    )
+    lan_master_timeout_seconds: float = Field(
+        default=2.5, gt=0, description="A master silent this long is taken over"
+    )
+
+    @field_validator("lan_peers")
+    @classmethod
+    def _peers_parse(cls, value: str) -> str:
+        parse_peers(value)
+        return value
+
+    @property
+    def lan_static_peers(self) -> list[tuple[str, int]]:
+        return parse_peers(self.lan_peers)
 
     @property
     def store_path(self) -> Path:

@@ -258,6 +258,8 @@ class QueuedOp:
     client_ts: str
     attempts: int
     next_attempt_at: str | None
+    # The caja of the sede that recorded it, when this caja holds it as LAN master.
+    origin_device_id: str | None = None
 
 
 def next_batch(conn: sqlite3.Connection, limit: int, now: str) -> list[QueuedOp]:
@@ -266,7 +268,7 @@ def next_batch(conn: sqlite3.Connection, limit: int, now: str) -> list[QueuedOp]
     rows = conn.execute(
         """
         SELECT seq, op_id, kind, entity_id, payload, base_version, client_ts, attempts,
-               next_attempt_at
+               next_attempt_at, origin_device_id
         FROM sync_queue
         WHERE status = 'pending'
           AND NOT (json_extract(result, '$.status') IS 'deferred' AND next_attempt_at > ?)
@@ -275,6 +277,91 @@ def next_batch(conn: sqlite3.Connection, limit: int, now: str) -> list[QueuedOp]
         (now, limit),
     ).fetchall()
     return [QueuedOp(*row) for row in rows]
+
+
+def unrelayed(conn: sqlite3.Connection, epoch: int, limit: int) -> list[QueuedOp]:
+    """A LAN slave's pending ops not yet handed to the master of this epoch, in queue order:
+    its own, and any it held as an earlier master for other cajas (after a failover, all of
+    them: the new master takes them idempotently)."""
+    rows = conn.execute(
+        """
+        SELECT seq, op_id, kind, entity_id, payload, base_version, client_ts, attempts,
+               next_attempt_at, origin_device_id
+        FROM sync_queue
+        WHERE status = 'pending' AND lan_relayed_epoch IS NOT ?
+        ORDER BY seq LIMIT ?
+        """,
+        (epoch, limit),
+    ).fetchall()
+    return [QueuedOp(*row) for row in rows]
+
+
+def forget_relayed(conn: sqlite3.Connection) -> None:
+    """A slave joins a master: every pending op goes to it again (it answers the cloud's
+    result for those it already has, so none waits on a result message that was lost)."""
+    conn.execute(
+        "UPDATE sync_queue SET lan_relayed_epoch = NULL "
+        "WHERE status = 'pending' AND lan_relayed_epoch IS NOT NULL"
+    )
+
+
+def hand_over(
+    conn: sqlite3.Connection, op_ids: Iterable[str], *, master_device_id: str, epoch: int, now: str
+) -> None:
+    """Ops this caja held for other cajas as an earlier master are now held by the master
+    of `epoch` (and still by the cajas that recorded them): this caja is done with them."""
+    result = json.dumps({"handed_over_to": master_device_id, "epoch": epoch})
+    conn.executemany(
+        "UPDATE sync_queue SET status = 'synced', result = ?, synced_at = ?, "
+        "next_attempt_at = NULL WHERE op_id = ? AND status = 'pending' "
+        "AND origin_device_id IS NOT NULL",
+        [(result, now, op_id) for op_id in op_ids],
+    )
+
+
+def mark_relayed(conn: sqlite3.Connection, op_ids: Iterable[str], epoch: int) -> None:
+    """The master of `epoch` holds these ops: not sent to it again (still pending here
+    until it reports the cloud's answer)."""
+    conn.executemany(
+        "UPDATE sync_queue SET lan_relayed_epoch = ? WHERE op_id = ? AND status = 'pending'",
+        [(epoch, op_id) for op_id in op_ids],
+    )
+
+
+def last_seq(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT coalesce(max(seq), 0) FROM sync_queue").fetchone()
+    return int(row[0])
+
+
+def ops_after(
+    conn: sqlite3.Connection, seq: int, *, pending: bool, limit: int = 2000
+) -> list[QueuedOp]:
+    """Ops queued after `seq`, in order: what a LAN master broadcasts (any it has not
+    refused, `pending` False) or what a joining slave has not seen in the cloud yet."""
+    rows = conn.execute(
+        f"""
+        SELECT seq, op_id, kind, entity_id, payload, base_version, client_ts, attempts,
+               next_attempt_at, origin_device_id
+        FROM sync_queue
+        WHERE seq > ? AND {"status = 'pending'" if pending else "status <> 'rejected'"}
+        ORDER BY seq LIMIT ?
+        """,
+        (seq, limit),
+    ).fetchall()
+    return [QueuedOp(*row) for row in rows]
+
+
+def queued_ops(conn: sqlite3.Connection, op_ids: Iterable[str]) -> dict[str, QueuedOp]:
+    """These ops as the push worker reads them, by op_id (the ones this caja holds)."""
+    rows = conn.execute(
+        """
+        SELECT seq, op_id, kind, entity_id, payload, base_version, client_ts, attempts,
+               next_attempt_at, origin_device_id
+        FROM sync_queue WHERE op_id IN (SELECT value FROM json_each(?))
+        """,
+        (json.dumps(list(op_ids)),),
+    ).fetchall()
+    return {row[1]: QueuedOp(*row) for row in rows}
 
 
 def next_deferred_due(conn: sqlite3.Connection) -> str | None:

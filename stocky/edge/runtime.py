@@ -112,6 +112,7 @@ class CajaRuntime:
             verify_seconds=settings.checksum_verify_seconds,
             timeouts=settings.cloud_timeouts(),
             cloud_url=settings.cloud_url,
+            settings=settings,
         )
         await engine.start()
         self._stack.push_async_callback(engine.stop)

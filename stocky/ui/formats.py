@@ -90,8 +90,10 @@ def parse_decimal(text: str, locale: str = "es-CO", *, field: str | None = None)
     """What a person typed ("1.250,5" in es-CO, "1,250.5" in en-US; "0,75" or "0.75").
 
     A lone separator followed by exactly three digits groups thousands ("20.000" in Spanish
-    and "20,000" in English are both twenty thousand); any other lone separator is the
-    decimal point the person meant ("1,5" or "1.5"). Raises NumberError naming `field`.
+    and "20,000" in English are both twenty thousand), unless what comes before it cannot
+    start a grouped number ("0.125" kg is a fraction in any locale); any other lone separator
+    is the decimal point the person meant ("1,5" or "1.5"). Raises NumberError naming
+    `field`.
     """
     thousands, decimal = _separators(locale)
     raw = text.strip().replace(" ", "").replace("\u00a0", "").replace("$", "")
@@ -102,8 +104,10 @@ def parse_decimal(text: str, locale: str = "es-CO", *, field: str | None = None)
         if decimal in whole or thousands in frac or not _grouped(whole, thousands):
             raise NumberError(_number_message(locale, field))
         raw = whole.replace(thousands, "") + "." + frac
-    elif raw.count(thousands) == 1 and len(raw.split(thousands)[1]) != 3:
-        # "0.75" typed on a Spanish keypad: a lone separator not grouping thousands.
+    elif raw.count(thousands) == 1 and (
+        len(raw.split(thousands)[1]) != 3 or not _grouped(raw, thousands)
+    ):
+        # "0.75" or "0.125" typed on a Spanish keypad: a lone separator grouping no thousands.
         raw = raw.replace(thousands, ".")
     elif _grouped(raw, thousands):
         raw = raw.replace(thousands, "")
@@ -123,7 +127,8 @@ def _grouped(whole: str, thousands: str) -> bool:
     if thousands not in whole:
         return True
     head, *rest = whole.lstrip("+-").split(thousands)
-    return 1 <= len(head) <= 3 and all(len(part) == 3 for part in rest)
+    # A grouped number never starts with a zero group ("0.125" is no thousand).
+    return 1 <= len(head) <= 3 and head.lstrip("0") != "" and all(len(p) == 3 for p in rest)
 
 
 def _number_message(locale: str, field: str | None, *, empty: bool = False) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from stocky.cloud.db import SessionMaker, tenant_transaction
 from stocky.cloud.models import Customer, User
+from stocky.edge.lan.identity import make_key_and_csr
 from tests.cloud.factories import create_device, create_sede, create_user
 from tests.cloud.realtime.world import RealtimeWorld
 from tests.cloud.sync.ops import entry_op
@@ -393,6 +394,32 @@ CASES: list[Case] = [
         lambda c: c.http.post("/api/sync/ping", json={}, headers=c.world.caja.headers),
         why="presence columns (last ping, online) are left out of the feed",
     ),
+    Case(
+        "POST",
+        "/api/sync/lan/lease",
+        "nobody",
+        lambda c: c.http.post(
+            "/api/sync/lan/lease",
+            json={
+                "sede_id": str(c.world.caja.sede_id),
+                "device_id": str(c.world.caja.device_id),
+                "epoch": 0,
+            },
+            headers=c.world.caja.headers,
+        ),
+        why="the sede's LAN lease is the cajas' own business, asked for, not pulled",
+    ),
+    Case(
+        "POST",
+        "/api/sync/lan/certificate",
+        "nobody",
+        lambda c: c.http.post(
+            "/api/sync/lan/certificate",
+            json={"csr_pem": make_key_and_csr("caja")[1]},
+            headers=c.world.caja.headers,
+        ),
+        why="the tenant's CA and the caja's certificate are not synced tables",
+    ),
 ]
 
 # Routes that do change synced data, but whose change no caja can hear yet.
@@ -478,5 +505,66 @@ CASES += [
         "every sede",
         lambda c: c.http.delete(f"/api/products/{c.world.rice.id}/image", headers=_owner(c)),
         setup=_rice_has_an_image,
+    ),
+]
+
+
+# --- transfers (issue 15): fed to both sedes; the job (not run by this server) is another
+# transaction with its own notice --------------------------------------------------------
+
+
+async def _both_online(c: Ctx) -> None:
+    for caja in (c.world.caja, c.world.caja_norte):
+        response = await c.http.post("/api/sync/ping", json={}, headers=caja.headers)
+        assert response.status_code == 200, response.text
+
+
+def _request_transfer(c: Ctx) -> Awaitable[httpx.Response]:
+    body = {
+        "from_sede_id": str(c.world.centro),
+        "to_sede_id": str(c.world.norte),
+        "lines": [{"product_id": str(c.world.rice.id), "quantity": "1"}],
+    }
+    return c.http.post("/api/transfers/request", json=body, headers=_owner(c))
+
+
+async def _a_pending_transfer(c: Ctx) -> None:
+    await _both_online(c)
+    response = await _request_transfer(c)
+    assert response.status_code == 201, response.text
+    c.found["transfer"] = response.json()["id"]
+
+
+def _decide(action: str, body: dict[str, Any]) -> Call:
+    def call(c: Ctx) -> Awaitable[httpx.Response]:
+        return c.http.post(
+            f"/api/transfers/{c.found['transfer']}/{action}", json=body, headers=_owner(c)
+        )
+
+    return call
+
+
+CASES += [
+    Case("POST", "/api/transfers/request", "every sede", _request_transfer, setup=_both_online),
+    Case(
+        "POST",
+        "/api/transfers/{transfer_id}/approve",
+        "every sede",
+        _decide("approve", {}),
+        setup=_a_pending_transfer,
+    ),
+    Case(
+        "POST",
+        "/api/transfers/{transfer_id}/reject",
+        "every sede",
+        _decide("reject", {"reason": "no hay"}),
+        setup=_a_pending_transfer,
+    ),
+    Case(
+        "POST",
+        "/api/transfers/{transfer_id}/cancel",
+        "every sede",
+        _decide("cancel", {}),
+        setup=_a_pending_transfer,
     ),
 ]

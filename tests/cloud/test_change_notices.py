@@ -36,6 +36,7 @@ pytestmark = pytest.mark.asyncio
 # The live server, its world and the Socket.IO listeners of tests/cloud/realtime.
 live = realtime_fixtures.live
 live_overrides = realtime_fixtures.live_overrides
+live_with_worker = realtime_fixtures.live_with_worker
 world = realtime_fixtures.world
 listeners = realtime_fixtures.listeners
 

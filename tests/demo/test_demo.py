@@ -1,4 +1,5 @@
-"""`stocky demo --exit` end to end: real processes, embedded services, an outage, a verdict."""
+"""`stocky demo --exit` end to end: real processes, embedded services, an outage, a LAN
+failover, a verdict."""
 
 from __future__ import annotations
 
@@ -44,11 +45,19 @@ def test_demo_converges_and_exits_zero(tmp_path: Path) -> None:
         assert stock_caja == stock_cloud, row
         assert pending == "0", row
         assert verdict == "equal", row
-    assert sum(int(r.split("│")[2]) for r in rows) == 40
+    # The 40 sales rung up, and the two that show Sede Centro's LAN (one at each caja).
+    assert sum(int(r.split("│")[2]) for r in rows) == 42
     assert "cut off from the cloud" in output
     assert "reconnected" in output
+    assert "completed by the job" in output, output  # the transfer between the sedes
     # Each caja's screen URL (checked to answer before it is printed), not its API's.
-    assert output.count("/login (cashier") == 2, output
+    assert output.count("/login (cashier") == 3, output
+    # Sede Centro's two cajas: one main over the LAN, killed, replaced, back as secondary.
+    said = " ".join(output.split())  # Rich wraps long lines at the terminal's width
+    assert "is the main caja" in said, output
+    assert "over the LAN, not the cloud" in said, output
+    assert "took over in" in said, output
+    assert "is back: it follows" in said, output
     assert "/local/api" not in output, output
     # Nothing left running in the demo's folder (the cajas, the cloud, its PostgreSQL).
     assert not (data_dir / "cloud" / "postgres" / "postmaster.pid").exists(), output

@@ -75,7 +75,7 @@ async def run(edge_bin: Path, work: Path) -> None:
             "edge activate",
             [
                 str(edge_bin / "stocky"),
-                *("edge", "activate", "--cloud", cloud_url, "--code", sede.activation_code),
+                *("edge", "activate", "--cloud", cloud_url, "--code", sede.activation_codes[0]),
                 *("--data-dir", str(caja_dir), "--name", "caja-edge-only"),
             ],
             log=caja_log,

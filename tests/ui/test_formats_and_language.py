@@ -67,6 +67,9 @@ def test_quantities_by_unit_and_by_weight() -> None:
         ("1.250,5", "es-CO", Decimal("1250.5")),
         ("0,75", "es-CO", Decimal("0.75")),
         ("0.75", "es-CO", Decimal("0.75")),  # a lone dot that groups no thousands
+        ("0.125", "es-CO", Decimal("0.125")),  # nor after a zero: a fraction of a kilo
+        ("0,125", "en-US", Decimal("0.125")),
+        ("-0.500", "es-CO", Decimal("-0.5")),
         ("12.500", "es-CO", Decimal("12500")),
         ("$ 50.000", "es-CO", Decimal("50000")),
         ("1,250.5", "en-US", Decimal("1250.5")),
@@ -81,6 +84,11 @@ def test_parse_refuses_what_is_not_a_number(typed: str) -> None:
     # A sentence a cashier reads, never "empty" or "not a number: abc".
     with pytest.raises(ValueError, match=r"^Escriba un número, por ejemplo 1\.500 o 2,5$"):
         parse_decimal(typed, "es-CO")
+
+
+def test_a_zero_group_is_no_thousand() -> None:
+    with pytest.raises(ValueError, match="Escriba un número"):
+        parse_decimal("0.125.000", "es-CO")
 
 
 def test_a_refused_number_names_the_field() -> None:

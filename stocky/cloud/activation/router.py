@@ -100,25 +100,35 @@ async def activate(
 
 @router.get("/devices", summary="Cajas (a manager sees its own sede's)")
 async def list_devices(
-    actor: Manager, session: TenantSession, sede_id: uuid.UUID | None = None
+    actor: Manager,
+    session: TenantSession,
+    settings: SettingsDep,
+    sede_id: uuid.UUID | None = None,
 ) -> list[DeviceOut]:
     devices = await service.list_devices(session, actor, sede_id)
-    return [DeviceOut.model_validate(d) for d in devices]
+    threshold = settings.clock_skew_threshold_s
+    return [DeviceOut.model_validate(d).with_clock(threshold) for d in devices]
 
 
 @router.get("/devices/me", summary="The caja behind this device credential")
-async def device_me(device: CurrentDevice, session: DeviceTenantSession) -> DeviceOut:
+async def device_me(
+    device: CurrentDevice, session: DeviceTenantSession, settings: SettingsDep
+) -> DeviceOut:
     assert device.device_id is not None
     row = await repository.get_device(session, device.tenant_id, device.device_id)
     if row is None:
         raise NotFoundError("There is no such caja.")
-    return DeviceOut.model_validate(row)
+    return DeviceOut.model_validate(row).with_clock(settings.clock_skew_threshold_s)
 
 
 @router.post("/devices/{device_id}/revoke", summary="Revoke a caja's credential (admin)")
 async def revoke_device(
-    device_id: uuid.UUID, actor: Admin, session: TenantSession, realtime: Realtime
+    device_id: uuid.UUID,
+    actor: Admin,
+    session: TenantSession,
+    realtime: Realtime,
+    settings: SettingsDep,
 ) -> DeviceOut:
     device = await service.revoke_device(session, actor, device_id)
     realtime.drop_device(session, device.id)  # its open sockets go once this commits
-    return DeviceOut.model_validate(device)
+    return DeviceOut.model_validate(device).with_clock(settings.clock_skew_threshold_s)

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from stocky.core import activation_codes as codes
+from stocky.core.clock import clock_skewed
 from stocky.core.receipts import caja_prefix
 
 
@@ -94,12 +95,22 @@ class DeviceOut(BaseModel):
     pending_ops: int | None = None
     stuck_ops: int | None = None
     outbox_reported_at: datetime | None = None
+    # Caja minus cloud, as its last ping or push measured it (null: never measured);
+    # clock_skewed: past the cloud's clock_skew_threshold_s (set by with_clock).
+    clock_offset_ms: int | None = None
+    clock_skewed: bool = False
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def receipt_prefix(self) -> str:
         """What this caja's receipt numbers start with (C01-000042)."""
         return caja_prefix(self.caja_number)
+
+    def with_clock(self, threshold_s: float) -> DeviceOut:
+        """This caja flagged or not by the cloud's threshold (seconds)."""
+        return self.model_copy(
+            update={"clock_skewed": clock_skewed(self.clock_offset_ms, threshold_s)}
+        )
 
 
 class SyncedUser(BaseModel):

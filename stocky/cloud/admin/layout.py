@@ -24,6 +24,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/usuarios", "admin.nav.users", "group"),
     ("/catalogo", "admin.nav.catalog", "category"),
     ("/inventario", "admin.nav.stock", "inventory_2"),
+    ("/traslados", "admin.nav.transfers", "local_shipping"),
     ("/ventas", "admin.nav.sales", "point_of_sale"),
     ("/auditoria", "admin.nav.audit", "history"),
     ("/sincronizacion", "admin.nav.sync", "sync"),

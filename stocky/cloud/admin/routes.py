@@ -21,12 +21,13 @@ from stocky.cloud.admin.pages import (
     sedes,
     stock,
     sync_log,
+    transfers,
     users,
 )
 from stocky.ui.theme import apply_theme
 
 FIRST_RENDER_WAIT_S = 1.5
-SCREENS = (dashboard, sedes, users, catalog, stock, sales, audit, sync_log)
+SCREENS = (dashboard, sedes, users, catalog, stock, transfers, sales, audit, sync_log)
 
 
 def all_routes() -> dict[str, Any]:

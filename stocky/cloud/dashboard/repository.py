@@ -12,7 +12,7 @@ from sqlalchemy import DateTime, bindparam, distinct, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.models import Device, Inventory, Product, Refund, Sale, Sede, Tenant
+from stocky.cloud.models import Device, Inventory, Product, Refund, Sale, Sede, Tenant, Transfer
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,34 @@ async def cajas_by_sede(
         s: (n, offset, None if pending is None else int(pending))
         for s, n, offset, pending in await session.execute(stmt)
     }
+
+
+async def clock_offsets_by_sede(
+    session: AsyncSession, tenant_id: uuid.UUID, sede_id: uuid.UUID | None
+) -> dict[uuid.UUID, list[int | None]]:
+    """Per sede: the clock offsets its active cajas reported (signed; None: never measured),
+    for stocky.core.clock to judge."""
+    stmt = select(Device.sede_id, Device.clock_offset_ms).where(
+        Device.tenant_id == tenant_id, Device.status == "active"
+    )
+    if sede_id is not None:
+        stmt = stmt.where(Device.sede_id == sede_id)
+    offsets: dict[uuid.UUID, list[int | None]] = {}
+    for s, offset in await session.execute(stmt):
+        offsets.setdefault(s, []).append(offset)
+    return offsets
+
+
+async def open_transfers(
+    session: AsyncSession, tenant_id: uuid.UUID, sede_id: uuid.UUID | None
+) -> int:
+    """Transfers still waiting for a decision or for their job, touching the sede if given."""
+    stmt = select(func.count()).where(
+        Transfer.tenant_id == tenant_id, Transfer.status.in_(("pending", "processing"))
+    )
+    if sede_id is not None:
+        stmt = stmt.where(or_(Transfer.from_sede_id == sede_id, Transfer.to_sede_id == sede_id))
+    return int((await session.execute(stmt)).scalar_one())
 
 
 async def stock_alerts(

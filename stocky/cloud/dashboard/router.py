@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from stocky.cloud.auth.deps import CurrentUser, TenantSession
 from stocky.cloud.dashboard import service
 from stocky.cloud.dashboard.schemas import DashboardOut
-from stocky.cloud.deps import RedisDep
+from stocky.cloud.deps import RedisDep, SettingsDep
 from stocky.core.errors import error_responses
 
 router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
@@ -27,8 +27,9 @@ async def get_dashboard(
     user: CurrentUser,
     session: TenantSession,
     redis: RedisDep,
+    settings: SettingsDep,
     sede_id: Annotated[
         uuid.UUID | None, Query(description="Owner and admin: one sede's figures only")
     ] = None,
 ) -> DashboardOut:
-    return await service.dashboard(session, redis, user, sede_id)
+    return await service.dashboard(session, redis, user, sede_id, settings.clock_skew_threshold_s)

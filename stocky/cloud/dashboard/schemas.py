@@ -58,6 +58,13 @@ class SedeHealth(BaseModel):
         description="The largest absolute clock offset an active caja reported; null: none"
     )
     clock_untrusted: bool
+    clock_skewed_devices: int = Field(
+        default=0, description="Active cajas whose clock is off past clock_skew_threshold_s"
+    )
+    worst_clock_offset_ms: int | None = Field(
+        default=None,
+        description="The active cajas' offset furthest from zero, signed (caja minus cloud)",
+    )
 
 
 class DashboardOut(BaseModel):
@@ -70,4 +77,6 @@ class DashboardOut(BaseModel):
     sedes: list[SedeHealth]
     low_stock_count: int
     negative_stock_count: int
-    open_transfers: int | None = Field(description="Always null until transfers exist")
+    open_transfers: int | None = Field(
+        description="Transfers pending a decision or being executed (of the sede, if scoped)"
+    )

@@ -25,6 +25,7 @@ from stocky.cloud.inventory import consolidated
 from stocky.cloud.inventory import repository as inventory_repo
 from stocky.cloud.redis import RedisClient
 from stocky.cloud.sync.status import clock_untrusted, op_counts
+from stocky.core.clock import skew_summary
 from stocky.core.errors import ForbiddenError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,11 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 async def dashboard(
-    session: AsyncSession, redis: RedisClient, user: Principal, sede_id: uuid.UUID | None
+    session: AsyncSession,
+    redis: RedisClient,
+    user: Principal,
+    sede_id: uuid.UUID | None,
+    clock_skew_threshold_s: float,
 ) -> DashboardOut:
     scope = await visible_sede(session, user, sede_id)
     currency, zone_name = await repo.tenant_money_and_zone(session, user.tenant_id)
@@ -87,7 +92,9 @@ async def dashboard(
     refunds = await repo.refunds_by_sede(session, user.tenant_id, today_start, tomorrow, scope)
     ops = await op_counts(session, user.tenant_id, now - timedelta(days=1))
     cajas = await repo.cajas_by_sede(session, user.tenant_id, scope)
+    clocks = await repo.clock_offsets_by_sede(session, user.tenant_id, scope)
     low, negative = await _stock_alerts(session, redis, user.tenant_id, scope)
+    open_transfers = await repo.open_transfers(session, user.tenant_id, scope)
 
     per_sede = []
     for s in sedes:
@@ -116,6 +123,7 @@ async def dashboard(
     for s in sedes:
         n, offset, pending = cajas.get(s.id, (0, None, None))
         statuses = ops.get(s.id, {})
+        skewed, worst = skew_summary(clocks.get(s.id, []), clock_skew_threshold_s)
         health.append(
             SedeHealth(
                 sede_id=s.id,
@@ -130,6 +138,8 @@ async def dashboard(
                 conflict_ops=statuses.get("conflict", 0),
                 max_clock_offset_ms=offset,
                 clock_untrusted=clock_untrusted(offset),
+                clock_skewed_devices=skewed,
+                worst_clock_offset_ms=worst,
             )
         )
     return DashboardOut(
@@ -151,7 +161,7 @@ async def dashboard(
         sedes=health,
         low_stock_count=low,
         negative_stock_count=negative,
-        open_transfers=None,  # transfers are a later issue
+        open_transfers=open_transfers,
     )
 
 

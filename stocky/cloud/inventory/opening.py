@@ -32,6 +32,7 @@ from stocky.cloud.kit.csv_text import (
 from stocky.cloud.kit.pagination import InvalidFieldError
 from stocky.core.ids import new_id
 from stocky.core.money import AmountError, money, quantity
+from stocky.core.ops import whole_units_problem
 
 SKU_HEADERS = ("sku", "codigo", "referencia", "ref")
 QTY_HEADERS = ("quantity", "cantidad", "qty", "existencias", "stock")
@@ -80,9 +81,8 @@ async def _apply(
         elif product.id in started:
             message = "already has movements at this sede: record an entry or adjustment"
             errors.append(OpeningError(line=ln.line, field=field, message=message))
-        elif product.unit == "unit" and ln.quantity != ln.quantity.to_integral_value():
-            message = "the product is sold by unit: give a whole number"
-            errors.append(OpeningError(line=ln.line, field="quantity", message=message))
+        elif problem := whole_units_problem(product.unit, ln.quantity):
+            errors.append(OpeningError(line=ln.line, field="quantity", message=problem))
         else:
             seen[product.id] = ln.line
             movements.append(

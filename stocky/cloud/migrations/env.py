@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from stocky.cloud.migrate import ours
 from stocky.cloud.models import Base
 
 config = context.config
@@ -14,7 +15,7 @@ def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
         raise SystemExit("run migrations through `stocky cloud migrate`")
-    context.configure(connection=connection, target_metadata=target_metadata)
+    context.configure(connection=connection, target_metadata=target_metadata, include_object=ours)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -4,6 +4,7 @@ from stocky.cloud.models.base import Base
 from stocky.cloud.models.cash import CashMovement, Refund, ShiftAdoption
 from stocky.cloud.models.catalog import Inventory, Product, ProductBarcode
 from stocky.cloud.models.customers import Customer
+from stocky.cloud.models.lan import SedeLanLease, TenantCertificateAuthority
 from stocky.cloud.models.movements import Sale, SalePayment, Shift, Transaction
 from stocky.cloud.models.records import AuditLog, Change, ServerState, SyncLog, SyncOp
 from stocky.cloud.models.tenancy import (
@@ -14,6 +15,7 @@ from stocky.cloud.models.tenancy import (
     Tenant,
     User,
 )
+from stocky.cloud.models.transfers import Transfer, TransferLine
 
 __all__ = [
     "ActivationCode",
@@ -31,13 +33,17 @@ __all__ = [
     "Sale",
     "SalePayment",
     "Sede",
+    "SedeLanLease",
     "ServerState",
     "Shift",
     "ShiftAdoption",
     "SyncLog",
     "SyncOp",
     "Tenant",
+    "TenantCertificateAuthority",
     "Transaction",
+    "Transfer",
+    "TransferLine",
     "User",
 ]
 

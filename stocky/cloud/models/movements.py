@@ -153,6 +153,13 @@ class Transaction(Base):
         Index("ix_transactions_tenant_id_product_id", "tenant_id", "product_id"),
         Index("ix_transactions_tenant_id_sale_id", "tenant_id", "sale_id"),
         Index("ix_transactions_tenant_id_document_id", "tenant_id", "document_id"),
+        # What a transfer's job wrote (migration 0021).
+        Index(
+            "ix_transactions_tenant_id_transfer_id",
+            "tenant_id",
+            "transfer_id",
+            postgresql_where=text("transfer_id IS NOT NULL"),
+        ),
     )
 
     tenant_id: Mapped[TenantPk]

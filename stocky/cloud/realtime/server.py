@@ -125,7 +125,10 @@ class DroppingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             await super()._handle_emit(message)
             data = message.get("data")
             if isinstance(data, list) and len(data) == 1 and not message.get("binary"):
-                self.watchers.deliver(str(event), data[0], message.get("room"))
+                # One emit may name several rooms (each client hears it once).
+                rooms = message.get("room")
+                for room in rooms if isinstance(rooms, list) else [rooms]:
+                    self.watchers.deliver(str(event), data[0], room)
 
 
 class Gateway:

@@ -25,6 +25,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stocky.cloud.lan import fence
 from stocky.cloud.models import Device, Sede, SyncLog
 from stocky.cloud.sync import repository
 from stocky.cloud.sync.apply import apply_in_savepoint, apply_transactions
@@ -49,7 +50,11 @@ SYNC_LOGS = cast(Table, SyncLog.__table__)
 def body_hash(op: Operation) -> str:
     """A digest of what the op says, to refuse the same op_id carrying another body."""
     canonical = json.dumps(
-        op.model_dump(mode="json", exclude={"op_id"}), sort_keys=True, separators=(",", ":")
+        # Who relayed it is not what it says: a master's relay and its caja's own push of
+        # one op hash alike (and hashes stored before the field existed still match).
+        op.model_dump(mode="json", exclude={"op_id", "origin_device_id"}),
+        sort_keys=True,
+        separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -184,24 +189,35 @@ async def push_batch(
     offset = clock_offset_ms(request.client_now, now)
     correction = clock_correction(offset)
     ops = request.operations
+    lan = {"tenant_id": tenant_id, "sede_id": sede_id, "device_id": device_id}
+    await fence.check_epoch(session, **lan, lan_epoch=request.lan_epoch)
+    # The caja each op is recorded for: the pusher, or the one its LAN master relays for.
+    origins = await fence.relay_origins(session, **lan, ops=ops)
     parsed = [_parsed(op) for op in ops]
     digests = [body_hash(op) for op in ops]
-    ids = (tenant_id, sede_id, device_id)
+    results: dict[int, OpResult] = {}
     # The first occurrence of each op_id in the batch; a later one replays its result.
     first: dict[uuid.UUID, int] = {}
     for i, op in enumerate(ops):
-        first.setdefault(op.op_id, i)
+        if origins[i] is None:  # not claimed: its own caja may still deliver it
+            results[i] = _rejected(op, now, fence.NOT_A_CAJA_HERE)
+        else:
+            first.setdefault(op.op_id, i)
     # xid: this transaction's id; every change it writes sits at this position in the feed.
     owned, xid = await repository.claim_ops(
         session,
         [
-            _claim_row(ops[i], ids, digests[i], not isinstance(parsed[i], OpPayloadError))
+            _claim_row(
+                ops[i],
+                (tenant_id, sede_id, _origin(origins, i)),
+                digests[i],
+                not isinstance(parsed[i], OpPayloadError),
+            )
             for i in first.values()
         ],
     )
     seen = [op_id for op_id in first if op_id not in owned]
     earlier = await repository.sync_ops_by_id(session, tenant_id, seen) if seen else {}
-    results: dict[int, OpResult] = {}
     # Per op_id seen before: (body hash, sede, result) of its first delivery.
     originals: dict[uuid.UUID, tuple[str, uuid.UUID, OpResult]] = {}
     to_apply: list[OpContext] = []
@@ -217,6 +233,7 @@ async def push_batch(
         elif (reason := _future_reason(op, now, offset)) is not None:
             results[i] = _rejected(op, now, reason)
         else:
+            ids = (tenant_id, sede_id, _origin(origins, i))
             to_apply.append(OpContext(*ids, op, now, payload, correction))
             order.append(i)
     applied = await _apply_in_order(session, to_apply, xid or "")
@@ -238,7 +255,7 @@ async def push_batch(
         ],
     )
     for i, op in enumerate(ops):
-        j = first[op.op_id]
+        j = first.get(op.op_id, i)
         if i != j:  # the same op twice in one batch: the second replays the first delivery
             original = originals.get(op.op_id, (digests[j], sede_id, results[j]))
             results[i] = _replay(op, sede_id, now, digests[i], *original)
@@ -258,6 +275,12 @@ async def push_batch(
     }
     await _touch_and_log(session, now, offset, log)
     return PushResponse(results=ordered, server_time=now, clock_offset_ms=offset)
+
+
+def _origin(origins: list[uuid.UUID | None], i: int) -> uuid.UUID:
+    origin = origins[i]
+    assert origin is not None  # ops of no caja here are rejected before any claim
+    return origin
 
 
 def _log_details(results: list[OpResult], untrusted_offset_ms: int | None) -> dict[str, Any]:

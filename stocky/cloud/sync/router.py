@@ -16,6 +16,7 @@ from stocky.cloud.auth.deps import (
     TenantSession,
 )
 from stocky.cloud.auth.tokens import Principal
+from stocky.cloud.deps import SettingsDep
 from stocky.cloud.kit.pagination import DEFAULT_PAGE, MAX_PAGE
 from stocky.cloud.realtime.emit import Realtime
 from stocky.cloud.sync import repository
@@ -114,8 +115,10 @@ async def ping(
 
 
 @router.get("/status", summary="Sync health per sede (below admin: only your own)")
-async def status(actor: CurrentUser, session: TenantSession) -> SyncStatusOut:
-    return await sync_status_service.sync_status(session, actor)
+async def status(
+    actor: CurrentUser, session: TenantSession, settings: SettingsDep
+) -> SyncStatusOut:
+    return await sync_status_service.sync_status(session, actor, settings.clock_skew_threshold_s)
 
 
 @router.get(

@@ -35,6 +35,10 @@ class SedeSyncStatus(BaseModel):
     # Synced tables a caja of the sede found different from the cloud's checksums (each
     # one re-fetched and healed), per the sync log.
     divergences_last_24h: int = 0
+    # Active cajas whose clock is off past the clock_skew_threshold_s setting, and the
+    # offset furthest from zero among the active cajas (ms, caja minus cloud; null: none).
+    clock_skewed_devices: int = 0
+    worst_clock_offset_ms: int | None = None
 
 
 class SyncStatusOut(BaseModel):

@@ -15,6 +15,7 @@ from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.models import Device, Sede, SyncLog, SyncOp, Tenant
 from stocky.cloud.sync.push import CLOCK_TRUST, clock_offset_ms
 from stocky.cloud.sync.schemas import PingOut, SedeSyncStatus, SyncStatusOut
+from stocky.core.clock import clock_skewed, skew_summary
 from stocky.core.receipts import caja_prefix
 
 
@@ -88,8 +89,11 @@ def clock_untrusted(offset_ms: int | None) -> bool:
     return offset_ms is not None and abs(offset_ms) > CLOCK_TRUST.total_seconds() * 1000
 
 
-async def sync_status(session: AsyncSession, actor: Principal) -> SyncStatusOut:
-    """Per sede: presence, last ping and sync, op counts of the last day, recent problems."""
+async def sync_status(
+    session: AsyncSession, actor: Principal, clock_skew_threshold_s: float
+) -> SyncStatusOut:
+    """Per sede: presence, last ping and sync, op counts of the last day, recent problems,
+    and the cajas whose clock is off past the threshold (seconds)."""
     query = select(Sede).where(Sede.tenant_id == actor.tenant_id).order_by(Sede.name)
     if not actor.at_least("admin"):
         query = query.where(Sede.id == actor.sede_id)
@@ -118,8 +122,18 @@ async def sync_status(session: AsyncSession, actor: Principal) -> SyncStatusOut:
             .order_by(SyncOp.created_at.desc())
             .limit(10)
         )
-        devices = await session.execute(
-            select(Device).where(Device.tenant_id == actor.tenant_id, Device.sede_id == sede.id)
+        devices = list(
+            (
+                await session.execute(
+                    select(Device).where(
+                        Device.tenant_id == actor.tenant_id, Device.sede_id == sede.id
+                    )
+                )
+            ).scalars()
+        )
+        # A revoked caja's last offset is history, not a clock to fix.
+        skewed, worst = skew_summary(
+            (d.clock_offset_ms for d in devices if d.status == "active"), clock_skew_threshold_s
         )
         out.append(
             SedeSyncStatus(
@@ -150,10 +164,13 @@ async def sync_status(session: AsyncSession, actor: Principal) -> SyncStatusOut:
                         "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
                         "clock_offset_ms": d.clock_offset_ms,
                         "clock_untrusted": clock_untrusted(d.clock_offset_ms),
+                        "clock_skewed": clock_skewed(d.clock_offset_ms, clock_skew_threshold_s),
                     }
-                    for d in devices.scalars()
+                    for d in devices
                 ],
                 divergences_last_24h=divergences.get(sede.id, 0),
+                clock_skewed_devices=skewed,
+                worst_clock_offset_ms=worst,
             )
         )
     return SyncStatusOut(sedes=out)

@@ -82,6 +82,9 @@ def save_activation(conn: sqlite3.Connection, answer: dict[str, Any]) -> dict[st
     conn.execute("DELETE FROM auth_session")
     conn.execute("DELETE FROM users")
     conn.execute("DELETE FROM product_barcodes")
+    # The LAN's peers are the new sede's, from the devices feed; this caja alone knows
+    # itself from the answer (initial_changes), so it may be its sede's master at once.
+    conn.execute("DELETE FROM sede_devices")
     catalog = answer["catalog"]
     changes = initial_changes(answer)
     apply_changes(conn, changes, sede_id=sede["id"], now=utc_now())
@@ -113,7 +116,9 @@ def initial_changes(answer: dict[str, Any]) -> list[Change]:
     before its barcodes and its stock), so the pull's handlers write it."""
     tenant_id, sede_id = answer["tenant"]["id"], answer["sede"]["id"]
     catalog = answer["catalog"]
+    device = answer["device"]
     return [
+        _upsert("devices", device["id"], {**device, "sede_id": device.get("sede_id", sede_id)}),
         *(_upsert("users", u["id"], {**u, "tenant_id": tenant_id}) for u in answer["users"]),
         *(_upsert("products", p["id"], p) for p in catalog["products"]),
         *(_upsert("product_barcodes", b["barcode"], b) for b in catalog["barcodes"]),

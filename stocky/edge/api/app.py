@@ -13,6 +13,7 @@ from stocky.edge.inventory.router import router as inventory_router
 from stocky.edge.pos.router import router as pos_router
 from stocky.edge.shifts.router import router as shifts_router
 from stocky.edge.store import Store
+from stocky.edge.transfers.router import router as transfers_router
 
 PREFIX = "/local/api"
 MAX_BODY_BYTES = 1024 * 1024
@@ -35,7 +36,7 @@ def create_local_app(store: Store, settings: EdgeSettings) -> FastAPI:
     # Outermost: a request addressed to another host name (DNS rebinding) gets nothing.
     app.add_middleware(HostCheckMiddleware, allowed=allowed_hosts(settings.host))
     api = APIRouter(prefix=PREFIX)
-    for router in (caja_router, pos_router, inventory_router, shifts_router):
+    for router in (caja_router, pos_router, inventory_router, shifts_router, transfers_router):
         api.include_router(router)
     app.include_router(api)
     return app

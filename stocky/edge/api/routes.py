@@ -130,5 +130,6 @@ async def products(
 
 
 @router.get("/status")
-async def status(store: StoreDep) -> dict[str, Any]:
-    return await store.aread(caja_status)
+async def status(store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
+    threshold = settings.clock_skew_threshold_seconds
+    return await store.aread(lambda conn: caja_status(conn, clock_skew_threshold_s=threshold))

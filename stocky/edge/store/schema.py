@@ -418,6 +418,84 @@ ALTER TABLE users ADD COLUMN pin_hash TEXT;
 ALTER TABLE held_carts ADD COLUMN discount TEXT CHECK (discount IS NULL OR json_valid(discount));
 """
 
+SCHEMA_V10_TRANSFERS: Final = """
+-- transfers between sedes (issue 15): the cloud's requests and their fate, pulled by the
+-- cajas of both sedes (read-only here; only the cloud decides and moves the stock, which
+-- arrives as ordinary transfer_out / transfer_in movements). No foreign keys: a line may
+-- name a product or a transfer a page has not brought yet.
+CREATE TABLE transfers (
+    id             TEXT PRIMARY KEY,
+    from_sede_id   TEXT NOT NULL,
+    to_sede_id     TEXT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN (
+                       'pending', 'processing', 'completed', 'failed', 'rejected', 'cancelled')),
+    note           TEXT,
+    reason         TEXT,
+    failure_reason TEXT,
+    -- insufficient_stock (with shortages: JSON [{product_id, sku, name, available,
+    -- requested}]) or job_error: the screen says it in its own language.
+    failure_code   TEXT,
+    shortages      TEXT,
+    requested_by   TEXT,
+    -- The names as the cloud recorded them: a caja holds only its own sede's users.
+    requested_by_name TEXT,
+    requested_at   TEXT NOT NULL,
+    decided_by     TEXT,
+    decided_by_name TEXT,
+    decided_at     TEXT,
+    completed_at   TEXT,
+    version        INTEGER NOT NULL DEFAULT 1,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    synced_at      TEXT NOT NULL
+) STRICT;
+CREATE INDEX transfers_requested ON transfers (requested_at, id);
+CREATE TABLE transfer_lines (
+    id             TEXT PRIMARY KEY,
+    transfer_id    TEXT NOT NULL,
+    product_id     TEXT NOT NULL,
+    quantity_milli INTEGER NOT NULL CHECK (quantity_milli > 0)
+) STRICT;
+CREATE INDEX transfer_lines_transfer ON transfer_lines (transfer_id);
+-- What the screens announce (a toast at the caja): a pulled transfer that is new or whose
+-- status changed. Written by the pull in the same write; the screens read past a seq.
+CREATE TABLE transfer_notices (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    transfer_id TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    noticed_at  TEXT NOT NULL
+) STRICT;
+-- The transfer a transfer_out / transfer_in movement belongs to (the cloud's column), so a
+-- transfer lists what it moved here. Not among the append-only trigger's columns: the
+-- pull may fill it on a movement already held.
+ALTER TABLE transactions ADD COLUMN transfer_id TEXT;
+UPDATE transactions SET transfer_id = document_id
+    WHERE type IN ('transfer_out', 'transfer_in');
+CREATE INDEX transactions_transfer ON transactions (transfer_id) WHERE transfer_id IS NOT NULL;
+"""
+
+SCHEMA_V11_LAN: Final = """
+-- LAN sync between the cajas of one sede (issue 16, ARCHITECTURE §5).
+-- The sede's cajas as the cloud's devices feed brings them: who may join the LAN (an
+-- active caja of this sede; a revoked one is refused at the handshake) and in which order
+-- they take over as master (lan_rank: 1 is first in line; default the activation order).
+CREATE TABLE sede_devices (
+    device_id   TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    caja_number INTEGER,
+    lan_rank    INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    revoked_at  TEXT,
+    updated_at  TEXT NOT NULL
+) STRICT;
+-- An op another caja of the sede recorded and this caja, as master, holds in its outbox
+-- for the cloud (NULL: this caja's own op).
+ALTER TABLE sync_queue ADD COLUMN origin_device_id TEXT;
+-- A slave's own op handed to the master of this epoch (kept pending until the master
+-- reports the cloud's answer; sent again to a master of any other epoch).
+ALTER TABLE sync_queue ADD COLUMN lan_relayed_epoch INTEGER;
+"""
+
 MIGRATIONS: Final[tuple[str, ...]] = (
     SCHEMA_V1,
     SCHEMA_V2_PULL_DEFERRED,
@@ -428,4 +506,6 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     SCHEMA_V7_CUSTOMERS,
     SCHEMA_V8_SALES_ELSEWHERE,
     SCHEMA_V9_APPROVAL_PIN,
+    SCHEMA_V10_TRANSFERS,
+    SCHEMA_V11_LAN,
 )

@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import json
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel
 
+from stocky.core.lan import CertificateRequest, CertificateResponse, LeaseRequest, LeaseResponse
 from stocky.core.sale_lookup import SaleLookup
 from stocky.core.sync import (
     PingOut,
@@ -41,7 +42,24 @@ class CredentialRefusedError(CloudError):
 
 
 class CloudRefusedError(CloudError):
-    """A 4xx other than 401: the request itself is wrong; retrying the same will not help."""
+    """A 4xx other than 401: the request itself is wrong; retrying the same will not help.
+
+    `status` and `message` are the cloud's own (a route may pass them on to a person)."""
+
+    def __init__(self, text: str, *, status: int = 400, message: str | None = None) -> None:
+        super().__init__(text)
+        self.status = status
+        self.message = message or text
+
+
+class StaleEpochError(CloudRefusedError):
+    """409 stale_epoch: the sede's LAN lease is another caja's (or newer) now; `epoch` and
+    `device_id` say whose. Nothing of the push was applied: hand the ops to that master."""
+
+    def __init__(self, text: str, *, epoch: int | None, device_id: str | None) -> None:
+        super().__init__(text, status=409)
+        self.epoch = epoch
+        self.device_id = device_id
 
 
 class CloudClient:
@@ -96,8 +114,23 @@ class CloudClient:
             raise CredentialRefusedError(message or "the cloud refused this caja's credential")
         if response.status_code >= 500 or response.status_code == 429:
             raise CloudUnavailableError(f"{path}: HTTP {response.status_code} {message or ''}")
+        if (
+            response.status_code == 409
+            and isinstance(body, dict)
+            and body.get("error") == ("stale_epoch")
+        ):
+            epoch = body.get("epoch")
+            raise StaleEpochError(
+                f"{path}: {message or 'stale LAN epoch'}",
+                epoch=epoch if isinstance(epoch, int) else None,
+                device_id=str(body.get("device_id") or "") or None,
+            )
         if response.status_code >= 400:
-            raise CloudRefusedError(f"{path}: HTTP {response.status_code} {message or ''}")
+            raise CloudRefusedError(
+                f"{path}: HTTP {response.status_code} {message or ''}",
+                status=response.status_code,
+                message=message if isinstance(message, str) else None,
+            )
         return body
 
     async def push(self, request: PushRequest) -> PushResponse:
@@ -108,6 +141,14 @@ class CloudClient:
 
     async def refetch(self, request: RefetchRequest) -> RefetchResponse:
         return await self._post("/api/sync/refetch", request, RefetchResponse, self.timeouts.pull)
+
+    async def lan_lease(self, request: LeaseRequest) -> LeaseResponse:
+        return await self._post("/api/sync/lan/lease", request, LeaseResponse, self.timeouts.ping)
+
+    async def lan_certificate(self, request: CertificateRequest) -> CertificateResponse:
+        return await self._post(
+            "/api/sync/lan/certificate", request, CertificateResponse, self.timeouts.push
+        )
 
     async def ping(self, body: BaseModel) -> PingOut:
         return await self._post("/api/sync/ping", body, PingOut, self.timeouts.ping)
@@ -128,6 +169,37 @@ class CloudClient:
         if response.status_code in (404, 422):
             return None
         return SaleLookup.model_validate(self._decode(path, response))
+
+    async def _post_json(self, path: str, body: dict[str, Any], seconds: float) -> Any:
+        try:
+            async with asyncio.timeout(seconds):
+                response = await self._http.post(path, json=body, timeout=self._timeout(seconds))
+        except TimeoutError as exc:
+            raise CloudUnavailableError(f"{path}: no answer within {seconds:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise CloudUnavailableError(f"{path}: {type(exc).__name__}: {exc}") from exc
+        return self._decode(path, response)
+
+    async def decide_transfer(
+        self,
+        transfer_id: str,
+        decision: Literal["approve", "reject"],
+        *,
+        acting_user_id: str,
+        reason: str | None = None,
+        seconds: float = 8.0,
+    ) -> dict[str, Any]:
+        """Approve or reject a transfer out of this caja's sede for the manager signed in
+        here (POST /api/transfers/{id}/approve|reject); the cloud's Transfer JSON.
+
+        Short: a person waits. CloudRefusedError carries the cloud's 403/404/409/422."""
+        body: dict[str, Any] = {"acting_user_id": acting_user_id}
+        if reason is not None:
+            body["reason"] = reason
+        found = await self._post_json(f"/api/transfers/{transfer_id}/{decision}", body, seconds)
+        if not isinstance(found, dict):
+            raise CloudUnavailableError(f"/api/transfers/{transfer_id}: not a transfer")
+        return found
 
     async def jwks(self) -> dict[str, Any]:
         """The cloud's public signing keys (GET /api/auth/jwks)."""

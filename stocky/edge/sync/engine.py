@@ -10,8 +10,9 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+from typing import TYPE_CHECKING
 
-from stocky.edge.config import CloudTimeouts
+from stocky.edge.config import CloudTimeouts, EdgeSettings
 from stocky.edge.outbox import outbox_stats
 from stocky.edge.store import Store
 from stocky.edge.sync.client import CloudClient
@@ -19,6 +20,9 @@ from stocky.edge.sync.monitor import NetworkMonitor
 from stocky.edge.sync.pull import VERIFY_SECONDS, PullWorker
 from stocky.edge.sync.push import PushWorker
 from stocky.edge.sync.realtime import SedeSubscription, cancel_and_wait
+
+if TYPE_CHECKING:
+    from stocky.edge.lan.node import LanNode
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,7 @@ class SyncEngine:
             store, client, interval=ping_seconds, on_online=self._back_online
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self.lan: LanNode | None = None
 
     @classmethod
     def for_store(
@@ -73,6 +78,7 @@ class SyncEngine:
         verify_seconds: float = VERIFY_SECONDS,
         timeouts: CloudTimeouts | None = None,
         cloud_url: str | None = None,
+        settings: EdgeSettings | None = None,
     ) -> SyncEngine:
         """The engine of an activated caja, subscribed to its sede's real-time room; at
         `cloud_url` when given (STOCKY_EDGE_CLOUD_URL), else at the address it stores."""
@@ -89,7 +95,29 @@ class SyncEngine:
             verify_seconds=verify_seconds,
         )
         engine.subscription = SedeSubscription(cloud_url, credential, engine._changes_announced)
+        if settings is not None and settings.lan != "off":
+            # Imported here: a caja kept off the LAN never loads TLS and mDNS.
+            from stocky.edge.lan.node import LanNode
+
+            engine.attach_lan(
+                LanNode(
+                    store,
+                    settings,
+                    client,
+                    sede_id=sede_id,
+                    device_id=device_id,
+                    pull_now=engine.pull.notify,
+                )
+            )
         return engine
+
+    def attach_lan(self, node: LanNode) -> None:
+        """Sync through the sede's LAN: the node decides whether this caja pushes (master
+        or alone) and where its pages come from (a slave pulls through its master)."""
+        self.lan = node
+        self.push.lan = node
+        self.pull.client = node
+        self.pull.on_changes = node.announce_changes
 
     async def _changes_announced(self) -> None:
         # The cloud committed something for this sede: pull now, not at the next poll.
@@ -113,8 +141,12 @@ class SyncEngine:
         ]
         if self.subscription is not None:
             await self.subscription.start()
+        if self.lan is not None:
+            await self.lan.start()
 
     async def stop(self) -> None:
+        if self.lan is not None:
+            await self.lan.stop()
         if self.subscription is not None:
             await self.subscription.stop()
         with contextlib.suppress(ValueError):

@@ -17,8 +17,10 @@ from stocky.core.sync import Change
 from stocky.edge.sync.conversions import ApplyError, Ctx, Outcome, blamed, dumps
 from stocky.edge.sync.conversions import change_data as _data
 from stocky.edge.sync.conversions import ts as _ts
+from stocky.edge.sync.devices import apply_device
 from stocky.edge.sync.products import apply_barcode
 from stocky.edge.sync.runs import inventory_run, products_run, transactions_run
+from stocky.edge.sync.transfers import apply_transfer, apply_transfer_line
 
 __all__ = ["HANDLERS", "RUN_HANDLERS", "ApplyError", "Ctx", "Outcome"]
 
@@ -158,4 +160,7 @@ HANDLERS: dict[str, Callable[[Ctx, Change], Outcome]] = {
     "customers": _blamed_customers,
     "inventory": _one(inventory_run),
     "transactions": _one(transactions_run),
+    "transfers": apply_transfer,
+    "transfer_lines": apply_transfer_line,
+    "devices": apply_device,
 }

@@ -27,8 +27,6 @@ FAILURES_TO_GO_OFFLINE = 2
 # ...but the confirming ping goes out at once, so a hung or refused link shows as offline
 # within interval + 2 x ping timeout + this (about 8 s with the defaults), not minutes.
 RECHECK_SECONDS = 0.5
-# Beyond this the UI warns that the caja's clock is wrong.
-DRIFT_WARNING_MS = 120_000
 
 
 class NetworkMonitor:
@@ -118,8 +116,8 @@ class NetworkMonitor:
             "last_ping_at": to_iso(datetime.now(UTC)),
         }
         if offset is not None:
+            # Whether it is too far off is judged on reading (stocky.edge.sync.status).
             values["clock_offset_ms"] = offset
-            values["clock_drift_warning"] = int(abs(offset) > DRIFT_WARNING_MS)
         await self.store.awrite(lambda conn: set_state(conn, **values), durable=False)
 
     def next_delay(self) -> float:

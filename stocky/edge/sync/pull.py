@@ -15,7 +15,9 @@ import logging
 import sqlite3
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from stocky.core.sync import (
     CHECKSUM_TABLES,
@@ -23,10 +25,11 @@ from stocky.core.sync import (
     PullRequest,
     PullResponse,
     RefetchRequest,
+    RefetchResponse,
 )
 from stocky.edge.store import Store, utc_now
 from stocky.edge.sync.checksums import apply_refetch, compare_tables, record_divergence
-from stocky.edge.sync.client import CloudClient, CloudError
+from stocky.edge.sync.client import CloudError
 from stocky.edge.sync.entities import ApplyError
 
 log = logging.getLogger(__name__)
@@ -49,18 +52,30 @@ class PullOutcome:
     removed: int = 0
 
 
+class Feed(Protocol):
+    """Where pages come from: the cloud, or on a LAN slave its master (which asks the cloud
+    for it: stocky.edge.lan.node)."""
+
+    async def pull(self, request: PullRequest) -> PullResponse: ...
+
+    async def refetch(self, request: RefetchRequest) -> RefetchResponse: ...
+
+
 class PullWorker:
     def __init__(
         self,
         store: Store,
-        client: CloudClient,
+        client: Feed,
         *,
         sede_id: str,
         limit: int = DEFAULT_PULL_LIMIT,
         poll_seconds: float = POLL_SECONDS,
         verify_seconds: float = VERIFY_SECONDS,
+        on_changes: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
+        # Called after a pull applied changes (a LAN master tells its slaves to pull).
+        self.on_changes = on_changes
         self.client = client
         self.sede_id = sede_id
         self.limit = limit
@@ -80,6 +95,8 @@ class PullWorker:
         outcome = PullOutcome()
         async with self._lock:
             last = await self._pull_feed(outcome)
+            if outcome.changes and self.on_changes is not None:
+                await self.on_changes()
             if last is None or not last.checksums:
                 return outcome
             diverged = await self._compare(last)

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -33,6 +34,7 @@ from stocky.edge.sync.client import (
     CloudRefusedError,
     CloudUnavailableError,
     CredentialRefusedError,
+    StaleEpochError,
 )
 from stocky.edge.sync.state import set_state
 
@@ -90,7 +92,7 @@ def _defer(conn: sqlite3.Connection, op: QueuedOp, result: OpResult, now: dateti
     )
 
 
-def _operation(op: QueuedOp) -> Operation:
+def queued_operation(op: QueuedOp) -> Operation:
     return Operation.model_validate(
         {
             "op_id": op.op_id,
@@ -99,11 +101,12 @@ def _operation(op: QueuedOp) -> Operation:
             "payload": json.loads(op.payload),
             "base_version": op.base_version,
             "client_ts": op.client_ts,
+            "origin_device_id": op.origin_device_id,
         }
     )
 
 
-def _mark_results(
+def mark_results(
     conn: sqlite3.Connection, results: list[OpResult], kinds: dict[str, QueuedOp], now: datetime
 ) -> int:
     """Record each result; undo what a refused document did to the stock shown; release
@@ -149,6 +152,22 @@ def _record_failure(
     return retry_at
 
 
+class PushLan(Protocol):
+    """What the LAN node tells the push worker (stocky.edge.lan.node)."""
+
+    def may_push(self) -> bool:
+        """False while a slave's master carries its ops: it must not push them itself."""
+
+    def epoch(self) -> int | None:
+        """The epoch to stamp a push with (as master), else None."""
+
+    async def relayed_results(self, results: list[OpResult], ops: dict[str, QueuedOp]) -> None:
+        """The cloud answered ops this master holds for other cajas: tell them."""
+
+    async def stale(self, current_epoch: int | None) -> None:
+        """The cloud refused this master's epoch: another caja is master now."""
+
+
 class PushWorker:
     def __init__(
         self,
@@ -159,6 +178,7 @@ class PushWorker:
         device_id: str,
         batch_size: int = MAX_PUSH_BATCH,
         on_applied: Callable[[], Awaitable[None]] | None = None,
+        lan: PushLan | None = None,
     ) -> None:
         self.store = store
         self.client = client
@@ -166,6 +186,7 @@ class PushWorker:
         self.device_id = device_id
         self.batch_size = min(batch_size, MAX_PUSH_BATCH)
         self.on_applied = on_applied
+        self.lan = lan
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.credential_refused = False
@@ -194,6 +215,8 @@ class PushWorker:
         size = self.batch_size
         while True:
             now_iso = to_iso(datetime.now(UTC))
+            if self.lan is not None and not self.lan.may_push():
+                return outcome  # a LAN slave: its master carries its ops to the cloud
             batch = await self.store.aread(
                 functools.partial(outbox.next_batch, limit=size, now=now_iso)
             )
@@ -218,7 +241,7 @@ class PushWorker:
         operations: list[Operation] = []
         for op in batch:
             try:
-                operations.append(_operation(op))
+                operations.append(queued_operation(op))
             except (ValidationError, ValueError) as exc:
                 reason = f"the caja wrote an invalid operation: {exc}"
                 await self.store.awrite(
@@ -230,9 +253,21 @@ class PushWorker:
             device_id=uuid.UUID(self.device_id),
             operations=operations,
             client_now=now,
+            lan_epoch=None if self.lan is None else self.lan.epoch(),
         )
         try:
             response = await self.client.push(request)
+        except StaleEpochError as exc:
+            # Another caja is the sede's master now: nothing was applied, nothing is wrong
+            # with the ops. Step down (the node hands them to the master) and retry later.
+            outcome.failed = True
+            outcome.retry_at = await self.store.awrite(
+                functools.partial(_record_failure, batch=batch, error=str(exc), now=now),
+                durable=False,
+            )
+            if self.lan is not None:
+                await self.lan.stale(exc.epoch)
+            return True
         except CloudRefusedError as exc:
             if len(batch) > 1:
                 return False
@@ -251,11 +286,13 @@ class PushWorker:
             return True
         by_id = {op.op_id: op for op in batch}
         applied = await self.store.awrite(
-            functools.partial(_mark_results, results=response.results, kinds=by_id, now=now),
+            functools.partial(mark_results, results=response.results, kinds=by_id, now=now),
             durable=False,
         )
         outcome.sent += len(batch)
         outcome.applied += applied
+        if self.lan is not None and any(op.origin_device_id for op in batch):
+            await self.lan.relayed_results(response.results, by_id)
         if applied and self.on_applied is not None:
             await self.on_applied()
         return True

@@ -22,6 +22,16 @@ from stocky.edge.sync.backoff import full_jitter
 log = logging.getLogger(__name__)
 
 SYNC_CHANGES = "sync.changes"
+# A transfer touching this sede changed (stocky.cloud.transfers.events): pull now, so the
+# screens show its status (and toast it) from the local copy, as for any pulled change.
+TRANSFER_EVENTS = (
+    "transfer.requested",
+    "transfer.approved",
+    "transfer.rejected",
+    "transfer.cancelled",
+    "transfer.completed",
+    "transfer.failed",
+)
 OnChanges = Callable[[], Awaitable[None]]
 
 
@@ -87,6 +97,8 @@ class SedeSubscription:
     async def _connect_once(self, gone: asyncio.Event) -> socketio.AsyncClient:
         sio = socketio.AsyncClient(reconnection=False)
         sio.on(SYNC_CHANGES, self._on_event)
+        for name in TRANSFER_EVENTS:
+            sio.on(name, self._on_event)
 
         async def on_disconnect(*args: object) -> None:
             gone.set()

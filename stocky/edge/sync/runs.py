@@ -138,6 +138,7 @@ def _movement_row(change: Change, data: dict[str, Any], server_ts: str | None) -
         server_ts,
         change.position,
         data.get("note"),
+        data.get("transfer_id"),
     )
 
 
@@ -160,7 +161,7 @@ def transactions_run(ctx: Ctx, changes: list[Change]) -> list[Outcome]:
             (json.dumps(ids),),
         )
     }
-    marks: list[tuple[str, str | None, str]] = []
+    marks: list[tuple[str, str | None, str | None, str]] = []
     inserts: list[tuple[Any, ...]] = []
     for i, change, data in found:
         movement_id = str(data["id"])
@@ -168,7 +169,7 @@ def transactions_run(ctx: Ctx, changes: list[Change]) -> list[Outcome]:
             blamed(change, ts, data["server_timestamp"]) if data.get("server_timestamp") else None
         )
         if movement_id in here:
-            marks.append((change.position, server_ts, movement_id))
+            marks.append((change.position, server_ts, data.get("transfer_id"), movement_id))
         else:
             # Another caja's movement: already counted in the stock change that follows it.
             inserts.append(blamed(change, _movement_row, change, data, server_ts))
@@ -178,12 +179,15 @@ def transactions_run(ctx: Ctx, changes: list[Change]) -> list[Outcome]:
         """
         INSERT INTO transactions (id, type, product_id, quantity_milli, unit_price_cents,
             unit_cost_cents, discount_cents, product_version, sale_id, ref_id, document_id,
-            user_id, client_ts, server_ts, cloud_position, note)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            user_id, client_ts, server_ts, cloud_position, note, transfer_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         inserts,
     )
     ctx.conn.executemany(
-        "UPDATE transactions SET cloud_position = ?, server_ts = ? WHERE id = ?", marks
+        # transfer_id: the movement's transfer, kept if the cloud's row names none.
+        "UPDATE transactions SET cloud_position = ?, server_ts = ?,"
+        " transfer_id = coalesce(?, transfer_id) WHERE id = ?",
+        marks,
     )
     return outcomes

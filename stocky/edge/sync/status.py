@@ -12,6 +12,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
+from stocky.core.clock import DEFAULT_CLOCK_SKEW_THRESHOLD_S, clock_skewed
 from stocky.edge.config import EdgeSettings
 from stocky.edge.outbox import held_ops, outbox_stats, refused_ops
 from stocky.edge.shifts.repository import open_shift_id
@@ -23,6 +24,8 @@ REFUSED_LISTED = 50
 _STATE_KEYS = (
     "online",
     "lan_role",
+    "lan_epoch",
+    "lan_master_device_id",
     "last_push_at",
     "last_push_error",
     "last_pull_at",
@@ -30,14 +33,20 @@ _STATE_KEYS = (
     "pull_cursor",
     "pull_epoch",
     "clock_offset_ms",
-    "clock_drift_warning",
     "checksum_divergences",
     "last_divergence_at",
     "last_divergence_tables",
 )
 
 
-def caja_status(conn: sqlite3.Connection, *, now: datetime | None = None) -> dict[str, Any]:
+def caja_status(
+    conn: sqlite3.Connection,
+    *,
+    now: datetime | None = None,
+    clock_skew_threshold_s: float = DEFAULT_CLOCK_SKEW_THRESHOLD_S,
+) -> dict[str, Any]:
+    """The whole status; clock_skewed judges the last measured offset by the threshold
+    (EdgeSettings.clock_skew_threshold_seconds, passed by whoever holds the settings)."""
     info = load_sede_info(conn)
     state = get_states(conn, _STATE_KEYS)
     stats = outbox_stats(conn)
@@ -63,6 +72,9 @@ def caja_status(conn: sqlite3.Connection, *, now: datetime | None = None) -> dic
     ]
     # Still pending, but not moving: listed with why, so nothing waits unseen.
     held = held_ops(conn, REFUSED_LISTED)
+    raw_offset = state.get("clock_offset_ms")
+    offset = int(raw_offset) if raw_offset is not None else None
+    skewed = clock_skewed(offset, clock_skew_threshold_s)
     return {
         "activated": info is not None,
         "sede": None
@@ -92,15 +104,44 @@ def caja_status(conn: sqlite3.Connection, *, now: datetime | None = None) -> dic
         "last_ping_at": state.get("last_ping_at"),
         "cursor": state.get("pull_cursor"),
         "epoch": state.get("pull_epoch"),
-        "clock_offset_ms": state.get("clock_offset_ms"),
-        "clock_drift_warning": bool(state.get("clock_drift_warning") or False),
+        "clock_offset_ms": offset,
+        "clock_skewed": skewed,
+        "clock_drift_warning": skewed,  # the older name, kept for monitors that read it
         "refused_ops": refused,
         # Tables whose copy differed from the cloud's checksums (each one re-fetched).
         "checksum_divergences": int(state.get("checksum_divergences") or 0),
         "last_divergence_at": state.get("last_divergence_at"),
         "last_divergence_tables": json.loads(state.get("last_divergence_tables") or "[]"),
         "lan_peers": peers,
+        "lan": lan_status(conn, state),
         "shift_open": open_shift_id(conn) is not None,
+    }
+
+
+def lan_status(conn: sqlite3.Connection, state: dict[str, Any]) -> dict[str, Any]:
+    """This caja's place on the sede's LAN, as the LAN node last wrote it: its role, the
+    epoch of the master it follows, who that master is, and the peers it has heard from,
+    named as the cloud's devices feed names them (sede_devices) so a person can tell them
+    apart."""
+    names = {
+        str(row["device_id"]): str(row["name"])
+        for row in conn.execute("SELECT device_id, name FROM sede_devices")
+    }
+    master = state.get("lan_master_device_id")
+    epoch = state.get("lan_epoch")
+    peers = [
+        {**dict(row), "name": names.get(str(row["device_id"]))}
+        for row in conn.execute(
+            "SELECT device_id, address, port, rank, role, last_seen_at FROM lan_peers "
+            "ORDER BY rank, device_id"
+        )
+    ]
+    return {
+        "role": state.get("lan_role") or "standalone",
+        "epoch": int(epoch) if epoch is not None else None,
+        "master_device_id": str(master) if master else None,
+        "master_name": names.get(str(master)) if master else None,
+        "peers": peers,
     }
 
 
@@ -111,7 +152,7 @@ def read_status(settings: EdgeSettings) -> dict[str, Any]:
     conn = connect_reader(settings.store_path)
     try:
         conn.execute("BEGIN")  # one snapshot for every figure
-        status = caja_status(conn)
+        status = caja_status(conn, clock_skew_threshold_s=settings.clock_skew_threshold_seconds)
     finally:
         conn.close()
     return {**status, "data_dir": str(settings.data_dir)}

@@ -14,6 +14,7 @@ from stocky.edge.ui.login import confirm_logout
 from stocky.edge.ui.runtime import CajaRuntime, get_runtime
 from stocky.edge.ui.session import current_user
 from stocky.edge.ui.status_bar import status_bar
+from stocky.edge.ui.transfers import watch_notices
 from stocky.ui.i18n import t
 
 _NAV = (
@@ -22,6 +23,7 @@ _NAV = (
     ("/historial", "nav.history", "receipt_long"),
     ("/inventario", "nav.stock", "inventory_2"),
     ("/turno", "nav.shifts", "schedule"),
+    ("/traslados", "nav.transfers", "local_shipping"),
     ("/sincronizacion", "nav.sync", "sync"),
 )
 
@@ -52,16 +54,19 @@ def top_bar(runtime: CajaRuntime, user: LocalUser, active: str) -> None:
         ui.label(runtime.sede.device_name if runtime.sede else "").classes("stocky-muted mr-4")
         for path, key, icon in _NAV:
             ui.button(t(key), icon=icon, on_click=lambda p=path: ui.navigate.to(p)).props(
-                f"{'unelevated' if path == active else 'flat'} no-caps size=md"
+                # padding "xs sm": all the screens' buttons fit one row at 1366 px
+                f"{'unelevated' if path == active else 'flat'} no-caps size=md padding='xs sm'"
                 f' data-testid="nav-{path.strip("/")}"'
             ).classes("rounded-lg")
         ui.space()
         ui.button(t("lang.switch"), on_click=toggle_language).props(
             'flat no-caps dense data-testid="language-toggle"'
         )
-        ui.button(t("nav.logout"), icon="logout", on_click=lambda: confirm_logout(runtime)).props(
-            'flat no-caps data-testid="logout"'
-        )
+        # Icon only (its name on hover and for screen readers), so the bar keeps one row.
+        with ui.button(icon="logout", on_click=lambda: confirm_logout(runtime)).props(
+            f'flat round data-testid="logout" aria-label="{t("nav.logout")}"'
+        ):
+            ui.tooltip(t("nav.logout"))
 
 
 def framed(path: str, body: Page) -> Callable[[], Awaitable[None]]:
@@ -76,6 +81,7 @@ def framed(path: str, body: Page) -> Callable[[], Awaitable[None]]:
         with ui.column().classes("w-full max-w-[1400px] mx-auto px-4 pt-4 pb-16 gap-4"):
             await body(runtime, user)
         status_bar(runtime, user)
+        await watch_notices(runtime)  # a transfer of this sede changed: toast it anywhere
 
     return page
 

@@ -14,6 +14,7 @@ from stocky.edge.ui import (
     shifts,
     stock,
     sync_page,
+    transfers,
 )
 from stocky.edge.ui.layout import framed, home
 from stocky.ui.theme import apply_theme
@@ -34,5 +35,6 @@ def root() -> None:
             "/inventario": framed("/inventario", stock.body),
             "/turno": framed("/turno", shifts.body),
             "/sincronizacion": framed("/sincronizacion", sync_page.body),
+            "/traslados": framed("/traslados", transfers.body),
         }
     ).classes("w-full")

@@ -1,4 +1,5 @@
-"""The bar at the foot of every screen: link to the cloud, outbox, clock, user and sede."""
+"""The bar at the foot of every screen: link to the cloud, outbox, LAN role, clock, user and
+sede."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from stocky.edge.auth.session import LocalUser
 from stocky.edge.store.timestamps import utc_now
 from stocky.edge.sync.status import caja_status
 from stocky.edge.ui.runtime import CajaRuntime
+from stocky.edge.ui.status_lan import lan_epoch_text, lan_role_text
+from stocky.ui.clock_health import clock_skew_text
 from stocky.ui.formats import format_age, format_datetime
 from stocky.ui.i18n import t
 
 REFRESH_S = 1.0
-# Past this the caja's clock can mislabel sales and the cloud refuses future timestamps.
-DRIFT_WARN_MS = 120_000
 # On the dark bar: green reads as "all well"; offline is a solid red badge a cashier sees
 # from across the counter, and the pending count turns amber while nothing can leave.
 ONLINE_CLASSES = "font-semibold text-green-400"
@@ -39,7 +40,13 @@ def status_bar(runtime: CajaRuntime, user: LocalUser | None) -> None:
         pending = ui.label().classes("stocky-num").props('data-testid="status-pending"')
         synced = ui.label()
         drift = ui.label().classes("text-amber-400 font-semibold")
+        drift.props('data-testid="status-clock"').mark("status-clock")
         rejected = ui.link("", "/sincronizacion").classes("text-red-300 font-semibold")
+        with ui.row().classes("items-baseline gap-1 no-wrap"):
+            lan_role = ui.label().props('data-testid="status-lan"').mark("status-lan")
+            lan_epoch = ui.label().classes("text-xs opacity-70 stocky-num")
+            lan_epoch.props('data-testid="status-lan-epoch"').mark("status-lan-epoch")
+            lan_role.tooltip(t("status.lan.tooltip"))
         ui.space()
         clock = ui.label().classes("stocky-num")
         if user is not None:
@@ -47,8 +54,10 @@ def status_bar(runtime: CajaRuntime, user: LocalUser | None) -> None:
                 "font-medium"
             )
 
+    threshold = runtime.settings.clock_skew_threshold_seconds
+
     async def refresh() -> None:
-        status = await store.aread(caja_status)
+        status = await store.aread(lambda conn: caja_status(conn, clock_skew_threshold_s=threshold))
         online = bool(status["online"])
         link.text = ("● " + t("status.online")) if online else ("⚠ " + t("status.offline"))
         link.classes(replace=ONLINE_CLASSES if online else OFFLINE_CLASSES)
@@ -63,10 +72,12 @@ def status_bar(runtime: CajaRuntime, user: LocalUser | None) -> None:
             "status.last_sync",
             when=format_datetime(last, tz) if last else t("status.never"),
         )
-        raw = status.get("clock_offset_ms")
-        offset = abs(float(raw)) if raw is not None else 0.0
-        drift.visible = offset > DRIFT_WARN_MS
-        drift.text = "⚠ " + t("status.drift", age=format_age(offset / 1000))
+        # Past the threshold sales get the wrong hour in reports, and far past it the
+        # cloud refuses their timestamps: the cashier is told to fix the PC's clock.
+        drift.visible = bool(status["clock_skewed"])
+        if drift.visible:
+            offset = int(status["clock_offset_ms"])
+            drift.text = f"⚠ {clock_skew_text(offset)} · {t('clock.check_pc')}"
         bad = int(status["rejected_ops"]) + int(status["conflict_ops"])
         held = int(status.get("waiting_ops", 0)) + int(status.get("stuck_ops", 0))
         rejected.visible = bad > 0 or held > 0
@@ -74,6 +85,10 @@ def status_bar(runtime: CajaRuntime, user: LocalUser | None) -> None:
         if held:
             warnings.append(t("status.held", count=held))
         rejected.text = "⚠ " + " · ".join(warnings)
+        lan = status["lan"]
+        lan_role.text = lan_role_text(lan)
+        lan_epoch.text = lan_epoch_text(lan)
+        lan_epoch.visible = bool(lan_epoch.text)
         clock.text = format_datetime(utc_now(), tz)
 
     ui.timer(REFRESH_S, refresh, immediate=True)

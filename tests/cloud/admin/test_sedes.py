@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -29,9 +30,10 @@ def _activate(url: str, code: str, name: str = "Caja 1") -> dict[str, Any]:
     return body
 
 
-def _ping(url: str, credential: str) -> None:
+def _ping(url: str, credential: str, client_now: str | None = None) -> None:
+    body = {} if client_now is None else {"client_now": client_now}
     r = httpx.post(
-        f"{url}/api/sync/ping", json={}, headers={"Authorization": f"Bearer {credential}"}
+        f"{url}/api/sync/ping", json=body, headers={"Authorization": f"Bearer {credential}"}
     )
     assert r.status_code == 200, r.text
 
@@ -86,9 +88,14 @@ def test_owner_creates_a_sede_issues_codes_and_revokes_a_caja(
     device_id = activated["device"]["id"]
     expect(page.get_by_test_id(f"caja-row-{device_id}")).to_be_visible()
     expect(page.get_by_test_id("no-codes")).to_be_visible()
-    _ping(url, activated["device_credential"])
+    # Its clock runs 3 min 12 s ahead: past the 2 min threshold, flagged with the offset.
+    ahead = datetime.now(UTC) + timedelta(minutes=3, seconds=12)
+    _ping(url, activated["device_credential"], ahead.isoformat())
     page.reload()
     expect(page.get_by_test_id(f"caja-online-{device_id}")).to_have_text("En línea")
+    expect(page.get_by_test_id(f"caja-clock-{device_id}")).to_contain_text(
+        "Reloj desfasado: +3 min"
+    )
     expect(page.get_by_test_id("sede-online")).to_have_text("En línea")
     shot(page, "sede-detail")
 

@@ -254,7 +254,7 @@ class TestSedes:
         assert sede["online"] is True
         assert sede["active"] is True
         assert sede["last_ping_at"] is not None
-        assert body["open_transfers"] is None
+        assert body["open_transfers"] == 0
 
     async def test_stock_alerts_follow_the_matrix_rules(
         self, client: httpx.AsyncClient, cloud_app: FastAPI, world: SyncWorld

@@ -70,13 +70,22 @@ def live_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
+def live_with_worker() -> bool:
+    """Whether the server also runs the jobs (the presence sweep is one)."""
+    return False
+
+
+@pytest.fixture
 def live(
-    settings: Settings, database: DatabaseUrls, live_overrides: dict[str, Any]
+    settings: Settings,
+    database: DatabaseUrls,
+    live_overrides: dict[str, Any],
+    live_with_worker: bool,
 ) -> Iterator[Live]:
     port = _free_port()
     live_settings = settings.model_copy(update={"port": port, **live_overrides})
     services = Services(database.owner_url, database.app_url, str(settings.redis_url))
-    app = create_app(live_settings, services)
+    app = create_app(live_settings, services, with_worker=live_with_worker)
     server = _ThreadServer(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )

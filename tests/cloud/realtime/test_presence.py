@@ -19,7 +19,13 @@ pytestmark = pytest.mark.asyncio
 
 @pytest.fixture
 def live_overrides() -> dict[str, Any]:
+    # The sweep is a periodic job (whole seconds); the caja sockets' refresh runs at 0.2 s.
     return {"presence_timeout_s": 1.0, "presence_interval_s": 0.2}
+
+
+@pytest.fixture
+def live_with_worker() -> bool:
+    return True
 
 
 async def _sede(sm: SessionMaker, world: RealtimeWorld, sede_id: Any) -> Sede:

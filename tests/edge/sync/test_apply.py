@@ -474,7 +474,7 @@ class TestResetAndAtomicity:
         )
 
     def test_unknown_entities_are_counted_and_ignored(self, caja: Caja) -> None:
-        entities = ("sales", "shifts", "devices", "transfers", "martians")
+        entities = ("sales", "shifts", "devices", "purchase_orders", "martians")
         changes = [
             change(entity, new_id_str(), {"id": new_id_str(), "whatever": Decimal("1.5")})
             for entity in entities

@@ -120,14 +120,20 @@ def hostile_for(kind: str) -> st.SearchStrategy[Any]:
 
 
 def _set(body: dict[str, Any], path: str, value: Any) -> None:
-    """Set `a.0.b` in a nested body of dicts and lists."""
+    """Set `a.0.b` in a nested body of dicts and lists. A path under one poisoned before
+    (`a.0` after `a` became 123) leaves the parent's hostile value as it is."""
     *parents, last = path.split(".")
     node: Any = body
     for key in parents:
-        node = node[int(key)] if isinstance(node, list) else node[key]
-    if isinstance(node, list):
+        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            return
+    if isinstance(node, list) and last.isdigit() and int(last) < len(node):
         node[int(last)] = value
-    else:
+    elif isinstance(node, dict):
         node[last] = value
 
 

@@ -367,12 +367,17 @@ async def test_a_return_waiting_for_its_sale_holds_up_nothing(world: World) -> N
             "UPDATE sync_queue SET status = 'pending' WHERE entity_id = ?", (sale_id,)
         )
     )
-    assert (await world.worker.run_once()).applied == 1
-    world.store.write(
-        lambda c: c.execute(
-            "UPDATE sync_queue SET next_attempt_at = ? WHERE status = 'pending'", (utc_now(),)
+    # The sale goes now; the return with it if its retry time has already come (a slow
+    # machine takes longer than the backoff between these lines), else once it comes.
+    applied = (await world.worker.run_once()).applied
+    assert applied in (1, 2)
+    if applied == 1:
+        world.store.write(
+            lambda c: c.execute(
+                "UPDATE sync_queue SET next_attempt_at = ? WHERE status = 'pending'",
+                (utc_now(),),
+            )
         )
-    )
-    assert (await world.worker.run_once()).applied == 1
+        assert (await world.worker.run_once()).applied == 1
     assert _statuses(world.store) == {"synced": 3}
     assert await _cloud_stock(world) == (Decimal("97.000"), 2)

@@ -101,9 +101,11 @@ async def test_pull_delivers_customers_and_the_sale_carries_the_picked_one(
             user.find(kind=ui.input, content="Escanee o escriba").type("7701").trigger(
                 "keydown.enter"
             )
-            await user.should_see("Leche")
+            # Retried like the steps below: a loaded CI machine drew the dialog after the
+            # default three tries.
+            await user.should_see("Leche", retries=30)
             user.find(kind=ui.button, content="Cobrar").click()
-            await user.should_see("Cliente (opcional)")
+            await user.should_see("Cliente (opcional)", retries=30)
             user.find(kind=ui.input, content="Buscar cliente").type("900123")
             await user.should_see("Ana Gómez · 900.123.456-7", retries=30)
             user.find(kind=ui.button, content="Ana Gómez · 900.123.456-7").click()

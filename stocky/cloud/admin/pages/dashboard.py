@@ -13,6 +13,7 @@ from stocky.cloud.admin.layout import framed, handled, page_title
 from stocky.cloud.admin.live import live_refresh
 from stocky.cloud.admin.session import AdminSession
 from stocky.cloud.admin.widgets import age, info_line
+from stocky.ui.clock_health import clock_skew_text
 from stocky.ui.formats import display_locale, format_datetime, format_money
 from stocky.ui.i18n import t
 
@@ -26,6 +27,7 @@ ENTITIES = (
     "shifts",
     "products",
     "sync_ops",
+    "transfers",
 )
 
 
@@ -33,8 +35,13 @@ def _money(session: AdminSession, value: Any) -> str:
     return format_money(Decimal(str(value or 0)), session.currency, session.locale)
 
 
-def _figure(label: str, value: str, testid: str, tone: str = "text-slate-800") -> None:
-    with ui.card().classes("stocky-card p-4 gap-1 min-w-[150px] grow"):
+def _figure(
+    label: str, value: str, testid: str, tone: str = "text-slate-800", to: str | None = None
+) -> None:
+    card = ui.card().classes("stocky-card p-4 gap-1 min-w-[150px] grow")
+    if to is not None:  # the figure opens the screen that lists what it counts
+        card.classes("cursor-pointer").on("click", lambda: ui.navigate.to(to))
+    with card:
         ui.label(label).classes("stocky-muted text-sm")
         ui.label(value).classes(f"text-2xl font-bold stocky-num {tone}").props(
             f'data-testid="{testid}"'
@@ -113,6 +120,7 @@ async def body(session: AdminSession, api: AdminApi) -> None:
                 t("admin.dashboard.open_transfers"),
                 "—" if transfers is None else str(transfers),
                 "open-transfers",
+                to="/traslados",
             )
         chart.options.update(_chart_options(session, list(data.get("last_30_days") or [])))
         chart.update()
@@ -168,6 +176,12 @@ def _sede_card(sede: dict[str, Any], timezone: str) -> None:
         info_line(
             t("admin.dashboard.drift"), "—" if drift is None else f"{int(drift) / 1000:.1f} s"
         )
+        # Some caja's clock is off past the cloud's threshold: the worst one, signed.
+        worst = sede.get("worst_clock_offset_ms")
+        if sede.get("clock_skewed_devices") and worst is not None:
+            ui.label("⚠ " + clock_skew_text(int(worst))).classes(
+                "text-amber-700 text-sm font-semibold"
+            ).props(f'data-testid="sede-clock-{sede["sede_id"]}"')
         if sede.get("clock_untrusted"):
             ui.label(t("admin.dashboard.clock_untrusted")).classes("text-negative text-sm")
 

@@ -13,6 +13,7 @@ from stocky.cloud.admin.layout import handled
 from stocky.cloud.admin.pages import sedes_text as _texts  # noqa: F401 - registers the text
 from stocky.cloud.admin.session import AdminSession
 from stocky.cloud.admin.widgets import age, seconds_since
+from stocky.ui.clock_health import clock_skew_text
 from stocky.ui.formats import format_datetime
 from stocky.ui.i18n import t
 
@@ -204,6 +205,11 @@ def _caja_row(
         with ui.element("td").classes("py-2 pr-3"):
             ui.label(str(device["name"])).classes("font-semibold whitespace-nowrap")
             ui.label(str(device.get("receipt_prefix") or "")).classes("stocky-muted text-xs")
+            # The cloud judges it (clock_skew_threshold_s); a revoked caja's clock is moot.
+            if active and device.get("clock_skewed"):
+                ui.label("⚠ " + clock_skew_text(int(device["clock_offset_ms"]))).classes(
+                    "text-amber-700 text-xs font-semibold whitespace-nowrap"
+                ).props(f'data-testid="caja-clock-{did}"')
         with ui.element("td").classes("py-2 pr-3"), ui.row().classes("gap-1"):
             badge(
                 t("admin.sedes.caja_active" if active else "admin.sedes.caja_revoked"),
