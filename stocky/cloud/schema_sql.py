@@ -39,6 +39,7 @@ TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
     "transfer_lines": ("from_sede_id", "to_sede_id"),  # 0021
     "tenant_cas": None,  # 0022
     "sede_lan_leases": None,  # 0022
+    "reconciliation_findings": None,  # 0024
 }
 
 CURRENT_TENANT_FN = """

@@ -6,6 +6,7 @@ from stocky.cloud.models.catalog import Inventory, Product, ProductBarcode
 from stocky.cloud.models.customers import Customer
 from stocky.cloud.models.lan import SedeLanLease, TenantCertificateAuthority
 from stocky.cloud.models.movements import Sale, SalePayment, Shift, Transaction
+from stocky.cloud.models.reconciliation import Finding
 from stocky.cloud.models.records import AuditLog, Change, ServerState, SyncLog, SyncOp
 from stocky.cloud.models.tenancy import (
     ActivationCode,
@@ -25,6 +26,7 @@ __all__ = [
     "Change",
     "Customer",
     "Device",
+    "Finding",
     "Inventory",
     "Product",
     "ProductBarcode",

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from stocky.cloud.auth.deps import (
     CurrentDevice,
@@ -19,6 +19,7 @@ from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.deps import SettingsDep
 from stocky.cloud.kit.pagination import DEFAULT_PAGE, MAX_PAGE
 from stocky.cloud.realtime.emit import Realtime
+from stocky.cloud.reconciliation.hooks import after_push
 from stocky.cloud.sync import repository
 from stocky.cloud.sync import status as sync_status_service
 from stocky.cloud.sync.checksums import refetch_page
@@ -50,7 +51,11 @@ def _own_sede(device: Principal, sede_id: object, device_id: object = None) -> N
 
 @router.post("/push", summary="Apply a batch of a caja's operations (idempotent by op_id)")
 async def push(
-    body: PushRequest, device: CurrentDevice, session: DeviceTenantSession, realtime: Realtime
+    request: Request,
+    body: PushRequest,
+    device: CurrentDevice,
+    session: DeviceTenantSession,
+    realtime: Realtime,
 ) -> PushResponse:
     # The sedes that must pull what this batch applied (its own; all of them when a product
     # edit applied) are told by the transaction itself: see stocky.cloud.realtime.notices.
@@ -62,6 +67,15 @@ async def push(
         sede_id=body.sede_id,
         device_id=device.device_id,
         request=body,
+    )
+    # A closed shift's Z check, and re-checks of open shift gaps, in this transaction.
+    await after_push(
+        session,
+        request.app.state.jobs,
+        device.tenant_id,
+        body.sede_id,
+        body.operations,
+        answer.results,
     )
     if any(r.status in ("rejected", "conflict") for r in answer.results):
         realtime.ops_refused(session, device.tenant_id, body.sede_id)
