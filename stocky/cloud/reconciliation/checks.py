@@ -38,11 +38,6 @@ class CheckCounts:
     seen: int = 0
     resolved: int = 0
 
-    def add(self, other: CheckCounts) -> None:
-        self.new += other.new
-        self.seen += other.seen
-        self.resolved += other.resolved
-
     def as_dict(self) -> dict[str, int]:
         return {"new": self.new, "seen": self.seen, "resolved": self.resolved}
 
