@@ -39,6 +39,9 @@ TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
     "transfer_lines": ("from_sede_id", "to_sede_id"),  # 0021
     "tenant_cas": None,  # 0022
     "sede_lan_leases": None,  # 0022
+    "report_hourly": None,  # 0023
+    "report_product_daily": None,  # 0023
+    "report_payment_daily": None,  # 0023
     "reconciliation_findings": None,  # 0024
 }
 

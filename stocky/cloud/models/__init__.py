@@ -8,6 +8,7 @@ from stocky.cloud.models.lan import SedeLanLease, TenantCertificateAuthority
 from stocky.cloud.models.movements import Sale, SalePayment, Shift, Transaction
 from stocky.cloud.models.reconciliation import Finding
 from stocky.cloud.models.records import AuditLog, Change, ServerState, SyncLog, SyncOp
+from stocky.cloud.models.reports import ReportHourly, ReportPaymentDaily, ReportProductDaily
 from stocky.cloud.models.tenancy import (
     ActivationCode,
     Device,
@@ -32,6 +33,9 @@ __all__ = [
     "ProductBarcode",
     "RefreshToken",
     "Refund",
+    "ReportHourly",
+    "ReportPaymentDaily",
+    "ReportProductDaily",
     "Sale",
     "SalePayment",
     "Sede",

@@ -33,6 +33,7 @@ from stocky.cloud.models import (
     Sale,
     SalePayment,
 )
+from stocky.cloud.reports import rollups
 from stocky.cloud.sync import repository
 from stocky.cloud.sync.context import (
     Applied,
@@ -146,8 +147,9 @@ async def apply_transaction(session: AsyncSession, ctx: OpContext) -> Applied:
             raise OpRejectedError(str(problem))
     if doc.sale is not None:
         await _insert_sales(session, [(ctx, doc)])
+    movements = await rollups.with_costs(session, ctx.tenant_id, _movements(ctx, doc))
     try:
-        recorded = await record_movements(session, ctx.tenant_id, ctx.sede_id, _movements(ctx, doc))
+        recorded = await record_movements(session, ctx.tenant_id, ctx.sede_id, movements)
     except (InvalidMovementError, NotFoundError) as exc:
         raise OpRejectedError(str(exc)) from exc
     if recorded.duplicates:
@@ -156,6 +158,7 @@ async def apply_transaction(session: AsyncSession, ctx: OpContext) -> Applied:
             f"movement {recorded.duplicates[0]} was already recorded by another operation"
         )
     await insert_refunds(session, [(ctx, doc)])
+    await rollups.record(session, ctx.tenant_id, ctx.sede_id, movements, [(ctx, doc)])
     return Applied(extra={"movements": len(recorded.inserted)})
 
 
@@ -280,6 +283,7 @@ async def apply_transactions(session: AsyncSession, ctxs: list[OpContext]) -> li
             outcomes[i] = Applied(status="rejected", extra={"reason": reason})
     if planned:
         together = [(ctxs[i], docs[i]) for i in planned]
+        movements = await rollups.with_costs(session, ctxs[0].tenant_id, movements)
         if await _write_together(session, together, movements, quantities):
             for i in planned:
                 outcomes[i] = Applied(extra={"movements": len(docs[i].movements)})
@@ -306,6 +310,7 @@ async def _write_together(
         if recorded.duplicates:
             raise _RunRefusedError
         await insert_refunds(session, docs)
+        await rollups.record(session, tenant_id, sede_id, movements, docs)
     except _RunRefusedError:
         await savepoint.rollback()
         return False

@@ -104,7 +104,7 @@ def sale_lines(conn: sqlite3.Connection, sale_id: str) -> list[sqlite3.Row]:
     return conn.execute(
         """
         SELECT t.id, t.product_id, p.name, p.unit, p.tax_rate, -t.quantity_milli AS quantity_milli,
-               t.unit_price_cents, t.discount_cents, t.product_version,
+               t.unit_price_cents, t.unit_cost_cents, t.discount_cents, t.product_version,
                coalesce((SELECT sum(r.quantity_milli) FROM transactions AS r
                          WHERE r.ref_id = t.id AND r.type = 'return'), 0) AS returned_milli
         FROM transactions AS t JOIN products AS p ON p.id = t.product_id

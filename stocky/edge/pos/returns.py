@@ -105,6 +105,7 @@ def record_return(
             product_id=line["product_id"],
             quantity_milli=qty,
             unit_price_cents=price,
+            unit_cost_cents=line["unit_cost_cents"],
             discount_cents=gross_cents(price, qty) - refund,
             product_version=line["product_version"],
             sale_id=cmd.sale_id,

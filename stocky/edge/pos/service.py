@@ -151,6 +151,8 @@ def record_sale(
             product_id=product["id"],
             quantity_milli=-qty,
             unit_price_cents=price,
+            # The cost at the time of sale, for the cloud's margin reports.
+            unit_cost_cents=product["cost_cents"],
             discount_cents=disc,
             product_version=product["version"],
             sale_id=sale_id,

@@ -1,0 +1,1 @@
+"""Sales reports served from rollups the push maintains (GET /api/reports/...)."""
