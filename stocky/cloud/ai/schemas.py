@@ -1,0 +1,46 @@
+"""The normalizer's input and output (pydantic): what the API and the review screens carry."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ProductRow(BaseModel):
+    """A product as the normalizer sees it: its id and name, nothing else (no price, no
+    stock)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+
+
+class Suggestion(BaseModel):
+    """What the normalizer proposes for one product; a person accepts, edits or rejects it."""
+
+    id: str
+    clean_name: str
+    brand: str | None = None
+    variant: str | None = None
+    size: Decimal | None = None
+    unit: str | None = None
+    pack: int = 1
+    category: str | None = None
+    confidence: float = Field(ge=0, le=1)
+    reasons: list[str] = Field(default_factory=list)
+
+
+class DuplicateGroup(BaseModel):
+    """Products that are likely one product written several ways; ids sorted."""
+
+    ids: list[str]
+    score: float = Field(ge=0, le=100)
+    reason: str
+
+
+class NormalizeResult(BaseModel):
+    provider: str
+    suggestions: list[Suggestion]
+    groups: list[DuplicateGroup]
