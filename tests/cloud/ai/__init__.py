@@ -1,0 +1,1 @@
+"""Tests of the AI catalog normalizer (stocky.cloud.ai): pure, no database."""
