@@ -17,6 +17,7 @@ from stocky.cloud.admin.pages import (
     audit,
     catalog,
     dashboard,
+    reconciliation,
     sales,
     sedes,
     stock,
@@ -27,7 +28,18 @@ from stocky.cloud.admin.pages import (
 from stocky.ui.theme import apply_theme
 
 FIRST_RENDER_WAIT_S = 1.5
-SCREENS = (dashboard, sedes, users, catalog, stock, transfers, sales, audit, sync_log)
+SCREENS = (
+    dashboard,
+    sedes,
+    users,
+    catalog,
+    stock,
+    transfers,
+    sales,
+    reconciliation,
+    audit,
+    sync_log,
+)
 
 
 def all_routes() -> dict[str, Any]:
