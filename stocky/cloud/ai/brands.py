@@ -12,7 +12,8 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from stocky.cloud.ai.text import fold, key
 from stocky.cloud.ai.vocab import GENERIC_WORDS, SEED_BRANDS, STOPWORDS
@@ -88,18 +89,13 @@ class BrandLexicon:
             if len(token) < 4 or word.folded in GENERIC_WORDS or not token.isalpha():
                 continue
             found = process.extractOne(
-                token, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=_typo_cutoff(token)
+                token, self._fuzzy_keys, scorer=Levenshtein.distance, score_cutoff=1
             )
             if found is not None:
                 brand = self.brands[found[0]]
                 reason = f"marca {brand.name} («{word.written}» parece un error de escritura)"
                 return BrandMatch(index, index + 1, brand, reason)
         return None
-
-
-def _typo_cutoff(token: str) -> float:
-    # One letter off: 4 letters against 5 is 88.9, 8 against 9 is 94.1.
-    return 100 * (1 - 1 / (len(token) + 0.5))
 
 
 def _why(brand: Brand) -> str:
@@ -157,7 +153,22 @@ def learn_brands(
             continue
         phrase, written = _extend(token, count, rows, before, after, spellings)
         learned[key(phrase)] = Brand(written, "catalog", count, leading[token])
+    _alias_typos(learned)
     return _with_seeds(learned) if seed else BrandLexicon(learned)
+
+
+def _alias_typos(learned: dict[str, Brand]) -> None:
+    """A learned brand one letter off a brand the catalog writes at least ten times as often
+    is a typo of it (Recorel for Relcorel): it stands for that brand."""
+    by_rows = sorted(learned, key=lambda k: (-learned[k].rows, k))
+    for index, brand_key in enumerate(by_rows):
+        brand = learned[brand_key]
+        if len(brand_key) < 4:
+            continue
+        bigger = [k for k in by_rows[:index] if learned[k].rows >= 10 * brand.rows and len(k) >= 4]
+        found = process.extractOne(brand_key, bigger, scorer=Levenshtein.distance, score_cutoff=1)
+        if found is not None:
+            learned[brand_key] = learned[found[0]]
 
 
 def _extend(

@@ -60,14 +60,19 @@ def read_name(name: str) -> tuple[list[Word], Measure]:
 
 
 def split_rare(words: list[Word], frequency: Counter[str]) -> list[Word]:
-    """Splits glued words ("DETERGENTEPOLVO") that the catalog never writes whole elsewhere."""
+    """Splits glued words ("DETERGENTEPOLVO"): two common words, or a common word and another
+    that the catalog never writes glued elsewhere (a brand such as "Gourmetvita" stays)."""
     out: list[Word] = []
     for word in words:
-        if frequency[word.folded] > 1:
-            out.append(word)
-            continue
+        parts = split_glued(word.folded, GENERIC_WORDS)
+        if (
+            len(parts) > 1
+            and frequency[word.folded] > 1
+            and not all(p in GENERIC_WORDS for p in parts)
+        ):
+            parts = [word.folded]
         at = 0
-        for part in split_glued(word.folded, GENERIC_WORDS):
+        for part in parts:
             out.append(Word(part, word.written[at : at + len(part)]))
             at += len(part)
     return out

@@ -53,15 +53,15 @@ def key(token: str) -> str:
 
 def split_glued(token: str, known: Collection[str]) -> list[str]:
     """Two words typed without the space between them ("detergentepolvo"): split when one side
-    is a known word and both have at least four letters. Known words and short tokens are
-    left whole."""
+    is a known word (both, if a cut allows) and both have at least four letters. Known words
+    and short tokens are left whole."""
     if token in known or len(token) < 8 or not token.isalpha():
         return [token]
-    for cut in range(len(token) - 4, 3, -1):
-        head, tail = token[:cut], token[cut:]
-        if head in known or tail in known:
-            return [head, tail]
-    return [token]
+    cuts = [(token[:cut], token[cut:]) for cut in range(len(token) - 4, 3, -1)]
+    both = [(h, t) for h, t in cuts if h in known and t in known]
+    one = [(h, t) for h, t in cuts if h in known or t in known]
+    chosen = both or one
+    return list(chosen[0]) if chosen else [token]
 
 
 _CORRECTABLE = sorted(w for w in GENERIC_WORDS if len(w) >= 5)
