@@ -17,6 +17,7 @@ from stocky.cloud.ai.text import (
     display_word,
     fold,
     key,
+    near_common_words,
     split_glued,
     typos,
 )
@@ -65,7 +66,9 @@ def split_rare(words: list[Word], frequency: Counter[str]) -> list[Word]:
     out: list[Word] = []
     for word in words:
         parts = split_glued(word.folded, GENERIC_WORDS)
-        if (
+        if near_common_words(word.folded):  # a typo (Aguaridente), not two words
+            parts = [word.folded]
+        elif (
             len(parts) > 1
             and frequency[word.folded] > 1
             and not all(p in GENERIC_WORDS for p in parts)

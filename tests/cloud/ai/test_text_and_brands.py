@@ -1,5 +1,6 @@
 """Folding, glued words, and brands learned from the tenant's own catalog."""
 
+from stocky.cloud.ai import LocalProvider, ProductRow
 from stocky.cloud.ai.brands import Word, learn_brands
 from stocky.cloud.ai.normalize import read_name
 from stocky.cloud.ai.text import display_word, fold, split_glued
@@ -83,3 +84,27 @@ class TestBrands:
         match = lexicon.find(words(names[0]))
         assert match is not None
         assert match.brand.name == "Nescafé"
+
+
+class TestTyposAndGlue:
+    def test_a_rare_brand_one_letter_off_a_frequent_one_is_its_typo(self) -> None:
+        names = [f"Jugo Zumirel Mango {n} ml" for n in range(100, 2500, 100)]
+        names += ["Jugo Zumrel Mango 200 ml", "jugo zumrel mora 1 L"]
+        lexicon = learn_brands((words(n) for n in names), seed=False)
+        match = lexicon.find(words("jugo zumrel mora 1 L"))
+        assert match is not None
+        assert match.brand.name == "Zumirel"
+
+    def test_brands_a_few_letters_apart_stay_two(self) -> None:
+        names = [f"Jugo Relta Mango {n} ml" for n in range(100, 1200, 100)]
+        names += ["Jugo Reltaco Mango 200 ml", "jugo reltaco mora 1 L"]
+        lexicon = learn_brands((words(n) for n in names), seed=False)
+        match = lexicon.find(words("jugo reltaco mora 1 L"))
+        assert match is not None
+        assert match.brand.name == "Reltaco"
+
+    def test_a_typo_is_not_split_and_both_known_sides_win(self) -> None:
+        assert split_glued("pastaspaghetti", GENERIC_WORDS) == ["pasta", "spaghetti"]
+        rows = [ProductRow(id="1", name="AGUARIDENTE TAPITA 750 ML")]
+        (suggestion,) = LocalProvider().normalize(rows).suggestions
+        assert suggestion.clean_name == "Aguardiente Tapita 750 ml"
