@@ -14,6 +14,7 @@ from stocky.cloud.health.router import router as health_router
 from stocky.cloud.inventory.router import router as inventory_router
 from stocky.cloud.lan.router import router as lan_router
 from stocky.cloud.reconciliation.router import router as reconciliation_router
+from stocky.cloud.reports.router import router as reports_router
 from stocky.cloud.sales.router import router as sales_router
 from stocky.cloud.sedes.router import router as sedes_router
 from stocky.cloud.sync.router import router as sync_router
@@ -42,4 +43,5 @@ ROUTERS: list[APIRouter] = [
     dashboard_router,
     transfers_router,
     reconciliation_router,
+    reports_router,
 ]

@@ -302,7 +302,7 @@ WITH {_ZONES},
         JOIN zones z ON z.sede_id = s.sede_id
         JOIN sale_payments p ON p.tenant_id = s.tenant_id AND p.sale_id = s.id
         WHERE s.tenant_id = :tenant_id
-        GROUP BY s.tenant_id, s.id, p.method
+        GROUP BY s.tenant_id, s.id, z.zone, p.method
     ),
     refunded AS (
         SELECT r.sede_id, coalesce(r.device_id, '{NOBODY}') AS device_id,
