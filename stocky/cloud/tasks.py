@@ -6,6 +6,7 @@ from stocky.cloud.jobs.app import TaskSpec
 from stocky.cloud.jobs.maintenance import TASKS as maintenance_tasks
 from stocky.cloud.realtime.presence import TASKS as presence_tasks
 from stocky.cloud.reconciliation.jobs import TASKS as reconciliation_tasks
+from stocky.cloud.reports.jobs import TASKS as reports_tasks
 from stocky.cloud.transfers.jobs import TASKS as transfer_tasks
 
 TASKS: list[TaskSpec] = [
@@ -13,4 +14,5 @@ TASKS: list[TaskSpec] = [
     *presence_tasks,
     *transfer_tasks,
     *reconciliation_tasks,
+    *reports_tasks,
 ]

@@ -140,6 +140,13 @@ _UPSERT_PAYMENT = _upsert(
 )
 
 
+# A rebuild holds the tenant's lock exclusively, each push's additions shared: a rebuild waits
+# for the pushes that added already to commit (its scan then sees them) and a push that adds
+# after waits for the rebuild (and adds to its rows), so no sale counts twice or not at all.
+_SHARED_LOCK = text("SELECT pg_advisory_xact_lock_shared(hashtextextended(:key, 0))")
+_EXCLUSIVE_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+
+
 def _local(ts: datetime, zone: ZoneInfo) -> tuple[date, int]:
     here = ts.astimezone(zone)
     return here.date(), here.hour
@@ -174,6 +181,7 @@ async def record(
     lines = [m for m in movements if m.type in ("sale", "return")]
     if not lines:
         return
+    await session.execute(_SHARED_LOCK, {"key": f"reports:{tenant_id}"})
     zone = (await sede_zones(session, tenant_id, [sede_id])).get(sede_id, ZoneInfo("UTC"))
     hourly: defaultdict[tuple[Any, ...], _Sums] = defaultdict(_Sums)
     sales: defaultdict[tuple[Any, ...], set[uuid.UUID]] = defaultdict(set)
@@ -336,6 +344,7 @@ _REBUILDS = [
 async def rebuild(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     """Recompute the tenant's rollups from its movements, payments and refunds (a backfill,
     or a repair); takes the same zones `record` does."""
+    await session.execute(_EXCLUSIVE_LOCK, {"key": f"reports:{tenant_id}"})
     zones = await sede_zones(session, tenant_id)
     params = {
         "tenant_id": tenant_id,
