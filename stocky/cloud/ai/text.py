@@ -27,6 +27,8 @@ def _fold_char(char: str) -> str:
 def fold(text: str) -> str:
     """Lower case without accents, one character for one (ñ -> n, É -> e), so spans found in
     the folded text are the same spans of the original."""
+    if text.isascii():
+        return text.lower()
     return "".join(_fold_char(c) if not c.isascii() else c.lower() for c in text)
 
 
@@ -46,6 +48,7 @@ def tokens(folded: str) -> list[str]:
     return _TOKEN.findall(folded)
 
 
+@lru_cache(maxsize=65536)
 def key(token: str) -> str:
     """The comparison form of a folded token or phrase: letters and digits only."""
     return "".join(c for c in token if c.isalnum())
@@ -93,6 +96,7 @@ def typos(frequency: Mapping[str, int]) -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def display_word(folded: str) -> str:
     """How a folded word is shown in a clean name: accents restored for common words, small
     words in lower case, grades and acronyms in upper case, the rest capitalised."""
