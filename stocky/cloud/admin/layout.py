@@ -26,6 +26,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/inventario", "admin.nav.stock", "inventory_2"),
     ("/traslados", "admin.nav.transfers", "local_shipping"),
     ("/ventas", "admin.nav.sales", "point_of_sale"),
+    ("/informes", "admin.nav.reports", "bar_chart"),
     ("/conciliacion", "admin.nav.reconciliation", "fact_check"),
     ("/auditoria", "admin.nav.audit", "history"),
     ("/sincronizacion", "admin.nav.sync", "sync"),
