@@ -13,10 +13,10 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from stocky.cloud.db import tenant_transaction
-from stocky.cloud.models import Transaction
+from stocky.cloud.models import Sede, Transaction
 from stocky.cloud.reports import service
 from tests.cloud.reports.conftest import ReportWorld, entry, local, push, return_of, sale
 
@@ -300,3 +300,20 @@ class TestCsv:
             assert r.status_code == 200, r.text
             assert r.headers["content-type"].startswith("text/csv")
             assert "attachment" in r.headers["content-disposition"]
+
+
+class TestSedeZone:
+    async def test_a_sede_zone_overrides_the_tenant_zone(
+        self, cloud_app: FastAPI, client: httpx.AsyncClient, rw: ReportWorld
+    ) -> None:
+        async with tenant_transaction(cloud_app.state.sessionmaker, rw.shop.tenant_id) as session:
+            await session.execute(
+                update(Sede).where(Sede.id == rw.shop.sede_id).values(timezone="Europe/Madrid")
+            )
+        # 23:30 in Bogotá on the 19th is 05:30 on the 20th in Madrid (UTC+1 in November).
+        late = sale([(rw.rice, "1", "0.00")], when=local(19, 23, 30), user=rw.cashier, number=1)
+        assert await push(client, rw.caja, [late]) == ["applied"]
+        hours = await get(client, "sales", rw.shop.owner, group_by="hour", **RANGE)
+        assert [r["key"] for r in hours["rows"]] == ["5"]
+        days = await get(client, "sales", rw.shop.owner, group_by="day", **RANGE)
+        assert [(r["key"], r["net"]) for r in days["rows"]] == [("2026-11-20", "2500.00")]
