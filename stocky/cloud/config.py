@@ -92,6 +92,24 @@ class Settings(BaseSettings):
         default=3600, ge=60, description="Image URLs live between this and twice this long"
     )
     max_image_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    # The AI catalog normalizer (stocky.cloud.ai): provider, model and base_url are per tenant
+    # (GET/PUT /api/ai/settings); the API key only ever comes from here, never from a tenant.
+    ai_openai_api_key: SecretStr | None = Field(
+        default=None, description="Key of the OpenAI-compatible endpoint. Empty: 'local' only"
+    )
+    ai_rate_capacity: int = Field(
+        default=10, ge=1, description="Normalize calls a tenant may make in one burst"
+    )
+    ai_rate_per_minute: float = Field(
+        default=20.0, gt=0, description="Normalize calls a tenant's bucket refills per minute"
+    )
+    ai_cache_ttl_s: int = Field(default=86400, ge=1, description="How long results are cached")
+    ai_sync_max_items: int = Field(
+        default=500, ge=1, description="Products one POST /api/ai/normalize may carry"
+    )
+    ai_batch_size: int = Field(
+        default=200, ge=1, description="Products a catalog run stores (and reports) at a time"
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from stocky.cloud.activation.router import router as activation_router
+from stocky.cloud.ai.router import router as ai_router
 from stocky.cloud.audit.router import router as audit_router
 from stocky.cloud.auth.router import router as auth_router
 from stocky.cloud.catalog.router import router as catalog_router
@@ -44,4 +45,5 @@ ROUTERS: list[APIRouter] = [
     transfers_router,
     reconciliation_router,
     reports_router,
+    ai_router,
 ]

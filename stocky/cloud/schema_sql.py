@@ -43,6 +43,8 @@ TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
     "report_product_daily": None,  # 0023
     "report_payment_daily": None,  # 0023
     "reconciliation_findings": None,  # 0024
+    "ai_runs": None,  # 0025
+    "ai_suggestions": None,  # 0025
 }
 
 CURRENT_TENANT_FN = """

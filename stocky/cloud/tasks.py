@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stocky.cloud.ai.jobs import TASKS as ai_tasks
 from stocky.cloud.jobs.app import TaskSpec
 from stocky.cloud.jobs.maintenance import TASKS as maintenance_tasks
 from stocky.cloud.realtime.presence import TASKS as presence_tasks
@@ -15,4 +16,5 @@ TASKS: list[TaskSpec] = [
     *transfer_tasks,
     *reconciliation_tasks,
     *reports_tasks,
+    *ai_tasks,
 ]

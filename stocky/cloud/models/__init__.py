@@ -1,5 +1,6 @@
 """All SQLAlchemy models, in one package so relationships never import in cycles."""
 
+from stocky.cloud.models.ai import AiRun, AiSuggestion
 from stocky.cloud.models.base import Base
 from stocky.cloud.models.cash import CashMovement, Refund, ShiftAdoption
 from stocky.cloud.models.catalog import Inventory, Product, ProductBarcode
@@ -21,6 +22,8 @@ from stocky.cloud.models.transfers import Transfer, TransferLine
 
 __all__ = [
     "ActivationCode",
+    "AiRun",
+    "AiSuggestion",
     "AuditLog",
     "Base",
     "CashMovement",
