@@ -40,7 +40,30 @@ class DuplicateGroup(BaseModel):
     reason: str
 
 
+class Usage(BaseModel):
+    """What a model provider spent: tokens summed over every request made, including answers
+    that were rejected; the cost is None for a model without a known price."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: Decimal | None = None
+
+
+class BatchReport(BaseModel):
+    """How one batch of rows was answered: by the model, or by `local` and why."""
+
+    index: int
+    rows: int
+    provider_used: str
+    attempts: int = 0
+    reason: str | None = None
+
+
 class NormalizeResult(BaseModel):
     provider: str
     suggestions: list[Suggestion]
     groups: list[DuplicateGroup]
+    model: str | None = None
+    usage: Usage | None = None
+    batches: list[BatchReport] = Field(default_factory=list)
