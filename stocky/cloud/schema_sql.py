@@ -45,6 +45,7 @@ TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
     "reconciliation_findings": None,  # 0024
     "ai_runs": None,  # 0025
     "ai_suggestions": None,  # 0025
+    "product_merges": None,  # 0026
 }
 
 CURRENT_TENANT_FN = """

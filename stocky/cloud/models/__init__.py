@@ -6,6 +6,7 @@ from stocky.cloud.models.cash import CashMovement, Refund, ShiftAdoption
 from stocky.cloud.models.catalog import Inventory, Product, ProductBarcode
 from stocky.cloud.models.customers import Customer
 from stocky.cloud.models.lan import SedeLanLease, TenantCertificateAuthority
+from stocky.cloud.models.merges import ProductMerge
 from stocky.cloud.models.movements import Sale, SalePayment, Shift, Transaction
 from stocky.cloud.models.reconciliation import Finding
 from stocky.cloud.models.records import AuditLog, Change, ServerState, SyncLog, SyncOp
@@ -34,6 +35,7 @@ __all__ = [
     "Inventory",
     "Product",
     "ProductBarcode",
+    "ProductMerge",
     "RefreshToken",
     "Refund",
     "ReportHourly",
