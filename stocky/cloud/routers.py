@@ -8,6 +8,7 @@ from stocky.cloud.activation.router import router as activation_router
 from stocky.cloud.ai.router import router as ai_router
 from stocky.cloud.audit.router import router as audit_router
 from stocky.cloud.auth.router import router as auth_router
+from stocky.cloud.catalog.merge_router import router as merge_router
 from stocky.cloud.catalog.router import router as catalog_router
 from stocky.cloud.customers.router import router as customers_router
 from stocky.cloud.dashboard.router import router as dashboard_router
@@ -35,6 +36,7 @@ ROUTERS: list[APIRouter] = [
     activation_router,  # identity
     audit_router,  # identity
     catalog_router,
+    merge_router,
     customers_router,
     inventory_router,
     transactions_router,

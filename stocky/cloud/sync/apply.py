@@ -21,6 +21,7 @@ from sqlalchemy import Table, insert, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stocky.cloud.catalog.merge import resolve_products
 from stocky.cloud.inventory.service import (
     InvalidMovementError,
     Movement,
@@ -104,6 +105,28 @@ def _document(ctx: OpContext) -> TransactionDocument:
     return doc
 
 
+async def _to_survivors(
+    session: AsyncSession, tenant_id: uuid.UUID, docs: dict[int, TransactionDocument]
+) -> dict[int, TransactionDocument]:
+    """Movements naming a merged product apply to its survivor: the caja queued them before
+    it pulled the merge (stocky.cloud.catalog.merge)."""
+    ids = {m.product_id for doc in docs.values() for m in doc.movements}
+    survivors = await resolve_products(session, tenant_id, ids)
+    if not survivors:
+        return docs
+    return {
+        i: doc.model_copy(
+            update={
+                "movements": [
+                    m.model_copy(update={"product_id": survivors.get(m.product_id, m.product_id)})
+                    for m in doc.movements
+                ]
+            }
+        )
+        for i, doc in docs.items()
+    }
+
+
 def _unknown_reason(doc: TransactionDocument, known: set[uuid.UUID]) -> str | None:
     unknown = {m.product_id for m in doc.movements} - known
     return f"unknown product {sorted(map(str, unknown))[0]}" if unknown else None
@@ -134,7 +157,7 @@ def _movements(ctx: OpContext, doc: TransactionDocument) -> list[Movement]:
 
 
 async def apply_transaction(session: AsyncSession, ctx: OpContext) -> Applied:
-    doc = _document(ctx)
+    doc = (await _to_survivors(session, ctx.tenant_id, {0: _document(ctx)}))[0]
     product_ids = {m.product_id for m in doc.movements}
     reason = _unknown_reason(doc, await _known_products(session, ctx.tenant_id, product_ids))
     if reason is not None:
@@ -253,6 +276,7 @@ async def apply_transactions(session: AsyncSession, ctxs: list[OpContext]) -> li
     """
     outcomes: list[Applied | None] = [None] * len(ctxs)
     docs = {i: _document(ctx) for i, ctx in enumerate(ctxs)}
+    docs = await _to_survivors(session, ctxs[0].tenant_id, docs)
     returns = [i for i, doc in docs.items() if doc.type == "return"]
     if returns:
         # Judged in batch order, counting the sales and returns earlier in this run.

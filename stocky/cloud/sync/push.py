@@ -25,6 +25,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stocky.cloud.catalog.merge import hold_merges_off
 from stocky.cloud.lan import fence
 from stocky.cloud.models import Device, Sede, SyncLog
 from stocky.cloud.sync import repository
@@ -236,6 +237,9 @@ async def push_batch(
             ids = (tenant_id, sede_id, _origin(origins, i))
             to_apply.append(OpContext(*ids, op, now, payload, correction))
             order.append(i)
+    if to_apply:
+        # Before the batch touches any stock: a product merge goes wholly before or after it.
+        await hold_merges_off(session, tenant_id)
     applied = await _apply_in_order(session, to_apply, xid or "")
     results.update(zip(order, applied, strict=True))
     deferred = [op_id for op_id, i in first.items() if results[i].status == "deferred"]
