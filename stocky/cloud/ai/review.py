@@ -126,22 +126,33 @@ async def _apply_merge(
         raise InvalidFieldError("survivor_id", "must be one of the suggestion's product_ids")
     merged = [p for p in suggestion.product_ids if p != survivor]
     try:
-        from stocky.cloud.catalog.merge import merge_products
+        from stocky.cloud.catalog.merge import (  # type: ignore[import-not-found,unused-ignore]
+            merge_products,
+        )
     except ImportError as exc:  # the merges feature has not landed in this build
         raise ServiceUnavailableError("Merging products is not available yet.") from exc
-    await merge_products(
+    result = await merge_products(
         session,
         tenant_id=user.tenant_id,
         survivor_id=survivor,
         merged_ids=merged,
         actor_user_id=user.user_id,
     )
-    return {"survivor_id": str(survivor), "merged_ids": [str(p) for p in merged]}
+    return {
+        "survivor_id": str(result.survivor_id),
+        "merged_ids": [str(p) for p in result.merged_ids],
+        "movements": result.movements,
+        "stock_rows": result.stock_rows,
+        "transfer_lines": result.transfer_lines,
+        "barcodes": list(result.barcodes),
+    }
 
 
 def _edited(suggestion: AiSuggestion, applied: dict[str, Any]) -> bool:
     proposed = suggestion.proposed
-    return any(proposed.get(k) != v for k, v in applied.items() if k != "merged_ids")
+    if suggestion.kind == "merge":
+        return bool(proposed.get("survivor_id") != applied["survivor_id"])
+    return any(proposed.get(k) != v for k, v in applied.items())
 
 
 async def accept(
