@@ -41,7 +41,8 @@ LINES_SQL = """
 INSERT INTO transactions (tenant_id, id, sede_id, product_id, type, quantity, unit_price,
     unit_cost, discount, document_id, sale_id, device_id, user_id, client_timestamp,
     server_timestamp, synced_at)
-SELECT %(tenant)s::uuid, gen_random_uuid(), %(sede)s::uuid, ids[1 + (g::bigint * 7919) %% cardinality(ids)],
+SELECT %(tenant)s::uuid, gen_random_uuid(), %(sede)s::uuid,
+    ids[1 + (g::bigint * 7919) %% cardinality(ids)],
     CASE WHEN g %% 50 = 0 THEN 'return' ELSE 'sale' END,
     CASE WHEN g %% 50 = 0 THEN q ELSE -q END,
     price, round(price * 0.7, 2), CASE WHEN g %% 10 = 0 THEN 100 ELSE 0 END,
