@@ -89,7 +89,7 @@ async def _heard_before_fence(
 async def test_the_sedes_a_change_concerns_hear_it_once(
     case: Case, live: Live, world: RealtimeWorld, listeners, app_sessionmaker: SessionMaker
 ) -> None:
-    async with httpx.AsyncClient(base_url=live.url, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=live.url, timeout=30) as http:
         ctx = Ctx(http, world, app_sessionmaker)
         if case.setup is not None:
             await case.setup(ctx)
@@ -143,7 +143,7 @@ class TestRolledBack:
     ) -> None:
         centro = listeners()
         await centro.connect(live.url, bearer(world.caja.headers))
-        async with httpx.AsyncClient(base_url=live.url, timeout=10) as http:
+        async with httpx.AsyncClient(base_url=live.url, timeout=30) as http:
             stale = await http.patch(
                 f"/api/products/{world.rice.id}",
                 json={"name": "Tarde", "version": world.rice.version + 3},
