@@ -3,6 +3,7 @@ open transfer lines moved, refusals, a caja's op pushed after the merge, the API
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections import defaultdict
@@ -15,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from stocky.cloud.catalog.merge import MergeRefusedError, MergeResult, merge_products
 from stocky.cloud.db import SessionMaker, tenant_transaction
@@ -40,7 +41,7 @@ from tests.cloud.factories import (
     create_shop,
 )
 from tests.cloud.sync.conftest import SyncWorld
-from tests.cloud.sync.ops import entry_op, push_body, sale_op
+from tests.cloud.sync.ops import entry_op, push_body, return_op, sale_op
 
 pytestmark = pytest.mark.asyncio
 
@@ -318,6 +319,58 @@ class TestPendingOpsAtTheCaja:
         assert {pid for _, pid, _ in moves.values()} == {survivor}
         assert len(moves) == 4, "both entries and both sale lines are kept"
         assert stock[(sede, survivor)] == Decimal("3")  # 5 + 2 - 3 - 1
+        assert stock[(sede, merged)] == 0
+
+    async def test_a_push_racing_the_merge_waits_for_it_then_maps_to_the_survivor(
+        self, client: httpx.AsyncClient, cloud_app: FastAPI
+    ) -> None:
+        world = await _world(cloud_app)
+        sm = cloud_app.state.sessionmaker
+        t, sede = world.shop.tenant_id, world.shop.sede_id
+        survivor, merged = world.rice.id, world.cheese.id
+        await _push(client, world, [entry_op(merged, "5")])
+        waiting = text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        async with tenant_transaction(sm, t) as session:
+            await merge_products(
+                session, tenant_id=t, survivor_id=survivor, merged_ids=[merged], actor_user_id=None
+            )
+            push = asyncio.create_task(_push(client, world, [sale_op([(merged, "2", "1.00")])]))
+            for _ in range(2000):  # until the push queues behind the merge's lock
+                async with sm() as probe:
+                    if (await probe.execute(waiting)).scalar_one():
+                        break
+                await asyncio.sleep(0.01)
+            else:
+                pytest.fail("the push never waited for the merge")
+            assert not push.done()
+        results = await push
+
+        assert [r["status"] for r in results] == ["applied"], results
+        moves, stock = await _ledger(sm, t)
+        assert {pid for _, pid, _ in moves.values()} == {survivor}
+        assert stock[(sede, survivor)] == Decimal("3")
+        assert stock[(sede, merged)] == 0
+
+    async def test_a_return_of_a_line_sold_before_the_merge_lands_on_the_survivor(
+        self, client: httpx.AsyncClient, cloud_app: FastAPI
+    ) -> None:
+        world = await _world(cloud_app)
+        sm = cloud_app.state.sessionmaker
+        t, sede = world.shop.tenant_id, world.shop.sede_id
+        survivor, merged = world.rice.id, world.cheese.id
+        sale = sale_op([(merged, "2", "2500.00")])
+        await _push(client, world, [entry_op(merged, "4"), sale])
+
+        await _merge(sm, t, survivor, [merged])
+        # The caja still names the twin: its sold line now belongs to the survivor.
+        results = await _push(client, world, [return_op(sale, [(0, "1")])])
+
+        assert [r["status"] for r in results] == ["applied"], results
+        _, stock = await _ledger(sm, t)
+        assert stock[(sede, survivor)] == Decimal("3")  # 4 - 2 + 1
         assert stock[(sede, merged)] == 0
 
     async def test_the_merged_products_deactivation_is_in_the_pull_feed(
