@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from stocky.cloud.db import SessionMaker, tenant_transaction
-from stocky.cloud.models import Customer, User
+from stocky.cloud.models import Customer, Finding, Inventory, User
 from stocky.edge.lan.identity import make_key_and_csr
 from tests.cloud.factories import create_device, create_sede, create_user
 from tests.cloud.realtime.world import RealtimeWorld
@@ -566,5 +566,72 @@ CASES += [
         "every sede",
         _decide("cancel", {}),
         setup=_a_pending_transfer,
+    ),
+]
+
+
+# --- reconciliation (issue 17): findings are not in the change feed; a correction writes a
+# movement and touches the stock row, which the sede's cajas pull -------------------------
+
+
+async def _a_finding(c: Ctx, kind: str, *, drift: bool = False) -> None:
+    """A finding as the checks record it, on centro's rice (with a real drift if asked)."""
+    await _push(c, [_entry(c)])  # a stock row for rice at centro: 5 units, one movement
+    async with tenant_transaction(c.sm, c.world.tenant_id) as session:
+        if drift:
+            await session.execute(
+                update(Inventory)
+                .where(Inventory.sede_id == c.world.centro)
+                .where(Inventory.product_id == c.world.rice.id)
+                .values(quantity=Inventory.quantity + 2)
+            )
+        finding = Finding(
+            tenant_id=c.world.tenant_id,
+            kind=kind,
+            sede_id=c.world.centro,
+            subject=f"{c.world.centro}:{c.world.rice.id}",
+            details={"product_id": str(c.world.rice.id), "difference": "2"},
+        )
+        session.add(finding)
+        await session.flush()
+        c.found["finding"] = finding.id
+
+
+async def _a_drift(c: Ctx) -> None:
+    await _a_finding(c, "stock_drift", drift=True)
+
+
+async def _a_skew(c: Ctx) -> None:
+    await _a_finding(c, "clock_skew")
+
+
+CASES += [
+    Case(
+        "POST",
+        "/api/reconciliation/stock/run",
+        "nobody",
+        lambda c: c.http.post("/api/reconciliation/stock/run", headers=_owner(c)),
+        why="queues the checks as a job; findings are no synced data",
+    ),
+    Case(
+        "POST",
+        "/api/reconciliation/{finding_id}/acknowledge",
+        "nobody",
+        lambda c: c.http.post(
+            f"/api/reconciliation/{c.found['finding']}/acknowledge",
+            json={"note": "visto"},
+            headers=_owner(c),
+        ),
+        setup=_a_skew,
+        why="a finding's status is no synced data",
+    ),
+    Case(
+        "POST",
+        "/api/reconciliation/{finding_id}/correct",
+        "its sede",
+        lambda c: c.http.post(
+            f"/api/reconciliation/{c.found['finding']}/correct", json={}, headers=_owner(c)
+        ),
+        setup=_a_drift,
     ),
 ]
