@@ -31,6 +31,8 @@ from stocky.cloud.models import (
     Transfer,
     TransferLine,
 )
+from stocky.cloud.reports import rollups
+from stocky.cloud.reports.rollups import PRODUCT_DAILY
 from stocky.core.errors import FieldError
 from stocky.core.ids import new_id
 from tests.cloud.factories import (
@@ -372,6 +374,30 @@ class TestPendingOpsAtTheCaja:
         _, stock = await _ledger(sm, t)
         assert stock[(sede, survivor)] == Decimal("3")  # 4 - 2 + 1
         assert stock[(sede, merged)] == 0
+
+    async def test_the_per_product_report_rows_follow_the_movements(
+        self, client: httpx.AsyncClient, cloud_app: FastAPI
+    ) -> None:
+        world = await _world(cloud_app)
+        sm = cloud_app.state.sessionmaker
+        t = world.shop.tenant_id
+        survivor, merged = world.rice.id, world.cheese.id
+        await _push(
+            client, world, [sale_op([(merged, "2", "2500.00"), (survivor, "1", "2500.00")])]
+        )
+        await _push(client, world, [sale_op([(merged, "1", "2400.00")], number=2)])
+
+        await _merge(sm, t, survivor, [merged])
+
+        async def daily() -> set[tuple[Any, ...]]:
+            async with tenant_transaction(sm, t) as session:
+                return {tuple(r) for r in await session.execute(select(PRODUCT_DAILY))}
+
+        kept = await daily()
+        async with tenant_transaction(sm, t) as session:
+            await rollups.rebuild(session, t)
+        assert kept == await daily(), "what a rebuild from the re-pointed movements gives"
+        assert {r[PRODUCT_DAILY.c.keys().index("product_id")] for r in kept} == {survivor}
 
     async def test_the_merged_products_deactivation_is_in_the_pull_feed(
         self, client: httpx.AsyncClient, cloud_app: FastAPI
