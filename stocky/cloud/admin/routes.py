@@ -17,6 +17,7 @@ from stocky.cloud.admin.pages import (
     audit,
     catalog,
     dashboard,
+    normalize,
     reconciliation,
     reports,
     sales,
@@ -33,6 +34,7 @@ SCREENS = (
     dashboard,
     sedes,
     users,
+    normalize,  # before catalog: /catalogo/normalizar, not /catalogo/{product_id}
     catalog,
     stock,
     transfers,

@@ -129,6 +129,11 @@ class CatalogList:
                     icon="upload_file",
                     on_click=lambda: ImportDialog(self.api, self.load).open(),
                 ).props('outline no-caps data-testid="catalog-import"')
+                ui.button(
+                    t("admin.catalog.normalize"),
+                    icon="auto_fix_high",
+                    on_click=lambda: ui.navigate.to("/catalogo/normalizar"),
+                ).props('outline no-caps data-testid="catalog-normalize"')
             ui.button(
                 t("admin.catalog.export"),
                 icon="download",
