@@ -26,10 +26,11 @@ from stocky.cloud.ai.api_schemas import (
 from stocky.cloud.ai.service import require_manager
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.catalog import service as catalog
+from stocky.cloud.catalog.merge import merge_products
 from stocky.cloud.catalog.schemas import ProductUpdate
 from stocky.cloud.kit.pagination import InvalidFieldError, decode_cursor, encode_cursor
 from stocky.cloud.models import AiSuggestion
-from stocky.core.errors import ConflictError, NotFoundError, ServiceUnavailableError, StockyError
+from stocky.core.errors import ConflictError, NotFoundError, StockyError
 
 
 async def list_suggestions(
@@ -125,12 +126,6 @@ async def _apply_merge(
     if survivor not in suggestion.product_ids:
         raise InvalidFieldError("survivor_id", "must be one of the suggestion's product_ids")
     merged = [p for p in suggestion.product_ids if p != survivor]
-    try:
-        from stocky.cloud.catalog.merge import (  # type: ignore[import-not-found,unused-ignore]
-            merge_products,
-        )
-    except ImportError as exc:  # the merges feature has not landed in this build
-        raise ServiceUnavailableError("Merging products is not available yet.") from exc
     result = await merge_products(
         session,
         tenant_id=user.tenant_id,

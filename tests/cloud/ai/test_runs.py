@@ -111,6 +111,15 @@ class TestReview:
         assert r.json()["name"] == suggestion["proposed"]["name"]
         pulled = (await _pull_products(client, world))[str(product.id)]
         assert (pulled["version"], pulled["name"]) == (2, suggestion["proposed"]["name"])
+        # Audited like any catalog edit: the versioned update's statement, by this request.
+        r = await client.get(
+            "/api/audit-logs", params={"entity_type": "products"}, headers=world.shop.owner
+        )
+        assert r.status_code == 200, r.text
+        accept_path = f"/api/ai/suggestions/{suggestion['id']}/accept"
+        (entry,) = [e for e in r.json()["items"] if e["metadata"].get("path") == accept_path]
+        assert suggestion["proposed"]["name"] in str(entry["after_data"])
+        assert entry["user_id"] is not None
         again = await client.post(
             f"/api/ai/suggestions/{suggestion['id']}/accept", headers=world.shop.manager
         )
@@ -212,7 +221,6 @@ class TestReview:
     async def test_accepting_a_merge_keeps_the_survivor(
         self, client: httpx.AsyncClient, cloud_app: FastAPI, world: AiWorld
     ) -> None:
-        pytest.importorskip("stocky.cloud.catalog.merge")
         run = await _done_run(client, cloud_app, world)
         coffee = sorted([str(world.products[0].id), str(world.products[1].id)])
         (merge,) = [
