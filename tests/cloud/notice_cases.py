@@ -16,7 +16,7 @@ import httpx
 from sqlalchemy import select, update
 
 from stocky.cloud.db import SessionMaker, tenant_transaction
-from stocky.cloud.models import Customer, Finding, Inventory, User
+from stocky.cloud.models import AiRun, AiSuggestion, Customer, Finding, Inventory, Product, User
 from stocky.edge.lan.identity import make_key_and_csr
 from tests.cloud.factories import create_device, create_sede, create_user
 from tests.cloud.realtime.world import RealtimeWorld
@@ -633,5 +633,93 @@ CASES += [
             f"/api/reconciliation/{c.found['finding']}/correct", json={}, headers=_owner(c)
         ),
         setup=_a_drift,
+    ),
+]
+
+
+# --- the catalog normalizer (issue 18): runs and suggestions are not in the change feed;
+# accepting a rename edits the product through the versioned update, which every sede pulls
+
+
+async def _a_suggestion(c: Ctx) -> None:
+    """A pending rename of rice, as a finished run stores it."""
+    async with tenant_transaction(c.sm, c.world.tenant_id) as session:
+        rice = (
+            await session.execute(select(Product).where(Product.id == c.world.rice.id))
+        ).scalar_one()
+        run = AiRun(tenant_id=c.world.tenant_id, provider="local", status="done")
+        session.add(run)
+        await session.flush()
+        suggestion = AiSuggestion(
+            tenant_id=c.world.tenant_id,
+            run_id=run.id,
+            kind="rename",
+            product_ids=[rice.id],
+            versions={str(rice.id): rice.version},
+            proposed={"name": "Arroz Diana 500 g", "category": "Granos"},
+            confidence=0.9,
+            reasons=["marca Diana"],
+        )
+        session.add(suggestion)
+        await session.flush()
+        c.found["suggestion"] = suggestion.id
+
+
+CASES += [
+    Case(
+        "POST",
+        "/api/ai/normalize",
+        "nobody",
+        lambda c: c.http.post(
+            "/api/ai/normalize",
+            json={"product_ids": [str(c.world.rice.id)]},
+            headers=_owner(c),
+        ),
+        why="only suggests; nothing is written",
+    ),
+    Case(
+        "PUT",
+        "/api/ai/settings",
+        "nobody",
+        lambda c: c.http.put("/api/ai/settings", json={"provider": "local"}, headers=_owner(c)),
+        why="the tenant's normalizer settings are no synced data",
+    ),
+    Case(
+        "POST",
+        "/api/ai/runs",
+        "nobody",
+        lambda c: c.http.post("/api/ai/runs", headers=_owner(c)),
+        why="queues a run as a job; its suggestions are no synced data",
+    ),
+    Case(
+        "POST",
+        "/api/ai/suggestions/{suggestion_id}/accept",
+        "every sede",
+        lambda c: c.http.post(
+            f"/api/ai/suggestions/{c.found['suggestion']}/accept", headers=_owner(c)
+        ),
+        setup=_a_suggestion,
+    ),
+    Case(
+        "POST",
+        "/api/ai/suggestions/{suggestion_id}/reject",
+        "nobody",
+        lambda c: c.http.post(
+            f"/api/ai/suggestions/{c.found['suggestion']}/reject", headers=_owner(c)
+        ),
+        setup=_a_suggestion,
+        why="a suggestion's status is no synced data",
+    ),
+    Case(
+        "POST",
+        "/api/ai/suggestions/bulk",
+        "nobody",
+        lambda c: c.http.post(
+            "/api/ai/suggestions/bulk",
+            json={"ids": [str(c.found["suggestion"])], "action": "reject"},
+            headers=_owner(c),
+        ),
+        setup=_a_suggestion,
+        why="rejecting changes no synced data",
     ),
 ]
