@@ -4,12 +4,15 @@ suggestion's 409, a merge through merge_products, and another tenant seeing none
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from stocky.cloud.ai.jobs import run_catalog
+from stocky.cloud.ai.provider import LocalProvider
 from tests.cloud.ai.conftest import AiWorld, fields, run_jobs
 from tests.cloud.factories import create_shop
 
@@ -86,10 +89,38 @@ class TestRun:
             seen += [s["id"] for s in page["items"]]
         assert sorted(seen) == sorted(s["id"] for s in items)
 
+    async def test_a_run_whose_provider_fails_is_failed_with_the_reason(
+        self,
+        client: httpx.AsyncClient,
+        cloud_app: FastAPI,
+        world: AiWorld,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        def broken(self: LocalProvider, rows: Any) -> Any:
+            raise RuntimeError("reglas rotas")
+
+        monkeypatch.setattr(LocalProvider, "normalize", broken)
+        run = await _done_run(client, cloud_app, world)
+        assert run["status"] == "failed"
+        assert run["error"] == "RuntimeError: reglas rotas"
+        assert await _suggestions(client, world.shop.admin, run["id"]) == []
+
+    async def test_a_finished_run_run_again_is_left_as_it_is(
+        self, client: httpx.AsyncClient, cloud_app: FastAPI, world: AiWorld
+    ) -> None:
+        run = await _done_run(client, cloud_app, world)
+        before = await _suggestions(client, world.shop.admin, run["id"])
+        again = await run_catalog(cloud_app, world.shop.tenant_id, uuid.UUID(run["id"]))
+        assert again == "skipped"
+        assert await _suggestions(client, world.shop.admin, run["id"]) == before
+
     async def test_a_cashier_neither_starts_nor_reads_runs(
         self, client: httpx.AsyncClient, world: AiWorld
     ) -> None:
         assert (await client.post("/api/ai/runs", headers=world.shop.cashier)).status_code == 403
+        some = uuid.uuid4()
+        for path in (f"/api/ai/runs/{some}", f"/api/ai/runs/{some}/suggestions"):
+            assert (await client.get(path, headers=world.shop.cashier)).status_code == 403
 
 
 class TestReview:
