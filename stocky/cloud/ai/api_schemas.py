@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from stocky.cloud.ai.schemas import DuplicateGroup, Suggestion
+from stocky.cloud.ai.schemas import BatchReport, DuplicateGroup, Suggestion, Usage
 
 ProviderName = Literal["local", "openai"]
 RunStatus = Literal["queued", "running", "done", "failed"]
@@ -39,6 +39,9 @@ class NormalizeOut(BaseModel):
     cached: bool
     suggestions: list[Suggestion]
     groups: list[DuplicateGroup]
+    # A model's tokens and cost, and which batches it answered (local's fallback says why).
+    usage: Usage | None = None
+    batches: list[BatchReport] = Field(default_factory=list)
 
 
 class AiSettingsIn(_In):

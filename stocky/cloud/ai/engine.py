@@ -20,10 +20,11 @@ def run_provider(
     result = chosen.provider.normalize([*rows, *extra])
     if not extra:
         return result
-    return NormalizeResult(
-        provider=result.provider,
-        suggestions=[s for s in result.suggestions if s.id in wanted],
-        groups=[g for g in result.groups if wanted.intersection(g.ids)],
+    return result.model_copy(
+        update={
+            "suggestions": [s for s in result.suggestions if s.id in wanted],
+            "groups": [g for g in result.groups if wanted.intersection(g.ids)],
+        }
     )
 
 

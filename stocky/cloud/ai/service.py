@@ -177,10 +177,12 @@ async def normalize(
         await cache.put(redis, key, result, settings.ai_cache_ttl_s)
     return NormalizeOut(
         provider=result.provider,
-        model=chosen.model,
+        model=result.model or chosen.model,
         cached=cached,
         suggestions=result.suggestions,
         groups=result.groups,
+        usage=result.usage,
+        batches=result.batches,
     )
 
 
