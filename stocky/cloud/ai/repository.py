@@ -79,6 +79,16 @@ async def get_run(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def recent_runs(session: AsyncSession, tenant_id: uuid.UUID, limit: int) -> list[AiRun]:
+    rows = await session.scalars(
+        select(AiRun)
+        .where(AiRun.tenant_id == tenant_id)
+        .order_by(AiRun.created_at.desc(), AiRun.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
 async def update_run(
     session: AsyncSession, tenant_id: uuid.UUID, run_id: uuid.UUID, **values: Any
 ) -> None:

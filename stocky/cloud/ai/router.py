@@ -90,6 +90,19 @@ async def start_run(
 
 
 @router.get(
+    "/runs",
+    summary="The tenant's latest runs, newest first",
+    responses=error_responses(401, 403, 422),
+)
+async def list_runs(
+    user: CurrentUser,
+    session: TenantSession,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[RunOut]:
+    return await service.list_runs(session, user, limit)
+
+
+@router.get(
     "/runs/{run_id}",
     summary="A run's progress: status, processed of total, suggestions stored",
     responses=error_responses(401, 403, 404, 422),

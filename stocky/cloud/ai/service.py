@@ -212,3 +212,11 @@ async def get_run(session: AsyncSession, user: Principal, run_id: uuid.UUID) -> 
     if run is None:
         raise NotFoundError("No such run.", field="run_id")
     return RunOut.model_validate(run)
+
+
+async def list_runs(session: AsyncSession, user: Principal, limit: int) -> list[RunOut]:
+    """The tenant's latest runs, newest first."""
+    require_manager(user)
+    return [
+        RunOut.model_validate(r) for r in await repo.recent_runs(session, user.tenant_id, limit)
+    ]

@@ -92,3 +92,10 @@ def test_owner_runs_the_normalizer_and_reviews(new_page: Any, owner: CloudAdmin)
     assert statuses[edited["id"]] == "edited"
     assert statuses[rejected["id"]] == "rejected"
     assert statuses[merge["id"]] == "accepted"
+
+    # Opened again without a run in the address, the screen shows the latest run.
+    go(page, "/catalogo/normalizar")
+    expect(page.get_by_test_id("norm-progress-label")).to_have_attribute("data-status", "done")
+    survivor_rename = renames[ids["CAF-1"]]  # the one left pending
+    expect(cards).to_have_count(1)
+    expect(page.get_by_test_id(f"suggestion-{survivor_rename['id']}")).to_be_visible()

@@ -61,6 +61,8 @@ class TestRun:
         total = len(world.products)
         assert (run["status"], run["processed"], run["total"]) == ("done", total, total)
         assert run["finished_at"] is not None
+        r = await client.get("/api/ai/runs", headers=world.shop.manager)
+        assert [x["id"] for x in r.json()] == [run["id"]]
         items = await _suggestions(client, world.shop.manager, run["id"])
         assert run["suggestions"] == len(items)
         assert all(s["status"] == "pending" for s in items)
@@ -284,6 +286,7 @@ class TestIsolation:
         assert (
             await client.get(f"/api/ai/runs/{run['id']}", headers=other.owner)
         ).status_code == 404
+        assert (await client.get("/api/ai/runs", headers=other.owner)).json() == []
         assert (
             await client.get(f"/api/ai/runs/{run['id']}/suggestions", headers=other.owner)
         ).status_code == 404

@@ -1,7 +1,7 @@
 """The catalog normalizer (catalog -> "Normalizar", /catalogo/normalizar): start a run over
 the whole catalog, follow it on a progress bar (the screen polls GET /api/ai/runs/{id}),
 then review its suggestions: accept, edit and accept, reject, one by one or the selected
-ones in bulk. The run's id stays in the address (?run=), so a reload shows it again.
+ones in bulk. The run's id stays in the address (?run=); without one the latest run shows.
 Nothing is applied but by a person's accept; the API decides (a stale one is refused).
 """
 
@@ -313,6 +313,9 @@ class NormalizeScreen:
 async def body(session: AdminSession, api: AdminApi, args: PageArguments) -> None:
     page_title(t("admin.norm.title"))
     run_id = str(args.query_parameters.get("run") or "") or None
+    if run_id is None:  # the latest run, if there is one
+        latest = list(await api.get("/api/ai/runs", limit=1))
+        run_id = str(latest[0]["id"]) if latest else None
     screen = NormalizeScreen(api, run_id)
     if run_id is not None:
         await screen.poll()
