@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from stocky.cloud.db import SessionMaker, tenant_transaction
 from stocky.cloud.models import AiRun, AiSuggestion, Customer, Finding, Inventory, Product, User
 from stocky.edge.lan.identity import make_key_and_csr
-from tests.cloud.factories import create_device, create_sede, create_user
+from tests.cloud.factories import create_device, create_product, create_sede, create_user
 from tests.cloud.realtime.world import RealtimeWorld
 from tests.cloud.sync.ops import entry_op
 
@@ -721,5 +721,29 @@ CASES += [
         ),
         setup=_a_suggestion,
         why="rejecting changes no synced data",
+    ),
+]
+
+
+# --- product merges (issue 18): the merged product's deactivation is catalog (every sede);
+# its moved stock rows are each sede's own --------------------------------------------------
+
+
+async def _a_second_rice(c: Ctx) -> None:
+    twin = await create_product(c.sm, c.world.tenant_id, name="Arroz 500g", sku="ARZ-500-B")
+    c.found["twin"] = twin.id
+
+
+CASES += [
+    Case(
+        "POST",
+        "/api/catalog/products/merge",
+        "every sede",
+        lambda c: c.http.post(
+            "/api/catalog/products/merge",
+            json={"survivor_id": str(c.world.rice.id), "merged_ids": [str(c.found["twin"])]},
+            headers=_owner(c),
+        ),
+        setup=_a_second_rice,
     ),
 ]
