@@ -2,6 +2,7 @@
 
     python -m bench.ai_eval [--dev ../shared/data/catalog-dev.csv] [--products 50000]
     python -m bench.ai_eval --quick          # CI-sized: 5,000 generated products
+    STOCKY_AI_OPENAI_API_KEY=... python -m bench.ai_eval --openai-base-url URL [--openai-model M]
 
 Dev file: a labelled messy Spanish catalog (raw_name, cluster, canonical, brand, size, unit,
 category; rows of one cluster are one product). Printed: pairwise precision and recall of
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import statistics
 import time
@@ -39,6 +41,8 @@ from rich.console import Console
 from rich.table import Table
 
 from stocky.cloud.ai import LocalProvider, NormalizeResult, ProductRow
+from stocky.cloud.ai.openai_provider import OpenAIProvider
+from stocky.cloud.ai.provider import NormalizerProvider
 from stocky.cloud.ai.text import fold
 
 console = Console(width=120)
@@ -345,19 +349,29 @@ def _canonical(amount: Decimal, unit: str) -> tuple[Decimal, str]:
 # --- running -----------------------------------------------------------------------------
 
 
-def evaluate(name: str, truth: Sequence[Labelled], repeat: int) -> dict[str, float]:
+def evaluate(
+    name: str,
+    truth: Sequence[Labelled],
+    repeat: int,
+    provider: NormalizerProvider | None = None,
+) -> dict[str, float]:
+    """The figures of one provider (local unless given) on a labelled catalog."""
     rows = [t.row for t in truth]
     times = []
     result = None
     for _ in range(repeat):
         started = time.perf_counter()
-        result = LocalProvider().normalize(rows)
+        result = (provider or LocalProvider()).normalize(rows)
         times.append(time.perf_counter() - started)
     assert result is not None
     precision, recall = duplicate_scores(result, truth)
     figures = {"precision": precision, "recall": recall, **accuracies(result, truth)}
-    seedless = LocalProvider(seed_brands=False).normalize(rows)
-    figures["brand (catalog only)"] = accuracies(seedless, truth)["brand"]
+    if result.batches:  # a model's: how many of its batches it answered itself
+        figures["batches"] = len(result.batches)
+        figures["model batches"] = sum(b.provider_used != "local" for b in result.batches)
+    if provider is None:  # the seed list is the local provider's own
+        seedless = LocalProvider(seed_brands=False).normalize(rows)
+        figures["brand (catalog only)"] = accuracies(seedless, truth)["brand"]
     figures["seconds"] = statistics.median(times)
     figures["ms / 1,000"] = statistics.median(times) / len(rows) * 1_000_000
     figures["groups"] = len(result.groups)
@@ -377,10 +391,12 @@ def peak_memory(truth: Sequence[Labelled]) -> float:
 TARGETS = {"precision": 0.97, "recall": 0.90, "size+unit": 0.97, "category": 0.85}
 
 
-def show(title: str, figures: dict[str, float], extra: dict[str, str]) -> None:
+def show(
+    title: str, figures: dict[str, float], extra: dict[str, str], provider: str = "local"
+) -> None:
     table = Table(title=title)
     table.add_column("measure")
-    table.add_column("local", justify="right")
+    table.add_column(provider, justify="right")
     table.add_column("target", justify="right")
     for measure in (
         "precision",
@@ -391,12 +407,17 @@ def show(title: str, figures: dict[str, float], extra: dict[str, str]) -> None:
         "brand (catalog only)",
         "category",
     ):
+        if measure not in figures:
+            continue
         target = TARGETS.get(measure)
         value = figures[measure]
         mark = "" if target is None else (" [green]ok[/]" if value >= target else " [red]below[/]")
         table.add_row(measure, f"{value:.3f}{mark}", f">= {target:.2f}" if target else "")
     table.add_row("time per 1,000 products", f"{figures['ms / 1,000']:.0f} ms", "")
     table.add_row("duplicate groups found", f"{figures['groups']:.0f}", "")
+    if "batches" in figures:
+        answered = f"{figures['model batches']:.0f} of {figures['batches']:.0f}"
+        table.add_row("batches the model answered (else local)", answered, "")
     for measure, value in extra.items():
         table.add_row(measure, value, "< 30 s" if measure == "whole catalog" else "")
     console.print(table)
@@ -407,11 +428,31 @@ def main() -> None:
     parser.add_argument("--dev", type=Path, default=DEV)
     parser.add_argument("--products", type=int, default=50_000)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--openai-base-url",
+        help="also score the openai provider on the dev file, against this OpenAI-compatible "
+        "server (key from STOCKY_AI_OPENAI_API_KEY)",
+    )
+    parser.add_argument("--openai-model", default="gpt-4o")
     args = parser.parse_args()
     products = 5_000 if args.quick else args.products
     dev = read_dev(args.dev)
     figures = evaluate("dev", dev, repeat=5)
     show(f"local provider on {args.dev.name} ({len(dev)} rows)", figures, {})
+    key = os.environ.get("STOCKY_AI_OPENAI_API_KEY", "")
+    if args.openai_base_url and not key:
+        parser.error(
+            "--openai-base-url needs STOCKY_AI_OPENAI_API_KEY (any value for a server without keys)"
+        )
+    if args.openai_base_url:
+        model = OpenAIProvider(
+            api_key=key,
+            base_url=args.openai_base_url,
+            model=args.openai_model,
+        )
+        figures = evaluate("dev", dev, repeat=1, provider=model)
+        title = f"openai provider ({args.openai_model}) on {args.dev.name} ({len(dev)} rows)"
+        show(title, figures, {}, provider="openai")
     synthetic = generated(products)
     clusters = len({t.cluster for t in synthetic})
     figures = evaluate("generated", synthetic, repeat=1)
