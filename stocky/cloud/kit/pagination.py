@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 from stocky.core.errors import StockyError
@@ -54,5 +55,14 @@ def decode_name_cursor(cursor: str | None) -> tuple[str, uuid.UUID] | None:
     name, raw_id = decode_cursor(cursor, 2)
     try:
         return name, uuid.UUID(raw_id)
+    except ValueError as exc:
+        raise InvalidFieldError("cursor", "not a cursor this API issued") from exc
+
+
+def decode_time_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The (timestamp, id) after which a newest-first page goes on."""
+    stamp, raw_id = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(stamp), uuid.UUID(raw_id)
     except ValueError as exc:
         raise InvalidFieldError("cursor", "not a cursor this API issued") from exc

@@ -16,7 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.inventory import repository as stock_repo
 from stocky.cloud.inventory.service import InvalidMovementError, Movement, validate_movement
-from stocky.cloud.kit.pagination import InvalidFieldError, decode_cursor, encode_cursor
+from stocky.cloud.kit.pagination import (
+    decode_time_cursor,
+    encode_cursor,
+)
 from stocky.cloud.models import Finding
 from stocky.cloud.reconciliation import repository as repo
 from stocky.cloud.reconciliation.checks import STOCK_DRIFT
@@ -44,16 +47,6 @@ def _visible_sede(user: Principal) -> uuid.UUID | None:
     return user.sede_id
 
 
-def _decode_before(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    if not cursor:
-        return None
-    at, raw_id = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(at), uuid.UUID(raw_id)
-    except ValueError as exc:
-        raise InvalidFieldError("cursor", "not a cursor this API issued") from exc
-
-
 async def list_findings(
     session: AsyncSession,
     user: Principal,
@@ -76,7 +69,7 @@ async def list_findings(
         kind=kind,
         sede_id=sede_id,
         status=status,
-        before=_decode_before(cursor),
+        before=decode_time_cursor(cursor) if cursor else None,
         limit=limit + 1,
     )
     items = rows[:limit]

@@ -6,14 +6,17 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.inventory import repository as inventory_repo
-from stocky.cloud.kit.pagination import InvalidFieldError, decode_cursor, encode_cursor
+from stocky.cloud.kit.pagination import (
+    InvalidFieldError,
+    decode_time_cursor,
+    encode_cursor,
+)
 from stocky.cloud.models import Refund, Transaction
 from stocky.cloud.sales import listing
 from stocky.cloud.sales import repository as repo
@@ -107,15 +110,6 @@ async def lookup_sale(session: AsyncSession, caller: Principal, receipt: str) ->
     )
 
 
-def _after_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    stamp, raw_id = decode_cursor(cursor, 2)
-    try:
-        when = datetime.fromisoformat(stamp)
-        return when, uuid.UUID(raw_id)
-    except ValueError as exc:
-        raise InvalidFieldError("cursor", "not a cursor this API issued") from exc
-
-
 def _visible_sede(user: Principal, sede_id: uuid.UUID | None) -> uuid.UUID | None:
     """The sede a list is held to: admins and owners any (None: all); a manager or cashier
     only their own, and asking for another is a 403 (as inventory's thresholds)."""
@@ -189,7 +183,7 @@ async def list_sales(
     ):
         raise NotFoundError("No such sede.", field="sede_id")  # as /api/transactions
     where = replace(where, sede_id=_visible_sede(user, where.sede_id))
-    before = _after_cursor(cursor) if cursor else None
+    before = decode_time_cursor(cursor) if cursor else None
     rows = await listing.list_sales(session, user.tenant_id, where, before=before, limit=limit + 1)
     page = rows[:limit]
     next_cursor = None

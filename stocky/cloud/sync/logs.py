@@ -18,7 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.inventory.repository import sede_exists
-from stocky.cloud.kit.pagination import InvalidFieldError, decode_cursor, encode_cursor
+from stocky.cloud.kit.pagination import (
+    InvalidFieldError,
+    decode_time_cursor,
+    encode_cursor,
+)
 from stocky.cloud.kit.sql import where_given
 from stocky.cloud.models import Device, Sede, SyncOp
 from stocky.cloud.sync.logs_schemas import SyncLogItem, SyncLogPage
@@ -86,14 +90,6 @@ def _check(where: SyncLogFilter) -> None:
         raise InvalidFieldError("from", "must be before 'to'")
 
 
-def _after(cursor: str) -> tuple[datetime, uuid.UUID]:
-    stamp, raw_id = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(stamp), uuid.UUID(raw_id)
-    except ValueError as exc:
-        raise InvalidFieldError("cursor", "not a cursor this API issued") from exc
-
-
 def _item(op: SyncOp, sede_name: str | None, device_name: str | None) -> SyncLogItem:
     reason = (op.result or {}).get("reason")
     return SyncLogItem(
@@ -134,7 +130,7 @@ async def list_sync_logs(
         since=where.since,
         until=where.until,
     )
-    before = _after(cursor) if cursor else None
+    before = decode_time_cursor(cursor) if cursor else None
     stmt = logs_query(user.tenant_id, scoped, before=before, limit=limit + 1)
     rows = (await session.execute(stmt)).all()
     page = rows[:limit]

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.inventory import repository as inventory_repo
-from stocky.cloud.kit.pagination import InvalidFieldError, decode_cursor, encode_cursor
+from stocky.cloud.kit.pagination import (
+    InvalidFieldError,
+    decode_time_cursor,
+    encode_cursor,
+)
 from stocky.cloud.transactions import repository as repo
 from stocky.cloud.transactions.schemas import MovementOut, MovementPage
 from stocky.core.errors import NotFoundError
-
-
-def _after_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    stamp, raw_id = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(stamp), uuid.UUID(raw_id)
-    except ValueError as exc:
-        raise InvalidFieldError("cursor", "not a cursor this API issued") from exc
 
 
 async def list_movements(
@@ -44,7 +37,7 @@ async def list_movements(
         session, user.tenant_id, [where.product_id]
     ):
         raise NotFoundError("No such product.", field="product_id")
-    before = _after_cursor(cursor) if cursor else None
+    before = decode_time_cursor(cursor) if cursor else None
     rows = await repo.list_movements(session, user.tenant_id, where, before=before, limit=limit + 1)
     page = rows[:limit]
     next_cursor = None

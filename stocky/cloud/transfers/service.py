@@ -19,7 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stocky.cloud.audit.recorder import AUDIT_KEY, AuditContext, attach
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.jobs.defer import defer_in
-from stocky.cloud.kit.pagination import InvalidFieldError, decode_cursor, encode_cursor
+from stocky.cloud.kit.pagination import (
+    decode_time_cursor,
+    encode_cursor,
+)
 from stocky.cloud.models import Sede, Transfer
 from stocky.cloud.transfers import repository as repo
 from stocky.cloud.transfers.events import announce_after_commit
@@ -293,16 +296,6 @@ async def get_transfer(
     return await transfer_out(session, transfer)
 
 
-def _decode_before(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    if not cursor:
-        return None
-    at, raw_id = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(at), uuid.UUID(raw_id)
-    except ValueError as exc:
-        raise InvalidFieldError("cursor", "not a cursor this API issued") from exc
-
-
 async def list_transfers(
     session: AsyncSession,
     caller: Principal,
@@ -326,7 +319,7 @@ async def list_transfers(
         status=status,
         sede_id=sede_id,
         direction=direction,
-        before=_decode_before(cursor),
+        before=decode_time_cursor(cursor) if cursor else None,
         limit=limit + 1,
     )
     page = rows[:limit]
