@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stocky.cloud.kit.locks import hold_tenant_lock
 from stocky.cloud.kit.sql import uuids
 from stocky.cloud.models import (
     Inventory,
@@ -30,24 +31,18 @@ OPEN_TRANSFER_STATUSES = ("pending", "processing")
 # its first write: a push either applies wholly before the merge (whose statements then see
 # its movements) or resolves its products after the merge committed (and maps them to the
 # survivor). Taken first by both, it cannot close a cycle with any row lock.
-_SHARED = text("SELECT pg_advisory_xact_lock_shared(hashtextextended(:key, 0))")
-_EXCLUSIVE = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
-
-
-def _key(tenant_id: uuid.UUID) -> str:
-    return f"merges:{tenant_id}"
 
 
 async def hold_merges_off(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     """A push's share of the merge lock, until its transaction ends."""
-    await session.execute(_SHARED, {"key": _key(tenant_id)})
+    await hold_tenant_lock(session, "merges", tenant_id, shared=True)
 
 
 async def lock_merges(session: AsyncSession, tenant_id: uuid.UUID) -> None:
-    await session.execute(_EXCLUSIVE, {"key": _key(tenant_id)})
+    await hold_tenant_lock(session, "merges", tenant_id, shared=False)
     # The report rollups are re-keyed too: a rebuild (which holds this exclusively) waits
     # for the merge, or the merge for it, like a push's additions do.
-    await session.execute(_SHARED, {"key": f"reports:{tenant_id}"})
+    await hold_tenant_lock(session, "reports", tenant_id, shared=True)
 
 
 # A merged product still inactive: reactivated by hand, it stands for itself again.

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stocky.cloud.inventory.service import Movement
+from stocky.cloud.kit.locks import hold_tenant_lock
 from stocky.cloud.kit.sql import rows_from_json
 from stocky.cloud.models import (
     Product,
@@ -143,8 +144,6 @@ _UPSERT_PAYMENT = _upsert(
 # A rebuild holds the tenant's lock exclusively, each push's additions shared: a rebuild waits
 # for the pushes that added already to commit (its scan then sees them) and a push that adds
 # after waits for the rebuild (and adds to its rows), so no sale counts twice or not at all.
-_SHARED_LOCK = text("SELECT pg_advisory_xact_lock_shared(hashtextextended(:key, 0))")
-_EXCLUSIVE_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
 
 def _local(ts: datetime, zone: ZoneInfo) -> tuple[date, int]:
@@ -181,7 +180,7 @@ async def record(
     lines = [m for m in movements if m.type in ("sale", "return")]
     if not lines:
         return
-    await session.execute(_SHARED_LOCK, {"key": f"reports:{tenant_id}"})
+    await hold_tenant_lock(session, "reports", tenant_id, shared=True)
     zone = (await sede_zones(session, tenant_id, [sede_id])).get(sede_id, ZoneInfo("UTC"))
     hourly: defaultdict[tuple[Any, ...], _Sums] = defaultdict(_Sums)
     sales: defaultdict[tuple[Any, ...], set[uuid.UUID]] = defaultdict(set)
@@ -344,7 +343,7 @@ _REBUILDS = [
 async def rebuild(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     """Recompute the tenant's rollups from its movements, payments and refunds (a backfill,
     or a repair); takes the same zones `record` does."""
-    await session.execute(_EXCLUSIVE_LOCK, {"key": f"reports:{tenant_id}"})
+    await hold_tenant_lock(session, "reports", tenant_id, shared=False)
     zones = await sede_zones(session, tenant_id)
     params = {
         "tenant_id": tenant_id,
