@@ -103,20 +103,20 @@ async def test_pull_delivers_customers_and_the_sale_carries_the_picked_one(
             )
             # Retried like the steps below: a loaded CI machine drew the dialog after the
             # default three tries.
-            await user.should_see("Leche", retries=30)
+            await user.should_see("Leche", retries=200)
             user.find(kind=ui.button, content="Cobrar").click()
-            await user.should_see("Cliente (opcional)", retries=30)
+            await user.should_see("Cliente (opcional)", retries=200)
             user.find(kind=ui.input, content="Buscar cliente").type("900123")
-            await user.should_see("Ana Gómez · 900.123.456-7", retries=30)
+            await user.should_see("Ana Gómez · 900.123.456-7", retries=200)
             user.find(kind=ui.button, content="Ana Gómez · 900.123.456-7").click()
             name = user.find(kind=ui.input, content="Nombre").elements.pop()
             tax_id = user.find(kind=ui.input, content="NIT / CC").elements.pop()
             assert (name.value, tax_id.value) == ("Ana Gómez", "900.123.456-7")
             # Typing a customer nobody synced finds none, and says so.
             user.find(kind=ui.input, content="Buscar cliente").clear().type("Zoila")
-            await user.should_see("Ningún cliente coincide", retries=30)
+            await user.should_see("Ningún cliente coincide", retries=200)
             user.find(kind=ui.button, content="Confirmar pago").click()
-            await user.should_see("Venta registrada", retries=30)
+            await user.should_see("Venta registrada", retries=200)
     finally:
         await runtime.stop()  # closes the store, with the runtime's sync workers
         caja.store = Store.open(store_path(caja.data_dir))
