@@ -9,6 +9,7 @@ import typer
 
 from stocky.console import fail
 from stocky.edge.activation.cli import activate_command
+from stocky.edge.desktop.cli import autostart_app
 
 edge_app = typer.Typer(help="Activate and run a caja (checkout PC).", no_args_is_help=True)
 
@@ -20,9 +21,14 @@ def run(
         None, "--port", min=1, max=65535, help="Local API port (default 8765)"
     ),
     host: str | None = typer.Option(None, "--host", help="Local API address (127.0.0.1)"),
-    native: bool = typer.Option(False, "--native", help="Open a desktop window (pywebview)"),
+    native: bool = typer.Option(
+        False, "--native", help="Its own window (pywebview), or an error if it cannot open"
+    ),
+    browser: bool = typer.Option(False, "--browser", help="Open the system browser instead"),
     headless: bool = typer.Option(False, "--headless", help="Local API only, no screens"),
-    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser"),
+    no_browser: bool = typer.Option(
+        False, "--no-browser", help="Serve the screens, open nothing (print the address)"
+    ),
     lan: str | None = typer.Option(
         None, "--lan", help="LAN sync with the sede's other cajas: auto, on or off"
     ),
@@ -36,11 +42,15 @@ def run(
         None, "--lan-rank", min=1, help="Place in line to become master (1 first)"
     ),
 ) -> None:
-    """Run the caja: local store and API (and the sync engine and UI when installed)."""
+    """Run the caja: local store and API, sync engine, and its screens in a window of its
+    own on a desktop (else the browser). One caja per data dir: a second launch brings the
+    running one to front."""
     from pydantic import ValidationError
 
     from stocky.edge.config import EdgeSettings
-    from stocky.edge.runtime import NotActivatedError, serve
+    from stocky.edge.desktop.launch import run_caja
+    from stocky.edge.desktop.window import ModeError, choose_mode
+    from stocky.edge.runtime import NotActivatedError
 
     overrides: dict[str, Any] = {
         "data_dir": data_dir,
@@ -58,12 +68,13 @@ def run(
         error = exc.errors()[0]
         fail(f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}")
     try:
-        if headless:
-            serve(settings)
-        else:
-            from stocky.edge.ui.app import serve_ui
-
-            serve_ui(settings, native=native, open_browser=not no_browser)
+        choice = choose_mode(
+            native=native, browser=browser, no_browser=no_browser, headless=headless
+        )
+    except ModeError as exc:
+        fail(str(exc))
+    try:
+        run_caja(settings, choice)
     except NotActivatedError as exc:
         fail(str(exc))
 
@@ -87,6 +98,7 @@ def set_cloud(
 ) -> None:
     """Point an activated caja at its cloud's new address (a proxy, a cloud that moved)."""
     from stocky.edge.config import EdgeSettings
+    from stocky.edge.desktop.single_instance import AlreadyRunningError, InstanceLock
     from stocky.edge.store.store import Store, StoreError
     from stocky.edge.sync.cloud_address import CloudAddressError, move_cloud
 
@@ -94,11 +106,18 @@ def set_cloud(
     if not settings.store_path.exists():
         fail(f"the data dir {data_dir} holds no activated caja")
     try:
-        with Store.open(settings.store_path) as store:
+        # The running caja's lock: it keeps the old address in memory and would not see this.
+        with (
+            InstanceLock.acquire(data_dir),
+            Store.open(settings.store_path) as store,
+        ):
             address = move_cloud(store, url, check=check, timeouts=settings.cloud_timeouts())
+    except AlreadyRunningError:
+        fail(f"the caja on {data_dir} is running; close it first, then set its cloud")
     except (CloudAddressError, StoreError) as exc:
         fail(str(exc))
-    typer.echo(f"This caja now syncs with {address}; restart it if it is running.")
+    typer.echo(f"This caja now syncs with {address}.")
 
 
 edge_app.command("activate")(activate_command)
+edge_app.add_typer(autostart_app, name="autostart")

@@ -7,14 +7,12 @@ the runtime holds (503 before activation) instead of mounting it at build time.
 
 from __future__ import annotations
 
-import os
 import secrets
-import sys
 import threading
+import time
 import webbrowser
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.util import find_spec
 
 import uvicorn
 from fastapi import FastAPI
@@ -23,8 +21,10 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stocky.edge.api.app import PREFIX
+from stocky.edge.api.focus import router as focus_router
 from stocky.edge.api.hosts import HostCheckMiddleware, allowed_hosts
 from stocky.edge.config import EdgeSettings
+from stocky.edge.desktop.window import Focuser, WindowMode
 from stocky.edge.ui.routes import root
 from stocky.edge.ui.runtime import CajaRuntime, set_runtime
 
@@ -63,7 +63,7 @@ def storage_secret(settings: EdgeSettings) -> str:
     return secret
 
 
-def create_ui_app(settings: EdgeSettings) -> FastAPI:
+def create_ui_app(settings: EdgeSettings, focuser: Focuser | None = None) -> FastAPI:
     runtime = CajaRuntime(settings)
     set_runtime(runtime)
 
@@ -79,6 +79,10 @@ def create_ui_app(settings: EdgeSettings) -> FastAPI:
     app.add_middleware(LocalApiDispatch, runtime=runtime)
     # The screens too (their websocket included), before any page or the local API runs.
     app.add_middleware(HostCheckMiddleware, allowed=allowed_hosts(settings.host))
+    if focuser is not None:
+        # Before NiceGUI's pages, so its catch-all never shadows the route.
+        app.state.focuser = focuser
+        app.include_router(focus_router)
     ui.run_with(
         app,
         root=root,
@@ -92,34 +96,44 @@ def create_ui_app(settings: EdgeSettings) -> FastAPI:
     return app
 
 
-def native_available() -> bool:
-    return find_spec("webview") is not None
+def _open_when_started(server: uvicorn.Server, url: str) -> None:
+    # Opening before the server listens shows the browser's own error page.
+    deadline = time.monotonic() + 60
+    while not server.started and not server.should_exit and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if server.started:
+        webbrowser.open(url)
 
 
-def _has_desktop() -> bool:
-    # A headless box (CI, a server) has no browser to show: only print the address there.
-    if sys.platform in ("win32", "darwin"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+def _serve_native(server: uvicorn.Server, url: str, focuser: Focuser) -> None:
+    import webview
+
+    thread = threading.Thread(target=server.run, name="caja-server", daemon=True)
+    thread.start()
+    # A window on a server that failed to bind (the port taken) would show a blank page.
+    while not server.started and thread.is_alive():
+        time.sleep(0.1)
+    if not server.started:
+        raise SystemExit(1)
+    focuser.window = webview.create_window("Stocky · Caja", url, width=1366, height=820)
+    webview.start()
+    server.should_exit = True
+    thread.join(timeout=15)
 
 
-def serve_ui(settings: EdgeSettings, *, native: bool = False, open_browser: bool = True) -> None:
-    """Run the caja with its screens; a pywebview window when asked and installed."""
-    url = f"http://{settings.host}:{settings.port}/"
-    server = uvicorn.Server(
-        uvicorn.Config(create_ui_app(settings), host=settings.host, port=settings.port)
+def serve_ui(settings: EdgeSettings, focuser: Focuser) -> None:
+    """Run the caja with its screens, shown as `focuser.mode` says (stocky.edge.desktop)."""
+    url = focuser.url
+    # Never a reloader or worker processes: in the frozen bundle they would start the
+    # executable again, a second caja on the same data dir.
+    config = uvicorn.Config(
+        create_ui_app(settings, focuser), host=settings.host, port=settings.port, reload=False
     )
-    if native and native_available():
-        import webview
-
-        thread = threading.Thread(target=server.run, name="caja-server", daemon=True)
-        thread.start()
-        webview.create_window("Stocky · Caja", url, width=1366, height=820)
-        webview.start()
-        server.should_exit = True
-        thread.join(timeout=15)
+    server = uvicorn.Server(config)
+    if focuser.mode is WindowMode.NATIVE:
+        _serve_native(server, url, focuser)
         return
     print(f"Stocky caja: {url}")  # noqa: T201 - the person at the caja needs the address
-    if open_browser and _has_desktop():
-        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    if focuser.mode is WindowMode.BROWSER:
+        threading.Thread(target=_open_when_started, args=(server, url), daemon=True).start()
     server.run()
