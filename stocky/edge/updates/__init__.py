@@ -1,0 +1,1 @@
+"""Signed auto-updates of the caja: two slots, TUF verification, health check, rollback."""
