@@ -103,6 +103,29 @@ class EdgeSettings(BaseSettings):
         default=2.5, gt=0, description="A master silent this long is taken over"
     )
 
+    # Signed updates (issue 19, docs/updates.md). Off unless the caja runs from an install
+    # root (the launcher sets STOCKY_EDGE_INSTALL_ROOT) and an update URL is set.
+    install_root: Path | None = Field(
+        default=None, description="The two-slot install this caja runs from (set by the launcher)"
+    )
+    update_url: str | None = Field(
+        default=None, description="Base URL of the update repository (the cloud's /updates)"
+    )
+    update_channel: Literal["stable", "beta"] = Field(
+        default="stable", description="Update channel: stable or beta"
+    )
+    update_check_hours: float = Field(
+        default=4.0, gt=0, description="Check for an update at start and this often"
+    )
+    update_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="An update server silent this long counts as down"
+    )
+    update_health_seconds: float = Field(
+        default=90.0,
+        gt=0,
+        description="A new version's first start must pass its health check within this",
+    )
+
     @field_validator("lan_peers")
     @classmethod
     def _peers_parse(cls, value: str) -> str:
