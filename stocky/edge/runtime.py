@@ -27,6 +27,8 @@ from stocky.edge.store import Store
 from stocky.edge.store.sede import SedeInfo, is_activated, load_sede_info
 from stocky.edge.store.timestamps import utc_now
 from stocky.edge.sync.engine import SyncEngine
+from stocky.edge.updates.routes import router as update_router
+from stocky.edge.updates.service import UpdateService
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ class CajaRuntime:
     api: FastAPI | None = None
     sede: SedeInfo | None = None
     engine: SyncEngine | None = None
+    updates: UpdateService | None = None  # only when run from a two-slot install
     # browser id (NiceGUI's signed cookie) -> local session token; the token never reaches
     # the page, so a script in it cannot read the session.
     tokens: dict[str, str] = field(default_factory=dict)
@@ -96,6 +99,7 @@ class CajaRuntime:
         runtime closes the store when it stops."""
         api = create_local_app(store, self.settings)
         api.state.runtime = self  # what its routes reach the process through (api.deps)
+        api.include_router(update_router)
         self._stack.callback(store.close)
         self.sede = store.read(load_sede_info)
         self.store, self.api = store, api
@@ -117,6 +121,10 @@ class CajaRuntime:
         await engine.start()
         self._stack.push_async_callback(engine.stop)
         self.engine = engine
+        self.updates = UpdateService.for_runtime(self)
+        if self.updates is not None:
+            await self.updates.start()
+            self._stack.push_async_callback(self.updates.stop)
 
     async def attach(self, store: Store) -> None:
         """Serve the local API on this store and start what runs on it."""
@@ -139,7 +147,7 @@ class CajaRuntime:
         """Stop in the reverse order of starting: the engine first, then the store (which
         drains its queued writes before the file closes)."""
         await self._stack.aclose()
-        self.store = self.api = self.engine = None
+        self.store = self.api = self.engine = self.updates = None
 
     @asynccontextmanager
     async def serving(self, _: FastAPI) -> AsyncIterator[None]:
