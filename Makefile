@@ -24,7 +24,7 @@ test: $(STAMP)
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; fi
 	@# The JS realtime test uses the official socket.io-client (it skips without node).
 	@if command -v npm >/dev/null && [ ! -d tests/js/node_modules ]; then npm install --prefix tests/js --no-audit --no-fund; fi
-	$(BIN)/python -m pytest tests -q
+	$(BIN)/python -m pytest -n $${STOCKY_TEST_WORKERS:-2} tests -q
 
 ## Fuzzing and the sync properties at length (CI runs them briefly inside `make test`).
 soak: $(STAMP)
