@@ -31,11 +31,14 @@ from stocky.edge.lan.election import PeerView
 from stocky.edge.lan.peers import view_of
 from stocky.edge.lan.transport import LanClosedError, PeerConnection, connect
 from stocky.edge.outbox import QueuedOp
+from stocky.edge.store.connection import SQLITE_ERRORS
 from stocky.edge.store.timestamps import to_iso
 from stocky.edge.sync.client import CloudUnavailableError
 from stocky.edge.sync.push import mark_results, queued_operation
 
 log = logging.getLogger(__name__)
+# sqlite3's and sqlcipher3's errors both: an encrypted caja's connections are the latter.
+_BAD_MESSAGE: tuple[type[Exception], ...] = (ValidationError, ValueError, *SQLITE_ERRORS)
 
 RELAY_BATCH = 50
 REQUEST_TIMEOUT_S = 10.0
@@ -184,7 +187,7 @@ class SlaveRole(NodeBase):
                     await self._set_role("slave", epoch=epoch, master=self.master_device_id)
                 try:
                     await self._on_master_message(msg)
-                except (ValidationError, ValueError, sqlite3.Error) as exc:
+                except _BAD_MESSAGE as exc:
                     # One bad message costs that message, not the link.
                     log.warning("LAN: message from the master not applied: %s", exc)
         except LanClosedError:

@@ -20,6 +20,8 @@ from types import TracebackType
 from typing import Any, Generic, Literal, Self, TypeVar
 
 from stocky.edge.store.connection import connect_reader, connect_writer
+from stocky.edge.store.errors import StoreClosedError as StoreClosedError
+from stocky.edge.store.errors import StoreError as StoreError
 from stocky.edge.store.migrations import migrate
 from stocky.edge.store.schema import MIGRATIONS
 
@@ -27,14 +29,6 @@ T = TypeVar("T")
 Synchronous = Literal["FULL", "NORMAL"]
 
 log = logging.getLogger(__name__)
-
-
-class StoreError(RuntimeError):
-    """Misuse of the store (nested write, transaction ended by the callback...)."""
-
-
-class StoreClosedError(StoreError):
-    """The store is closed (or closing): it accepts no more reads or writes."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,19 @@ from dataclasses import dataclass, field
 from stocky.core.money import AmountError
 from stocky.core.sync import Change, PullResponse
 from stocky.edge.outbox import requeue_acknowledged
+from stocky.edge.store.connection import INTEGRITY_ERRORS
 from stocky.edge.sync.checkpoint import drop_all_deferred
 from stocky.edge.sync.entities import HANDLERS, RUN_HANDLERS, ApplyError, Ctx, Outcome
 from stocky.edge.sync.state import get_states, set_state
+
+# sqlite3's and sqlcipher3's integrity errors both: an encrypted caja's connections are the latter.
+_BAD_CHANGE: tuple[type[Exception], ...] = (
+    KeyError,
+    TypeError,
+    ValueError,
+    AmountError,
+    *INTEGRITY_ERRORS,
+)
 
 __all__ = ["ApplyError", "ApplyStats", "apply_changes", "apply_page", "pull_state"]
 
@@ -96,7 +106,7 @@ def apply_changes(
                 end += 1
             try:
                 outcomes = run(ctx, changes[start:end])
-            except sqlite3.IntegrityError as exc:
+            except INTEGRITY_ERRORS as exc:
                 first, last = changes[start].position, changes[end - 1].position
                 raise ApplyError(f"cannot apply {entity} from {first} to {last}: {exc}") from exc
         else:
@@ -116,7 +126,7 @@ def _apply_one(ctx: Ctx, change: Change) -> Outcome:
         return "ignored"
     try:
         return handler(ctx, change)
-    except (KeyError, TypeError, ValueError, AmountError, sqlite3.IntegrityError) as exc:
+    except _BAD_CHANGE as exc:
         raise ApplyError(
             f"cannot apply {change.entity} {change.entity_id} at {change.position}: {exc}"
         ) from exc

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import sqlite3
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -28,11 +27,14 @@ from stocky.core.sync import (
     RefetchResponse,
 )
 from stocky.edge.store import Store, utc_now
+from stocky.edge.store.connection import SQLITE_ERRORS
 from stocky.edge.sync.checksums import apply_refetch, compare_tables, record_divergence
 from stocky.edge.sync.client import CloudError
 from stocky.edge.sync.entities import ApplyError
 
 log = logging.getLogger(__name__)
+# sqlite3's and sqlcipher3's errors both: an encrypted caja's connections are the latter.
+_PAGE_ERRORS: tuple[type[Exception], ...] = (ApplyError, *SQLITE_ERRORS)
 POLL_SECONDS = 300.0
 # Hashing the local copy costs ~0.3 s of a caja's CPU at 50k products: a table whose cloud
 # sum has not moved since the copy last matched it is compared again only this often.
@@ -200,7 +202,7 @@ class PullWorker:
                     ),
                     durable=False,
                 )
-            except (sqlite3.Error, ApplyError) as exc:
+            except _PAGE_ERRORS as exc:
                 # e.g. stock rows of a product the caja lacks while its products wait on a
                 # pending edit: the page rolled back; the next comparison tries again.
                 log.warning("re-fetch of %s could not be applied: %s", table, exc)

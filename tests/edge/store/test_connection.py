@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from stocky.edge.store import BUSY_TIMEOUT_MS, Store, connect_reader, connect_writer
+from stocky.edge.store.connection import OPERATIONAL_ERRORS
 
 
 def _pragma(conn: sqlite3.Connection, name: str) -> object:
@@ -73,7 +74,7 @@ class TestReaderConnection:
         def insert(conn: sqlite3.Connection) -> None:
             conn.execute("INSERT INTO sync_state (key, value) VALUES ('cursor', 'x')")
 
-        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        with pytest.raises(OPERATIONAL_ERRORS, match="readonly"):
             store.read(insert)
 
     def test_connect_reader_opens_by_uri(self, store: Store) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from stocky.edge.store import MIGRATIONS, MigrationError, Store, migrate, schema_version
+from stocky.edge.store.connection import OPERATIONAL_ERRORS
 from stocky.edge.store.migrations import split_statements
 from tests.edge.store.factories import open_store
 
@@ -72,7 +73,7 @@ class TestMigrate:
     def test_failing_migration_rolls_back_whole_step(self, tmp_path: Path) -> None:
         conn = sqlite3.connect(tmp_path / "x.db", isolation_level=None)
         broken = "CREATE TABLE a (x INTEGER);\nCREATE TABLE a (x INTEGER);"
-        with pytest.raises(sqlite3.OperationalError, match="already exists"):
+        with pytest.raises(OPERATIONAL_ERRORS, match="already exists"):
             migrate(conn, ("CREATE TABLE first (x INTEGER);", broken))
         assert schema_version(conn) == 1
         assert (
@@ -88,7 +89,7 @@ class TestMigrate:
         conn.close()
 
     def test_store_open_surfaces_migration_errors(self, tmp_path: Path) -> None:
-        with pytest.raises(sqlite3.OperationalError):
+        with pytest.raises(OPERATIONAL_ERRORS):
             Store.open(tmp_path / "x.db", migrations=("CREATE TABLE broken (;",))
 
 

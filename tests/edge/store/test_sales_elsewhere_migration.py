@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from stocky.edge.store import MIGRATIONS, Store, schema_version, utc_now
+from stocky.edge.store.connection import INTEGRITY_ERRORS
 from stocky.edge.store.schema import SCHEMA_V8_SALES_ELSEWHERE
 
 V8 = MIGRATIONS.index(SCHEMA_V8_SALES_ELSEWHERE)
@@ -62,10 +63,10 @@ def test_a_v7_file_keeps_its_sales_and_payments(tmp_path: Path) -> None:
         store.write(
             lambda c: _sale(c, "s2", 1, receipt_prefix="C01", origin="cloud", device_id="d")
         )
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(INTEGRITY_ERRORS):
             store.write(lambda c: _sale(c, "s3", 1))
         # Payments still cascade from their sale, and name only sales that exist.
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(INTEGRITY_ERRORS):
             store.write(
                 lambda c: c.execute(
                     "INSERT INTO sale_payments (id, sale_id, method, amount_cents) "

@@ -10,6 +10,7 @@ import pytest
 from stocky.core.ids import new_id_str
 from stocky.core.money import cents_to_money, milli_to_quantity, money_to_cents, quantity_to_milli
 from stocky.edge.store import Store, utc_now
+from stocky.edge.store.connection import INTEGRITY_ERRORS
 from tests.edge.store.factories import create_product, create_user
 
 TS = "2026-01-01T00:00:00.000000Z"
@@ -142,7 +143,7 @@ class TestEnumChecks:
             bad["sku"] = "Y"
         if table == "shifts":
             bad["closed_at"] = TS  # another open shift would hit the one-open index first
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+        with pytest.raises(INTEGRITY_ERRORS, match="CHECK constraint failed"):
             store.write(_insert(table, bad))
 
 
@@ -163,32 +164,32 @@ class TestConstraints:
             "timezone": "America/Bogota",
             "activated_at": TS,
         }
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        with pytest.raises(INTEGRITY_ERRORS, match="CHECK"):
             store.write(_insert("sede_info", row))
         store.write(_insert("sede_info", {**row, "id": 1}))
 
     def test_strict_tables_refuse_floats_for_cents(self, store: Store) -> None:
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(INTEGRITY_ERRORS):
             store.write(lambda conn: create_product(conn, price_cents=10.5))
 
     def test_json_columns_must_be_valid(self, store: Store) -> None:
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        with pytest.raises(INTEGRITY_ERRORS, match="CHECK"):
             store.write(_insert("app_config", {"key": "k", "value": "{not json"}))
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        with pytest.raises(INTEGRITY_ERRORS, match="CHECK"):
             store.write(_insert("sync_queue", _op(payload="nope")))
 
     def test_tax_rate_is_a_decimal_string(self, store: Store) -> None:
         store.write(lambda conn: create_product(conn, tax_rate="0.19"))
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        with pytest.raises(INTEGRITY_ERRORS, match="CHECK"):
             store.write(lambda conn: create_product(conn, tax_rate="19%"))
 
     def test_unique_sku_and_barcode(self, store: Store) -> None:
         store.write(lambda conn: create_product(conn, sku="A", barcode="1"))
         store.write(lambda conn: create_product(conn, sku="B", barcode=None))
         store.write(lambda conn: create_product(conn, sku="C", barcode=None))
-        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        with pytest.raises(INTEGRITY_ERRORS, match="UNIQUE"):
             store.write(lambda conn: create_product(conn, sku="A"))
-        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        with pytest.raises(INTEGRITY_ERRORS, match="UNIQUE"):
             store.write(lambda conn: create_product(conn, sku="D", barcode="1"))
 
     def test_only_one_open_shift(self, store: Store) -> None:
@@ -196,13 +197,13 @@ class TestConstraints:
             return {"id": new_id_str(), "user_id": "u", "opened_at": TS, "opening_float_cents": 0}
 
         store.write(_insert("shifts", shift()))
-        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        with pytest.raises(INTEGRITY_ERRORS, match="UNIQUE"):
             store.write(_insert("shifts", shift()))
 
     def test_foreign_keys_are_enforced(self, store: Store) -> None:
-        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        with pytest.raises(INTEGRITY_ERRORS, match="FOREIGN KEY"):
             store.write(_insert("transactions", _movement(new_id_str())))
-        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        with pytest.raises(INTEGRITY_ERRORS, match="FOREIGN KEY"):
             store.write(
                 _insert(
                     "sale_payments",
@@ -245,15 +246,15 @@ class TestTransactions:
         self, store: Store, product_id: str, kind: str, quantity_milli: int
     ) -> None:
         row = _movement(product_id, type=kind, quantity_milli=quantity_milli)
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        with pytest.raises(INTEGRITY_ERRORS, match="CHECK"):
             store.write(_insert("transactions", row))
 
     def test_append_only(self, store: Store, product_id: str) -> None:
         row = _movement(product_id)
         store.write(_insert("transactions", row))
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(INTEGRITY_ERRORS, match="append-only"):
             store.write(lambda c: c.execute("UPDATE transactions SET quantity_milli = -2000"))
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(INTEGRITY_ERRORS, match="append-only"):
             store.write(lambda c: c.execute("DELETE FROM transactions"))
         # What the cloud tells us later may be recorded.
         store.write(
@@ -300,7 +301,7 @@ class TestSyncQueue:
             ).fetchall()
         )
         assert [tuple(r) for r in rows] == [(op["op_id"], "pending", 0) for op in ops]
-        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        with pytest.raises(INTEGRITY_ERRORS, match="UNIQUE"):
             store.write(_insert("sync_queue", _op(op_id=ops[0]["op_id"])))
 
     def test_pending_scan_uses_the_partial_index(self, store: Store) -> None:

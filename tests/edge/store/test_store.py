@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from stocky.edge.store import Store, StoreClosedError, StoreError
+from stocky.edge.store.connection import INTEGRITY_ERRORS
 from tests.edge.store.factories import open_store
 
 
@@ -76,7 +77,7 @@ class TestWrite:
             conn.execute("INSERT INTO sync_state (key, value) VALUES ('a', 1)")
             conn.execute("INSERT INTO sync_state (key, value) VALUES ('a', 2)")
 
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(INTEGRITY_ERRORS):
             store.write(half)
         assert store.read(_count) == 0
 
