@@ -24,6 +24,7 @@ from stocky.cloud.tenants.business import router as business_router
 from stocky.cloud.tenants.router import router as tenants_router
 from stocky.cloud.transactions.router import router as transactions_router
 from stocky.cloud.transfers.router import router as transfers_router
+from stocky.cloud.updates.router import router as updates_router
 from stocky.cloud.users.router import router as users_router
 
 ROUTERS: list[APIRouter] = [
@@ -48,4 +49,5 @@ ROUTERS: list[APIRouter] = [
     reconciliation_router,
     reports_router,
     ai_router,
+    updates_router,
 ]

@@ -747,3 +747,56 @@ CASES += [
         setup=_a_second_rice,
     ),
 ]
+
+
+# --- caja updates (issue 19): a caja's report of how an update went --------------------------
+
+CASES += [
+    Case(
+        "POST",
+        "/api/devices/me/update-reports",
+        "nobody",
+        lambda c: c.http.post(
+            "/api/devices/me/update-reports",
+            json={
+                "version": "1.3.0",
+                "previous_version": "1.2.0",
+                "outcome": "rolled_back",
+                "reason": "health check: sync refused",
+                "happened_at": datetime.now(UTC).isoformat(),
+            },
+            headers=c.world.caja.headers,
+        ),
+        why="update reports are for owners to read; no caja pulls them",
+    ),
+]
+
+
+# --- caja backups (issue 19 item 5) ----------------------------------------------------------
+
+
+def _backup_upload(c: Ctx) -> Awaitable[httpx.Response]:
+    import hashlib
+
+    data = b"SQLite format 3\x00" + b"\x00" * 4080
+    return c.http.post(
+        "/api/backups",
+        params={
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "reason": "manual",
+            "taken_at": datetime.now(UTC).isoformat(),
+        },
+        content=data,
+        headers={**c.world.caja.headers, "Content-Type": "application/octet-stream"},
+    )
+
+
+CASES += [
+    Case(
+        "POST",
+        "/api/backups",
+        "nobody",
+        _backup_upload,
+        why="a caja's snapshot goes to the object storage and caja_backups, not a synced table",
+    ),
+]

@@ -20,6 +20,7 @@ from stocky.cloud.models.tenancy import (
     User,
 )
 from stocky.cloud.models.transfers import Transfer, TransferLine
+from stocky.cloud.models.updates import UpdateReport
 
 __all__ = [
     "ActivationCode",
@@ -55,6 +56,7 @@ __all__ = [
     "Transaction",
     "Transfer",
     "TransferLine",
+    "UpdateReport",
     "User",
 ]
 
