@@ -275,3 +275,8 @@ def rotate_keys(
             status = f"verifies until {when(state.superseded_at + lifetime_s)}"
         table.add_row(state.key.kid, when(state.key.created), status)
     console.print(table)
+
+
+from stocky.cloud.installers.cli import publish_installer  # noqa: E402
+
+cloud_app.command("publish-installer")(publish_installer)

@@ -92,6 +92,11 @@ class Settings(BaseSettings):
         default=3600, ge=60, description="Image URLs live between this and twice this long"
     )
     max_image_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    installer_download_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s]+$",
+        description="Base URL serving <os>/<version>/<file> (docs/storage.md). Empty: storage",
+    )
     # The AI catalog normalizer (stocky.cloud.ai): provider, model and base_url are per tenant
     # (GET/PUT /api/ai/settings); the API key only ever comes from here, never from a tenant.
     ai_openai_api_key: SecretStr | None = Field(

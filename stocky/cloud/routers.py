@@ -13,6 +13,7 @@ from stocky.cloud.catalog.router import router as catalog_router
 from stocky.cloud.customers.router import router as customers_router
 from stocky.cloud.dashboard.router import router as dashboard_router
 from stocky.cloud.health.router import router as health_router
+from stocky.cloud.installers.router import router as installers_router
 from stocky.cloud.inventory.router import router as inventory_router
 from stocky.cloud.lan.router import router as lan_router
 from stocky.cloud.reconciliation.router import router as reconciliation_router
@@ -50,4 +51,5 @@ ROUTERS: list[APIRouter] = [
     reports_router,
     ai_router,
     updates_router,
+    installers_router,
 ]

@@ -29,6 +29,7 @@ from stocky.cloud.admin.pages.sedes_cards import (
     sede_age,
     sede_timezone,
 )
+from stocky.cloud.admin.pages.sedes_installers import installers_card
 from stocky.cloud.admin.session import AdminSession
 from stocky.ui.formats import format_datetime
 from stocky.ui.i18n import t
@@ -199,8 +200,9 @@ async def detail_body(session: AdminSession, api: AdminApi, args: PageArguments)
 
     async def draw() -> None:
         reads = [api.get(f"/api/sedes/{sede_id}"), api.get("/api/devices", sede_id=str(sede_id))]
-        if session.sees_every_sede:  # codes are an admin's
+        if session.sees_every_sede:  # codes and installers are an admin's
             reads.append(api.get(f"/api/sedes/{sede_id}/activation-codes"))
+            reads.append(api.get("/api/installers"))
         current, devices, *codes = await api.gather(*reads)
         if shown.get("detail") == (current, devices, codes):
             return  # already on screen (its own action redrew it): keep dialogs open
@@ -218,6 +220,7 @@ async def detail_body(session: AdminSession, api: AdminApi, args: PageArguments)
             _info_card(session, api, holder, current, draw)
             if codes:
                 codes_card(session, api, holder, current, codes[0], draw)
+                installers_card(codes[1])
             for device in devices:  # a caja just activated has been seen, never pinged
                 device["online"] = bool(current.get("is_online")) and caja_online(device)
             cajas_card(session, api, holder, devices, draw)

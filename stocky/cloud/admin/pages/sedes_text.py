@@ -5,6 +5,15 @@ from __future__ import annotations
 from stocky.ui.i18n import register_texts
 
 ES: dict[str, str] = {
+    "admin.sedes.installers": "Instalador de la caja",
+    "admin.sedes.installers_help": "Descargue el instalador en el equipo de la caja,"
+    " instálelo e ingrese el código de activación.",
+    "admin.sedes.no_installers": "Aún no se ha publicado ningún instalador.",
+    "admin.sedes.installer_line": "{os} · versión {version}",
+    "admin.sedes.download_installer": "Descargar el instalador",
+    "admin.sedes.os_linux": "Linux",
+    "admin.sedes.os_windows": "Windows",
+    "admin.sedes.os_macos": "macOS",
     "admin.sedes.title": "Sedes y cajas",
     "admin.sedes.new": "Nueva sede",
     "admin.sedes.edit": "Editar",
@@ -66,6 +75,15 @@ ES: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "admin.sedes.installers": "Till installer",
+    "admin.sedes.installers_help": "Download the installer on the till's computer,"
+    " install it and enter the activation code.",
+    "admin.sedes.no_installers": "No installer published yet.",
+    "admin.sedes.installer_line": "{os} · version {version}",
+    "admin.sedes.download_installer": "Download the installer",
+    "admin.sedes.os_linux": "Linux",
+    "admin.sedes.os_windows": "Windows",
+    "admin.sedes.os_macos": "macOS",
     "admin.sedes.title": "Stores and tills",
     "admin.sedes.new": "New store",
     "admin.sedes.edit": "Edit",
