@@ -97,6 +97,10 @@ class Settings(BaseSettings):
         pattern=r"^https?://[^\s]+$",
         description="Base URL serving <os>/<version>/<file> (docs/storage.md). Empty: storage",
     )
+    # Caja backups (stocky.cloud.backups): the largest snapshot accepted, and how many the
+    # cloud keeps per caja (older ones are deleted with their objects).
+    max_backup_bytes: int = Field(default=256 * 1024 * 1024, ge=4096)
+    backup_keep_per_device: int = Field(default=14, ge=1)
     # The AI catalog normalizer (stocky.cloud.ai): provider, model and base_url are per tenant
     # (GET/PUT /api/ai/settings); the API key only ever comes from here, never from a tenant.
     ai_openai_api_key: SecretStr | None = Field(

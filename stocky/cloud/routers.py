@@ -8,6 +8,7 @@ from stocky.cloud.activation.router import router as activation_router
 from stocky.cloud.ai.router import router as ai_router
 from stocky.cloud.audit.router import router as audit_router
 from stocky.cloud.auth.router import router as auth_router
+from stocky.cloud.backups.router import router as backups_router
 from stocky.cloud.catalog.merge_router import router as merge_router
 from stocky.cloud.catalog.router import router as catalog_router
 from stocky.cloud.customers.router import router as customers_router
@@ -51,5 +52,6 @@ ROUTERS: list[APIRouter] = [
     reports_router,
     ai_router,
     updates_router,
+    backups_router,
     installers_router,
 ]

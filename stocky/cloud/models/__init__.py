@@ -1,6 +1,7 @@
 """All SQLAlchemy models, in one package so relationships never import in cycles."""
 
 from stocky.cloud.models.ai import AiRun, AiSuggestion
+from stocky.cloud.models.backups import CajaBackup
 from stocky.cloud.models.base import Base
 from stocky.cloud.models.cash import CashMovement, Refund, ShiftAdoption
 from stocky.cloud.models.catalog import Inventory, Product, ProductBarcode
@@ -28,6 +29,7 @@ __all__ = [
     "AiSuggestion",
     "AuditLog",
     "Base",
+    "CajaBackup",
     "CashMovement",
     "Change",
     "Customer",

@@ -1,0 +1,1 @@
+"""Caja backups in the cloud's object storage: upload, list, download, retention."""
