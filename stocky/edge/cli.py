@@ -51,6 +51,7 @@ def run(
     from stocky.edge.desktop.launch import run_caja
     from stocky.edge.desktop.window import ModeError, choose_mode
     from stocky.edge.runtime import NotActivatedError
+    from stocky.edge.tls import CaBundleError, InsecureCloudError, check_caja_cloud
 
     overrides: dict[str, Any] = {
         "data_dir": data_dir,
@@ -67,6 +68,10 @@ def run(
     except ValidationError as exc:
         error = exc.errors()[0]
         fail(f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}")
+    try:
+        check_caja_cloud(settings)
+    except (InsecureCloudError, CaBundleError) as exc:
+        fail(str(exc))
     try:
         choice = choose_mode(
             native=native, browser=browser, no_browser=no_browser, headless=headless
@@ -117,6 +122,36 @@ def set_cloud(
     except (CloudAddressError, StoreError) as exc:
         fail(str(exc))
     typer.echo(f"This caja now syncs with {address}.")
+
+
+@edge_app.command()
+def encrypt(
+    data_dir: Path = typer.Option(..., "--data-dir", help="The caja's data folder"),
+) -> None:
+    """Encrypt this caja's database in place with SQLCipher (stop the caja first)."""
+    from stocky.console import console
+    from stocky.edge.config import store_path
+    from stocky.edge.store.encrypt import EncryptError, encrypt_in_place
+    from stocky.edge.store.errors import StoreError
+
+    labels = {
+        "exporting": "Copying into an encrypted file...",
+        "verifying": "Checking the copy (integrity, rows per table)...",
+        "swapping": "Swapping the encrypted file in...",
+        "scrubbing": "Erasing the plain file...",
+    }
+    try:
+        with console.status("Encrypting...") as status:
+            done = encrypt_in_place(
+                store_path(data_dir), lambda step: status.update(labels.get(step, step))
+            )
+    except (EncryptError, StoreError, OSError) as exc:
+        fail(str(exc))
+    where = "the OS keyring" if done.key_source == "keyring" else "the device secret file"
+    what = "finished an interrupted encryption" if done.resumed else "encrypted"
+    console.print(
+        f"{store_path(data_dir)}: {what} ({done.tables} tables, {done.rows} rows); key in {where}."
+    )
 
 
 edge_app.command("activate")(activate_command)

@@ -26,6 +26,9 @@ def activate_command(
     force: Annotated[
         bool, typer.Option("--force", help="Activate again a data dir that already is")
     ] = False,
+    encrypt: Annotated[
+        bool, typer.Option("--encrypt", help="Encrypt this caja's database (SQLCipher)")
+    ] = False,
 ) -> None:
     """Bind this caja to a sede with an activation code and download users and catalog."""
     try:
@@ -35,6 +38,7 @@ def activate_command(
             data_dir=data_dir,
             device_name=(name or socket.gethostname())[:120],
             force=force,
+            encrypt=encrypt,
         )
     except (ActivationError, StoreError) as exc:
         fail(str(exc))
@@ -44,6 +48,8 @@ def activate_command(
     table.add_row("Caja", f"{done.device_name} ({done.device_id})")
     table.add_row("Cloud", done.cloud_url)
     table.add_row("Store", str(done.store_path))
+    if encrypt:
+        table.add_row("Encrypted", "yes (SQLCipher)")
     for what, count in done.counts.items():
         table.add_row(what.title(), str(count))
     console.print(table)

@@ -12,9 +12,12 @@ from stocky.core import activation_codes as codes
 from stocky.edge.activation.store import save_activation
 from stocky.edge.config import store_path
 from stocky.edge.outbox import pending_count
+from stocky.edge.store.cipher import is_plain_sqlite, new_cipher, read_marker
+from stocky.edge.store.encrypt import encrypt_in_place
 from stocky.edge.store.sede import is_activated, load_sede_info
 from stocky.edge.store.store import Store
 from stocky.edge.sync.cloud_address import CloudAddressError, normalize_cloud_url
+from stocky.edge.tls import InsecureCloudError, check_cloud_url, httpx_verify, tls_failure
 
 TIMEOUT_S = 30.0
 
@@ -66,14 +69,28 @@ def _cloud_message(response: httpx.Response) -> str:
     return str(message or f"The cloud answered {response.status_code}.")
 
 
+def prepare_encryption(path: Path) -> None:
+    """Make the caja's db encrypted before activation writes it: a new file is created
+    encrypted, an existing plain one (activating again) is encrypted in place first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plain = is_plain_sqlite(path)
+    if plain is None and read_marker(path) is None:
+        new_cipher(path)
+    elif plain:
+        encrypt_in_place(path)
+
+
 def request_activation(
     cloud_url: str, code: str, device_name: str, transport: httpx.BaseTransport | None = None
 ) -> dict[str, Any]:
     url = cloud_url.rstrip("/") + "/api/activate"
     try:
-        with httpx.Client(timeout=TIMEOUT_S, transport=transport) as client:
+        with httpx.Client(timeout=TIMEOUT_S, transport=transport, verify=httpx_verify()) as client:
             response = client.post(url, json={"code": code, "device_name": device_name})
     except httpx.HTTPError as exc:
+        refused = tls_failure(exc)
+        if refused is not None:
+            raise ActivationError(f"{cloud_url}: {refused}") from exc
         raise ActivationError(f"Cannot reach the cloud at {cloud_url}: {exc}.") from exc
     if response.status_code != 200:
         raise ActivationError(_cloud_message(response))
@@ -89,6 +106,7 @@ def activate(
     device_name: str,
     force: bool = False,
     transport: httpx.BaseTransport | None = None,
+    encrypt: bool = False,
 ) -> Activated:
     """Register this caja with the cloud and write its identity, users and catalog."""
     canonical = codes.normalize(code)
@@ -96,10 +114,12 @@ def activate(
         raise ActivationError(codes.FORMAT_HINT)
     code = codes.display(canonical)
     try:
-        reached = normalize_cloud_url(cloud_url)
-    except CloudAddressError as exc:
+        reached = check_cloud_url(normalize_cloud_url(cloud_url))
+    except (CloudAddressError, InsecureCloudError) as exc:
         raise ActivationError(str(exc)) from exc
     path = store_path(data_dir)
+    if encrypt:
+        prepare_encryption(path)
     with Store.open(path) as store:
         _refuse_if_activated(store, force)
         answer = request_activation(reached, code, device_name, transport)
