@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +24,9 @@ from stocky.cloud.embedded import Services
 from stocky.cloud.errors import install_error_handlers, refuse_nul
 from stocky.cloud.jobs.app import build_jobs_app
 from stocky.cloud.jobs.runner import InProcessWorker
+from stocky.cloud.observability import metrics as observed
+from stocky.cloud.observability.pool import unwatch_pool, watch_pool
+from stocky.cloud.observability.router import install as install_observability
 from stocky.cloud.realtime.notices import change_notices
 from stocky.cloud.realtime.presence import PresenceMonitor
 from stocky.cloud.realtime.server import Gateway, SocketIOMiddleware
@@ -98,6 +102,7 @@ def create_app(settings: Settings, services: Services, *, with_worker: bool = Fa
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_app_engine(services.app_database_url, settings)
         app.state.engine = engine
+        watch_pool(engine, settings.db_pool_size)
         # Every transaction that adds to the change feed nudges its sedes once it commits.
         app.state.sessionmaker = make_sessionmaker(engine, on_feed=change_notices(app))
         app.state.redis = create_redis(services.redis_url)
@@ -117,6 +122,8 @@ def create_app(settings: Settings, services: Services, *, with_worker: bool = Fa
             await gateway.shutdown()
             await app.state.redis.aclose()
             await engine.dispose()
+            unwatch_pool(settings.db_pool_size)
+            observed.mark_process_dead(os.getpid())
 
     app = FastAPI(
         title="Stocky cloud API",
@@ -143,6 +150,8 @@ def create_app(settings: Settings, services: Services, *, with_worker: bool = Fa
     app.state.gateway = gateway
     app.state.sio = gateway.sio
     app.add_middleware(SocketIOMiddleware, server=gateway.sio)
+    # Outermost: every request, Socket.IO's polling included, gets an id and a log line.
+    install_observability(app)
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(media.router)  # signed image URLs of the local object storage

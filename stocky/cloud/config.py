@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from stocky.core.clock import DEFAULT_CLOCK_SKEW_THRESHOLD_S
@@ -119,6 +120,18 @@ class Settings(BaseSettings):
     ai_batch_size: int = Field(
         default=200, ge=1, description="Products a catalog run stores (and reports) at a time"
     )
+    # Observability (stocky.cloud.observability): logs, and who may read /metrics.
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="Log lines as JSON or text. Empty: json in production"
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token that may read /metrics from any address"
+    )
+    metrics_allow: list[IPvAnyNetwork] = Field(
+        default_factory=lambda: [ip_network("127.0.0.0/8"), ip_network("::1/128")],
+        description="Addresses that may read /metrics without the token (JSON list of CIDRs)",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
@@ -138,3 +151,9 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def effective_log_format(self) -> Literal["json", "text"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.mode == "production" else "text"

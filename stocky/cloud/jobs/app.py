@@ -10,6 +10,7 @@ import procrastinate
 
 from stocky.cloud.config import Settings
 from stocky.cloud.embedded import libpq_url
+from stocky.cloud.observability.hooks import counted_job
 
 TaskFn = Callable[..., Coroutine[Any, Any, Any]]
 
@@ -59,7 +60,7 @@ def build_jobs_app(
             retry=spec.retry or False,
             pass_context=True,
             **spec.options,
-        )(spec.fn)
+        )(counted_job(spec.name, spec.fn))
         if spec.cron is not None:
             app.periodic_registry.register_task(
                 task=task,

@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from stocky.cloud.auth.service import authenticate_device
 from stocky.cloud.auth.tokens import InvalidTokenError, Principal, verify_access_token
 from stocky.cloud.db import SessionMaker, tenant_transaction
+from stocky.cloud.observability.metrics import SOCKETS
 from stocky.cloud.realtime import repository as repo
 from stocky.cloud.realtime.emit import emit_sede_presence
 from stocky.cloud.realtime.schemas import (
@@ -97,6 +98,10 @@ async def _emit_here(manager: socketio.AsyncManager, namespace: str, emits: list
             for event, data, room in emits
         )
     )
+
+
+def _kind(principal: Principal) -> str:
+    return "caja" if principal.is_device else "user"
 
 
 class DroppingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
@@ -180,6 +185,7 @@ class Gateway:
         for room in rooms_for(principal):
             await self.sio.enter_room(sid, room)
         self.connections[sid] = principal
+        SOCKETS.labels(_kind(principal)).inc()
         if principal.expires_at is not None:  # the socket ends with the user's token
             delay = max(0.0, principal.expires_at - time.time())
             loop = asyncio.get_running_loop()
@@ -190,7 +196,9 @@ class Gateway:
             await self.touch_sedes(principal.tenant_id, [principal.sede_id])
 
     async def _on_disconnect(self, sid: str, *args: Any) -> None:
-        self.connections.pop(sid, None)
+        gone = self.connections.pop(sid, None)
+        if gone is not None:
+            SOCKETS.labels(_kind(gone)).dec()
         timer = self._expiry.pop(sid, None)
         if timer is not None:
             timer.cancel()

@@ -18,6 +18,7 @@ from stocky.cloud.auth.deps import (
 from stocky.cloud.auth.tokens import Principal
 from stocky.cloud.deps import SettingsDep
 from stocky.cloud.kit.pagination import DEFAULT_PAGE, MAX_PAGE
+from stocky.cloud.observability import metrics
 from stocky.cloud.realtime.emit import Realtime
 from stocky.cloud.reconciliation.hooks import after_push
 from stocky.cloud.sync import repository
@@ -79,6 +80,9 @@ async def push(
     )
     if any(r.status in ("rejected", "conflict") for r in answer.results):
         realtime.ops_refused(session, device.tenant_id, body.sede_id)
+    for result in answer.results:
+        metrics.PUSH_OPS.labels(result.status).inc()
+    metrics.SEDE_LAST_CONTACT.labels(str(body.sede_id)).set_to_current_time()
     return answer
 
 
@@ -87,13 +91,17 @@ async def pull(
     body: PullRequest, device: CurrentDevice, session: DeviceTenantSession
 ) -> PullResponse:
     _own_sede(device, body.sede_id)
-    return await pull_changes(
+    page = await pull_changes(
         session,
         tenant_id=device.tenant_id,
         sede_id=body.sede_id,
         cursor_token=body.cursor,
         limit=body.limit,
     )
+    metrics.PULL_PAGES.inc()
+    metrics.PULL_ROWS.inc(len(page.changes))
+    metrics.SEDE_LAST_CONTACT.labels(str(body.sede_id)).set_to_current_time()
+    return page
 
 
 @router.post("/refetch", summary="A synced table's current rows, by key (checksum repair)")
@@ -101,6 +109,8 @@ async def refetch(
     body: RefetchRequest, device: CurrentDevice, session: DeviceTenantSession
 ) -> RefetchResponse:
     _own_sede(device, body.sede_id)
+    if body.after is None:  # the first page of a re-fetch: the caja's copy had diverged
+        metrics.CHECKSUM_DIVERGENCES.labels(body.table).inc()
     return await refetch_page(
         session,
         tenant_id=device.tenant_id,
@@ -123,6 +133,8 @@ async def ping(
 ) -> PingOut:
     outbox = None if body.pending_ops is None else (body.pending_ops, body.stuck_ops)
     answer, came_online = await sync_status_service.ping(session, device, body.client_now, outbox)
+    if device.sede_id is not None:
+        metrics.SEDE_LAST_CONTACT.labels(str(device.sede_id)).set_to_current_time()
     if came_online and device.sede_id is not None:
         realtime.sede_online(session, device.tenant_id, device.sede_id, answer.server_time)
     return answer.model_copy(update={"signing_keys": [k.kid for k in keys.keys]})

@@ -1,0 +1,1 @@
+"""Observability of the cloud: Prometheus metrics, JSON logs with redaction, request ids."""
