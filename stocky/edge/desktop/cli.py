@@ -41,7 +41,9 @@ def install(data_dir: Path = typer.Option(..., "--data-dir", help=DATA_DIR_HELP)
 
 @autostart_app.command()
 def remove(
-    data_dir: Path | None = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Accepted for symmetry: there is one login entry per user"
+    ),
 ) -> None:
     """Delete the login entry (the caja no longer starts at login)."""
     autostart = _here()

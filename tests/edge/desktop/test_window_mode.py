@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 import types
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from stocky.edge.api.focus import _is_loopback
+from stocky.edge.cli import edge_app
 from stocky.edge.desktop.window import (
     Focuser,
     ModeChoice,
@@ -180,3 +183,19 @@ def test_focus_answers_loopback_peers_only() -> None:
         assert _is_loopback(host), host
     for host in ("192.168.1.20", "10.0.0.1", "::ffff:10.0.0.1", "", None, "testclient"):
         assert not _is_loopback(host), host
+
+
+def test_run_refuses_an_impossible_mode_before_touching_the_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    runner = CliRunner()
+    data_dir = tmp_path / "caja"
+    forced = runner.invoke(edge_app, ["run", "--data-dir", str(data_dir), "--native"])
+    assert forced.exit_code == 1
+    assert "--native: no desktop to open a window on" in forced.output
+    both = runner.invoke(edge_app, ["run", "--data-dir", str(data_dir), "--browser", "--headless"])
+    assert both.exit_code == 1
+    assert "--browser and --headless cannot be used together" in both.output
+    assert not data_dir.exists()
