@@ -43,6 +43,16 @@ class EdgeSettings(BaseSettings):
         description="Reach the cloud here for this run instead of the stored address"
         " (`stocky edge set-cloud` changes the stored one)",
     )
+    # TLS to the cloud (docs/tls.md, stocky.edge.tls): which CAs to trust, and whether plain
+    # http to a cloud off this machine is let through.
+    ca_bundle: Path | None = Field(
+        default=None,
+        description="PEM file of the CAs that sign the cloud's certificate"
+        " (default: the system store, or certifi's)",
+    )
+    allow_insecure: bool = Field(
+        default=False, description="Allow http:// to a cloud that is not on this machine"
+    )
     session_idle_hours: float = Field(
         default=8.0, gt=0, description="A local session ends after this long without use"
     )

@@ -23,6 +23,7 @@ from stocky.edge.sync.client import (
     CloudUnavailableError,
     CredentialRefusedError,
 )
+from stocky.edge.tls import InsecureCloudError, check_cloud_url, tls_failure
 
 
 class CloudAddressError(ValueError):
@@ -57,6 +58,9 @@ async def check_cloud(url: str, credential: str, timeouts: CloudTimeouts | None 
             "is it the same cloud, or was the caja revoked?"
         ) from exc
     except CloudUnavailableError as exc:
+        refused = tls_failure(exc)
+        if refused is not None:
+            raise CloudAddressError(f"{url}: {refused}") from exc
         raise CloudAddressError(f"no answer from a cloud at {url}: {exc}") from exc
     except CloudError as exc:
         raise CloudAddressError(f"the cloud at {url} refused the check: {exc}") from exc
@@ -69,6 +73,10 @@ def move_cloud(
 ) -> str:
     """Store `url` as this caja's cloud (checked first unless `check` is False); returns it."""
     address = normalize_cloud_url(url)
+    try:
+        check_cloud_url(address)
+    except InsecureCloudError as exc:
+        raise CloudAddressError(str(exc)) from exc
     current = store.read(cloud_address)
     if current is None:
         raise CloudAddressError("this caja is not activated: there is no cloud to move")

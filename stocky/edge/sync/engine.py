@@ -20,6 +20,7 @@ from stocky.edge.sync.monitor import NetworkMonitor
 from stocky.edge.sync.pull import VERIFY_SECONDS, PullWorker
 from stocky.edge.sync.push import PushWorker
 from stocky.edge.sync.realtime import SedeSubscription, cancel_and_wait
+from stocky.edge.tls import check_cloud_url, ssl_context
 
 if TYPE_CHECKING:
     from stocky.edge.lan.node import LanNode
@@ -84,7 +85,10 @@ class SyncEngine:
         `cloud_url` when given (STOCKY_EDGE_CLOUD_URL), else at the address it stores."""
         stored_url, credential, sede_id, device_id = store.read(_credentials)
         cloud_url = cloud_url or stored_url
-        client = CloudClient(cloud_url, credential, timeouts=timeouts)
+        if settings is not None:
+            check_cloud_url(cloud_url, settings)
+        tls = ssl_context(settings)
+        client = CloudClient(cloud_url, credential, timeouts=timeouts, verify=tls)
         engine = cls(
             store,
             client,
@@ -94,7 +98,9 @@ class SyncEngine:
             poll_seconds=poll_seconds,
             verify_seconds=verify_seconds,
         )
-        engine.subscription = SedeSubscription(cloud_url, credential, engine._changes_announced)
+        engine.subscription = SedeSubscription(
+            cloud_url, credential, engine._changes_announced, tls=tls
+        )
         if settings is not None and settings.lan != "off":
             # Imported here: a caja kept off the LAN never loads TLS and mDNS.
             from stocky.edge.lan.node import LanNode

@@ -13,11 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 import socketio
 
 from stocky.edge.sync.backoff import full_jitter
+from stocky.edge.tls import ssl_context
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +50,10 @@ class SedeSubscription:
         min_delay_s: float = 1.0,
         max_delay_s: float = 60.0,
         connect_timeout_s: float = 10.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.cloud_url = cloud_url.rstrip("/")
+        self.tls = tls or ssl_context()
         self.credential = credential
         self.on_changes = on_changes
         self.min_delay_s = min_delay_s
@@ -65,6 +70,12 @@ class SedeSubscription:
     @property
     def connected(self) -> bool:
         return self._up.is_set()
+
+    @property
+    def transport(self) -> str | None:
+        """The engine.io transport of the live socket ('websocket'), None when down."""
+        sio = self._sio
+        return None if sio is None else str(sio.transport())
 
     async def wait_connected(self, timeout: float = 10.0) -> None:
         await asyncio.wait_for(self._up.wait(), timeout)
@@ -95,7 +106,14 @@ class SedeSubscription:
         self.nudge()
 
     async def _connect_once(self, gone: asyncio.Event) -> socketio.AsyncClient:
-        sio = socketio.AsyncClient(reconnection=False)
+        # The session factory, not ssl_verify: engineio would verify the websocket against
+        # aiohttp's default store and never see STOCKY_EDGE_CA_BUNDLE.
+        sio = socketio.AsyncClient(
+            reconnection=False,
+            http_session=lambda: aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(ssl=self.tls)
+            ),
+        )
         sio.on(SYNC_CHANGES, self._on_event)
         for name in TRANSFER_EVENTS:
             sio.on(name, self._on_event)

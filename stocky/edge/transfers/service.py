@@ -21,6 +21,7 @@ from stocky.edge.sync.client import (
     CredentialRefusedError,
 )
 from stocky.edge.sync.state import get_state
+from stocky.edge.tls import ssl_context
 from stocky.edge.transfers.schemas import DecisionOut
 
 if TYPE_CHECKING:  # the runtime composes the local API, which serves these routes
@@ -96,7 +97,9 @@ async def decide(
     client = engine.client if engine is not None else None
     owned = client is None
     if client is None:
-        client = CloudClient(runtime.settings.cloud_url or url, credential)
+        client = CloudClient(
+            runtime.settings.cloud_url or url, credential, verify=ssl_context(runtime.settings)
+        )
     try:
         found = await client.decide_transfer(
             transfer_id,

@@ -27,6 +27,7 @@ from stocky.edge.config import EdgeSettings
 from stocky.edge.store.migrations import schema_version
 from stocky.edge.store.schema import MIGRATIONS
 from stocky.edge.sync.client import CloudUnavailableError
+from stocky.edge.tls import httpx_verify
 from stocky.edge.updates.client import CheckResult, check_and_stage
 from stocky.edge.updates.slots import Install, SlotError, other
 
@@ -324,7 +325,9 @@ class UpdateService:
             stored_url, credential = await asyncio.to_thread(_device, self.settings.store_path)
             url = (self.settings.cloud_url or stored_url).rstrip("/")
             async with httpx.AsyncClient(
-                timeout=5.0, headers={"Authorization": f"Bearer {credential}"}
+                timeout=5.0,
+                headers={"Authorization": f"Bearer {credential}"},
+                verify=httpx_verify(self.settings),
             ) as http:
                 for item in items:
                     body = {
