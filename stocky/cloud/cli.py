@@ -93,6 +93,17 @@ def serve(
             help="Also run the jobs in this process (small setups; else `stocky cloud worker`).",
         ),
     ] = False,
+    certfile: Annotated[
+        Path | None,
+        typer.Option("--certfile", help="PEM certificate (chain): serve HTTPS and WSS."),
+    ] = None,
+    keyfile: Annotated[
+        Path | None, typer.Option("--keyfile", help="PEM private key of --certfile.")
+    ] = None,
+    ssl_ca_certs: Annotated[
+        Path | None,
+        typer.Option("--ssl-ca-certs", help="CA bundle to verify client certificates with."),
+    ] = None,
 ) -> None:
     """Run the cloud API (embedded PostgreSQL and Redis unless their URLs are set)."""
     import uvicorn
@@ -100,7 +111,15 @@ def serve(
     from stocky.cloud.admin.mount import mount_admin
     from stocky.cloud.app import create_app
 
-    settings = load_settings(data_dir, host=host, port=port)
+    settings = load_settings(
+        data_dir,
+        host=host,
+        port=port,
+        tls_certfile=certfile,
+        tls_keyfile=keyfile,
+        tls_ca_certs=ssl_ca_certs,
+    )
+    _check_tls_files(settings)
     with services_or_exit(settings) as services:
         if migrate:
             console.print(migrate_schema(settings, services))
@@ -120,7 +139,49 @@ def serve(
         # uvicorn re-raises the SIGTERM it caught once it has shut down; with the default
         # handler that would end the process before the embedded PostgreSQL is stopped.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        proxies = settings.trusted_proxy_list
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            # uvicorn's default believes X-Forwarded-For from 127.0.0.1, which lets anything
+            # on this host (or a proxy that passes the header through) pick its own address,
+            # and with it its rate-limit bucket.
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies or None,
+            ssl_certfile=_optional_path(settings.tls_certfile),
+            ssl_keyfile=_optional_path(settings.tls_keyfile),
+            ssl_ca_certs=_optional_path(settings.tls_ca_certs),
+        )
+
+
+def _optional_path(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+def _check_tls_files(settings: Settings) -> None:
+    """Load the certificate and key once before serving: a missing or bad PEM is a line
+    naming the option, not a traceback from inside the server."""
+    import ssl
+
+    if settings.tls_certfile is None:
+        return
+    files = {
+        "--certfile": settings.tls_certfile,
+        "--keyfile": settings.tls_keyfile,
+        "--ssl-ca-certs": settings.tls_ca_certs,
+    }
+    for option, path in files.items():
+        if path is not None and not path.is_file():
+            fail(f"{option}: {path} is not a file")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(settings.tls_certfile, settings.tls_keyfile)
+        if settings.tls_ca_certs is not None:
+            context.load_verify_locations(settings.tls_ca_certs)
+    except (ssl.SSLError, OSError) as exc:
+        fail(f"--certfile/--keyfile: cannot load the certificate and key: {exc}")
 
 
 def _exit_on_sigterm(signum: int, _frame: object) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from stocky.core.clock import DEFAULT_CLOCK_SKEW_THRESHOLD_S
@@ -33,6 +34,18 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str | None = Field(default=None, description="URL cajas use to reach the cloud")
+    # TLS (docs/tls.md): `serve` speaks HTTPS and WSS itself when a certificate is set; behind
+    # a TLS-terminating proxy, leave these empty and list the proxy in trusted_proxies.
+    tls_certfile: Path | None = Field(default=None, description="PEM certificate chain")
+    tls_keyfile: Path | None = Field(default=None, description="PEM private key")
+    tls_ca_certs: Path | None = Field(
+        default=None, description="CA bundle of client certificates (rarely needed)"
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses or CIDRs (comma list) whose X-Forwarded-For/-Proto are believed;"
+        " empty: none, not even 127.0.0.1",
+    )
     secret_key: SecretStr | None = Field(
         default=None, description="Ed25519 private key (PEM) for tokens; empty: kept in data dir"
     )
@@ -148,9 +161,32 @@ class Settings(BaseSettings):
     def media_root(self) -> Path:
         return self.media_dir if self.media_dir is not None else self.data_dir / "media"
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        for entry in (part.strip() for part in value.split(",")):
+            if not entry:
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        if self.tls_certfile is None and (self.tls_keyfile or self.tls_ca_certs):
+            raise ValueError("STOCKY_TLS_KEYFILE and STOCKY_TLS_CA_CERTS need STOCKY_TLS_CERTFILE")
+        return self
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
+
     @property
     def base_url(self) -> str:
-        return self.public_url or f"http://{self.host}:{self.port}"
+        scheme = "https" if self.tls_certfile is not None else "http"
+        return self.public_url or f"{scheme}://{self.host}:{self.port}"
 
     @property
     def effective_log_format(self) -> Literal["json", "text"]:
