@@ -33,6 +33,8 @@ COMPATIBILITY: Final = 4
 ENCRYPT_NEW_ENV: Final = "STOCKY_EDGE_ENCRYPT"
 # "off" skips the OS keyring, so the key comes from the device secret file.
 KEYRING_ENV: Final = "STOCKY_EDGE_KEYRING"
+# A caja's snapshots live in <data dir>/backups (stocky.edge.backup.snapshot).
+BACKUPS_DIRNAME: Final = "backups"
 _PLAIN_HEADER: Final = b"SQLite format 3\x00"
 _HKDF_INFO: Final = b"stocky-caja sqlcipher key v1"
 
@@ -245,25 +247,58 @@ def load_cipher(db: Path, marker: Marker) -> Cipher:
     return Cipher(_hkdf(secret, marker.store_id.encode(), _HKDF_INFO), marker)
 
 
-def cipher_for(db: Path, *, create: bool = False) -> Cipher | None:
-    """How to open `db`: its key if encrypted, None if plain.
+def _family(db: Path) -> list[Path]:
+    """The caja dbs whose key a marker-less encrypted file may share: its own folder's, and
+    for a snapshot in <data dir>/backups, the data dir's."""
+    folders = [db.parent]
+    if db.parent.name == BACKUPS_DIRNAME:
+        folders.append(db.parent.parent)
+    owners: list[Path] = []
+    for folder in folders:
+        for found in sorted(folder.glob("*" + MARKER_SUFFIX)):
+            owner = found.with_name(found.name.removesuffix(MARKER_SUFFIX))
+            if owner != db:
+                owners.append(owner)
+    return owners
 
-    `create` is the writer's open: a new file is created encrypted when STOCKY_EDGE_ENCRYPT=1.
-    A half-done migration (marker "migrating") opens whichever file is in place.
+
+def _family_ciphers(db: Path) -> list[Cipher]:
+    ciphers: list[Cipher] = []
+    for owner in _family(db):
+        marker = read_marker(owner)
+        if marker is not None and (marker.state == "encrypted" or is_plain_sqlite(owner) is False):
+            ciphers.append(load_cipher(owner, marker))
+    return ciphers
+
+
+def ciphers_for(db: Path, *, create: bool = False) -> list[Cipher]:
+    """The keys to try on `db`, in order; empty for a plain file.
+
+    `create` is the writer's open: a new file is created encrypted when STOCKY_EDGE_ENCRYPT=1,
+    and a new snapshot in an encrypted caja's backups folder gets the caja's key. A half-done
+    migration (marker "migrating") opens whichever file is in place.
     """
     marker = read_marker(db)
     plain = is_plain_sqlite(db)
     if marker is None:
         if plain is False:
-            raise CipherError(message("no_marker", name=db.name, marker=marker_path(db).name))
-        if plain is None and create and os.environ.get(ENCRYPT_NEW_ENV) == "1":
-            return new_cipher(db)
-        return None
+            family = _family_ciphers(db)
+            if not family:
+                raise CipherError(message("no_marker", name=db.name, marker=marker_path(db).name))
+            return family
+        if plain is None and create:
+            if db.parent.name == BACKUPS_DIRNAME:
+                family = _family_ciphers(db)
+                if family:
+                    return family[:1]
+            if os.environ.get(ENCRYPT_NEW_ENV) == "1":
+                return [new_cipher(db)]
+        return []
     if plain:
         if marker.state == "migrating":
-            return None
+            return []
         raise CipherError(message("plain_marked", marker=marker_path(db).name, name=db.name))
-    return load_cipher(db, marker)
+    return [load_cipher(db, marker)]
 
 
 def sqlcipher() -> Any:
@@ -272,7 +307,17 @@ def sqlcipher() -> Any:
         import sqlcipher3  # type: ignore[import-untyped,unused-ignore]
     except ImportError as exc:
         raise CipherError(message("no_sqlcipher")) from exc
+    if not _quiet:
+        # A wrong key is reported as a CipherError; SQLCipher's own "hmac check failed"
+        # lines on stderr would only bury it.
+        conn = sqlcipher3.connect(":memory:")
+        conn.execute("PRAGMA cipher_log_level = NONE").fetchall()
+        conn.close()
+        _quiet.append(True)
     return sqlcipher3
+
+
+_quiet: list[bool] = []
 
 
 def apply_key(conn: sqlite3.Connection, cipher: Cipher, db: Path) -> None:

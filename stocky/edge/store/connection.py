@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Final, cast
 
-from stocky.edge.store.cipher import CipherError, apply_key, cipher_for, message, sqlcipher
+from stocky.edge.store.cipher import CipherError, apply_key, ciphers_for, message, sqlcipher
 
 BUSY_TIMEOUT_MS: Final = 5000
 
@@ -41,8 +41,8 @@ def _apply(conn: sqlite3.Connection, pragmas: tuple[str, ...]) -> None:
 
 def _open(path: Path, target: str, *, create: bool, **kwargs: Any) -> sqlite3.Connection:
     """A connection whose first statement is PRAGMA key when the file is encrypted."""
-    cipher = cipher_for(path, create=create)
-    if cipher is None:
+    ciphers = ciphers_for(path, create=create)
+    if not ciphers:
         conn: sqlite3.Connection = sqlite3.connect(target, **kwargs)
         try:
             conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
@@ -57,14 +57,21 @@ def _open(path: Path, target: str, *, create: bool, **kwargs: Any) -> sqlite3.Co
         conn.row_factory = sqlite3.Row
         return conn
     driver = sqlcipher()
-    raw = driver.connect(target, **kwargs)
-    try:
-        apply_key(cast(sqlite3.Connection, raw), cipher, path)
-    except BaseException:
-        raw.close()
-        raise
-    raw.row_factory = driver.Row
-    return cast(sqlite3.Connection, raw)
+    for attempt, cipher in enumerate(ciphers, start=1):
+        raw = driver.connect(target, **kwargs)
+        try:
+            apply_key(cast(sqlite3.Connection, raw), cipher, path)
+        except CipherError:
+            raw.close()
+            if attempt == len(ciphers):
+                raise
+            continue
+        except BaseException:
+            raw.close()
+            raise
+        raw.row_factory = driver.Row
+        return cast(sqlite3.Connection, raw)
+    raise AssertionError("unreachable: ciphers is not empty")
 
 
 def connect_writer(path: Path | str, *, check_same_thread: bool = True) -> sqlite3.Connection:

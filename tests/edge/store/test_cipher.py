@@ -242,3 +242,43 @@ class TestEncryptInPlace:
         ]
         assert leftovers == []
         assert NAME.encode() not in _raw(db)
+
+
+@pytest.mark.usefixtures("encrypted_env")
+class TestSnapshots:
+    def test_snapshot_of_an_encrypted_caja_is_encrypted_with_its_key(self, tmp_path: Path) -> None:
+        from stocky.edge.backup.snapshot import backups_dir, take_snapshot, verify_database
+
+        db = tmp_path / "caja.db"
+        _seed(db)
+        before = _products(db)
+        with Store.open(db):  # snapshots are taken from the running caja
+            snapshot = take_snapshot(db, backups_dir(tmp_path), reason="manual", keep=3)
+        assert is_plain_sqlite(snapshot) is False
+        assert NAME.encode() not in snapshot.read_bytes()
+        assert not marker_path(snapshot).exists()  # the caja's marker and key serve it
+        restored = tmp_path / "restored" / "caja.db"
+        restored.parent.mkdir()
+        restored.write_bytes(snapshot.read_bytes())
+        # A copy away from its caja's folder has no key to open it with, and says so.
+        subprocess_env = {k: v for k, v in os.environ.items() if k != ENCRYPT_NEW_ENV}
+        probe = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from stocky.edge.store import Store; Store.open(sys.argv[1])",
+                str(restored),
+            ],
+            capture_output=True,
+            text=True,
+            env=subprocess_env,
+            timeout=60,
+            check=False,
+        )
+        assert "cifrada pero falta caja.db.cipher.json" in probe.stderr
+        verify_database(snapshot)
+        # Restoring it as the caja's db: the same marker and key open it.
+        db.with_name("caja.db-wal").unlink(missing_ok=True)
+        db.with_name("caja.db-shm").unlink(missing_ok=True)
+        db.write_bytes(snapshot.read_bytes())
+        assert _products(db) == before
