@@ -9,6 +9,7 @@ import typer
 
 from stocky.console import fail
 from stocky.edge.activation.cli import activate_command
+from stocky.edge.backup.cli import backup_command, backups_command, restore_command
 from stocky.edge.desktop.cli import autostart_app
 
 edge_app = typer.Typer(help="Activate and run a caja (checkout PC).", no_args_is_help=True)
@@ -155,4 +156,7 @@ def encrypt(
 
 
 edge_app.command("activate")(activate_command)
+edge_app.command("backup")(backup_command)
+edge_app.command("backups")(backups_command)
+edge_app.command("restore")(restore_command)
 edge_app.add_typer(autostart_app, name="autostart")

@@ -83,6 +83,16 @@ class EdgeSettings(BaseSettings):
         description="The status bar warns when this caja's clock is further off the cloud's",
     )
 
+    # Backups (issue 19 item 5, docs/backups.md): a local snapshot this often, uploaded when
+    # the caja is activated; the newest backup_keep stay in <data dir>/backups.
+    backup_interval_hours: float = Field(
+        default=4.0, ge=0, description="Snapshot the database this often (0: never on schedule)"
+    )
+    backup_keep: int = Field(default=7, ge=1, le=1000, description="Local snapshots kept")
+    backup_upload: bool = Field(
+        default=True, description="Upload each scheduled snapshot to the cloud"
+    )
+
     # LAN between the cajas of one sede (issue 16, ARCHITECTURE §5). `auto`: on when the
     # sede has another active caja (pulled from the cloud) or static peers are set.
     lan: Literal["auto", "on", "off"] = Field(

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from stocky.edge.activation.service import Activated, activate
 from stocky.edge.api.app import create_local_app
+from stocky.edge.backup.schedule import BackupScheduler
 from stocky.edge.config import EdgeSettings
 from stocky.edge.shifts import service as shifts
 from stocky.edge.shifts.schemas import ShiftClose, ShiftOut
@@ -64,6 +65,7 @@ class CajaRuntime:
     sede: SedeInfo | None = None
     engine: SyncEngine | None = None
     updates: UpdateService | None = None  # only when run from a two-slot install
+    backups: BackupScheduler | None = None
     # browser id (NiceGUI's signed cookie) -> local session token; the token never reaches
     # the page, so a script in it cannot read the session.
     tokens: dict[str, str] = field(default_factory=dict)
@@ -121,6 +123,9 @@ class CajaRuntime:
         await engine.start()
         self._stack.push_async_callback(engine.stop)
         self.engine = engine
+        self.backups = BackupScheduler(settings)
+        await self.backups.start()
+        self._stack.push_async_callback(self.backups.stop)
         self.updates = UpdateService.for_runtime(self)
         if self.updates is not None:
             await self.updates.start()
@@ -147,7 +152,7 @@ class CajaRuntime:
         """Stop in the reverse order of starting: the engine first, then the store (which
         drains its queued writes before the file closes)."""
         await self._stack.aclose()
-        self.store = self.api = self.engine = self.updates = None
+        self.store = self.api = self.engine = self.updates = self.backups = None
 
     @asynccontextmanager
     async def serving(self, _: FastAPI) -> AsyncIterator[None]:

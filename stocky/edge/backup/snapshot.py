@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,12 +24,20 @@ from typing import Final
 from stocky.edge.store.connection import connect_reader, connect_writer
 
 SNAPSHOT_PREFIX: Final = "caja-"
+BACKUPS_DIRNAME: Final = "backups"
+# Kept locally when no setting says otherwise (the pre-migration snapshot, a manual one).
+DEFAULT_KEEP: Final = 7
 SNAPSHOT_SUFFIX: Final = ".db"
 # Pages per backup step: 256 x 4 KiB = 1 MiB, short enough that the writer waits little.
 STEP_PAGES: Final = 256
 _STAMP_FORMAT: Final = "%Y%m%dT%H%M%S%fZ"
 _NAME_RE: Final = re.compile(r"^caja-(?P<stamp>\d{8}T\d{12}Z)-(?P<reason>[a-z0-9][a-z0-9-]*)\.db$")
 _REASON_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def backups_dir(data_dir: Path) -> Path:
+    """Where a caja's local snapshots live inside its data dir."""
+    return data_dir / BACKUPS_DIRNAME
 
 
 class BackupError(RuntimeError):
@@ -226,3 +235,61 @@ def verify_database(path: Path) -> None:
         conn.close()
     if rows != ["ok"]:
         raise BackupError(f"{path} failed its integrity check: {'; '.join(rows[:3])}")
+
+
+@dataclass(frozen=True, slots=True)
+class Contents:
+    """What a snapshot holds of the caja's identity and its outbox."""
+
+    tenant_id: str | None
+    sede_id: str | None
+    device_id: str | None
+    device_credential: str | None
+    cloud_url: str | None
+    last_op_seq: int
+    last_op_id: str | None
+    ops: int
+
+
+def read_contents(conn: sqlite3.Connection) -> Contents:
+    """The caja's identity and newest outbox entry, from an open store connection."""
+    ident = conn.execute(
+        "SELECT tenant_id, sede_id, device_id, device_credential, cloud_url FROM sede_info"
+        " WHERE id = 1"
+    ).fetchone()
+    last = conn.execute("SELECT seq, op_id FROM sync_queue ORDER BY seq DESC LIMIT 1").fetchone()
+    ops = conn.execute("SELECT count(*) FROM sync_queue").fetchone()[0]
+    # AUTOINCREMENT's high-water mark outlives deleted outbox rows.
+    high = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'sync_queue'").fetchone()
+    seq = max(int(high[0]) if high else 0, int(last[0]) if last else 0)
+    tenant_id, sede_id, device_id, credential, cloud_url = (
+        tuple(ident) if ident else (None, None, None, None, None)
+    )
+    return Contents(
+        tenant_id=tenant_id,
+        sede_id=sede_id,
+        device_id=device_id,
+        device_credential=credential,
+        cloud_url=cloud_url,
+        last_op_seq=seq,
+        last_op_id=last[1] if last else None,
+        ops=int(ops),
+    )
+
+
+def snapshot_contents(path: Path) -> Contents:
+    """read_contents of a snapshot file, read from a scratch copy so the file (and the sha256
+    recorded for it) stays byte for byte as taken."""
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".read-") as scratch:
+        copy = Path(scratch) / "copy.db"
+        shutil.copyfile(path, copy)
+        try:
+            conn = connect_writer(copy)
+        except sqlite3.Error as exc:
+            raise BackupError(f"{path} is not a readable caja database: {exc}") from exc
+        try:
+            return read_contents(conn)
+        except sqlite3.Error as exc:
+            raise BackupError(f"{path} is not a caja database: {exc}") from exc
+        finally:
+            conn.close()

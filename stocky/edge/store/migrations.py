@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from stocky.edge.store.schema import MIGRATIONS
 
@@ -31,6 +32,27 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return version
 
 
+def _snapshot_before(conn: sqlite3.Connection, current: int, target: int) -> None:
+    """Snapshot a file that already holds a schema before changing it (issue 19 item 5)."""
+    # The backup package opens its own connections from the store's helpers; imported here
+    # because stocky.edge.store is still being imported when this module loads.
+    from stocky.edge.backup.snapshot import DEFAULT_KEEP, BackupError, backups_dir, take_snapshot
+
+    row = conn.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()
+    if current == 0 or row is None or not row[0]:
+        return  # a new file has nothing to lose, an in-memory one nothing to snapshot
+    path = Path(row[0])
+    try:
+        take_snapshot(
+            path, backups_dir(path.parent), reason=f"pre-migration-v{target}", keep=DEFAULT_KEEP
+        )
+    except BackupError as exc:
+        raise MigrationError(
+            f"not migrating {path} from schema {current} to {target}: the snapshot before it"
+            f" failed ({exc})"
+        ) from exc
+
+
 def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS) -> int:
     """Apply the migrations the file lacks, each in its own transaction; return the version.
 
@@ -43,6 +65,8 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS) ->
             f"database schema version {current} is newer than this code "
             f"({len(migrations)}); refusing to open it"
         )
+    if current < len(migrations):
+        _snapshot_before(conn, current, len(migrations))
     for version, script in enumerate(migrations, start=1):
         conn.execute("BEGIN IMMEDIATE")
         try:
