@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from stocky.edge.store import connect_reader
 from tests.edge.factories import create_activated_store
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -55,7 +55,7 @@ def test_sigkill_loses_no_confirmed_sale(tmp_path: Path, attempt: int) -> None:
     text = (early + out).decode()
     confirmed = [line for line in text.split("\n")[:-1] if line]
 
-    conn = sqlite3.connect(path)
+    conn = connect_reader(path)  # keyed when the suite runs encrypted
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         for sale_id in confirmed:
