@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import ssl
+import logging
+import uuid
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
@@ -26,9 +27,13 @@ from stocky.core.sync import (
     RefetchResponse,
 )
 from stocky.edge.config import CloudTimeouts
-from stocky.edge.tls import httpx_verify
 
 M = TypeVar("M", bound=BaseModel)
+
+log = logging.getLogger(__name__)
+
+# Sent with each sync call and logged on both sides, so a caja's line and the cloud's match.
+REQUEST_ID_HEADER = "X-Request-ID"
 
 
 class CloudError(Exception):
@@ -72,14 +77,12 @@ class CloudClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeouts: CloudTimeouts | None = None,
-        verify: ssl.SSLContext | None = None,
     ) -> None:
         self.timeouts = timeouts or CloudTimeouts()
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {credential}"},
             transport=transport,
-            verify=verify or httpx_verify(),
             timeout=self._timeout(self.timeouts.pull),
         )
 
@@ -91,6 +94,7 @@ class CloudClient:
         await self._http.aclose()
 
     async def _post(self, path: str, body: BaseModel, model: type[M], seconds: float) -> M:
+        request_id = uuid.uuid4().hex
         try:
             # httpx's read timeout restarts with every byte; a hung server that accepted the
             # connection must still fail within `seconds`, hence the outer deadline.
@@ -98,13 +102,16 @@ class CloudClient:
                 response = await self._http.post(
                     path,
                     content=body.model_dump_json(exclude_none=True),
-                    headers={"Content-Type": "application/json"},
+                    headers={"Content-Type": "application/json", REQUEST_ID_HEADER: request_id},
                     timeout=self._timeout(seconds),
                 )
         except TimeoutError as exc:
+            log.info("%s request_id=%s: no answer", path, request_id)
             raise CloudUnavailableError(f"{path}: no answer within {seconds:g} s") from exc
         except httpx.HTTPError as exc:
+            log.info("%s request_id=%s: %s", path, request_id, type(exc).__name__)
             raise CloudUnavailableError(f"{path}: {type(exc).__name__}: {exc}") from exc
+        log.info("%s request_id=%s: HTTP %s", path, request_id, response.status_code)
         return model.model_validate(self._decode(path, response))
 
     @staticmethod
