@@ -21,6 +21,7 @@ from stocky.cloud.reconciliation.router import router as reconciliation_router
 from stocky.cloud.reports.router import router as reports_router
 from stocky.cloud.sales.router import router as sales_router
 from stocky.cloud.sedes.router import router as sedes_router
+from stocky.cloud.storage.device_router import router as images_router
 from stocky.cloud.sync.router import router as sync_router
 from stocky.cloud.tenants.business import router as business_router
 from stocky.cloud.tenants.router import router as tenants_router
@@ -54,4 +55,5 @@ ROUTERS: list[APIRouter] = [
     updates_router,
     backups_router,
     installers_router,
+    images_router,
 ]

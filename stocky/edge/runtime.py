@@ -22,6 +22,7 @@ from stocky.edge.activation.service import Activated, activate
 from stocky.edge.api.app import create_local_app
 from stocky.edge.backup.schedule import BackupScheduler
 from stocky.edge.config import EdgeSettings
+from stocky.edge.images.cache import ImageCache
 from stocky.edge.shifts import service as shifts
 from stocky.edge.shifts.schemas import ShiftClose, ShiftOut
 from stocky.edge.store import Store
@@ -65,6 +66,7 @@ class CajaRuntime:
     sede: SedeInfo | None = None
     engine: SyncEngine | None = None
     updates: UpdateService | None = None  # only when run from a two-slot install
+    images: ImageCache | None = None  # product images kept for offline screens
     backups: BackupScheduler | None = None
     # browser id (NiceGUI's signed cookie) -> local session token; the token never reaches
     # the page, so a script in it cannot read the session.
@@ -123,6 +125,10 @@ class CajaRuntime:
         await engine.start()
         self._stack.push_async_callback(engine.stop)
         self.engine = engine
+        # The engine's client: the cloud's address and the caja's credential, one connection pool.
+        self.images = ImageCache(store, engine.client._http, settings.data_dir)
+        await self.images.start()
+        self._stack.push_async_callback(self.images.stop)
         self.backups = BackupScheduler(settings)
         await self.backups.start()
         self._stack.push_async_callback(self.backups.stop)
@@ -152,6 +158,7 @@ class CajaRuntime:
         """Stop in the reverse order of starting: the engine first, then the store (which
         drains its queued writes before the file closes)."""
         await self._stack.aclose()
+        self.images = None
         self.store = self.api = self.engine = self.updates = self.backups = None
 
     @asynccontextmanager

@@ -496,6 +496,12 @@ ALTER TABLE sync_queue ADD COLUMN origin_device_id TEXT;
 ALTER TABLE sync_queue ADD COLUMN lan_relayed_epoch INTEGER;
 """
 
+SCHEMA_V12_PRODUCT_IMAGES: Final = """
+-- The object key of the product's uploaded image, as the cloud's feed sends it: the caja
+-- keeps a copy of the image under <data_dir>/images/<key> (stocky.edge.images), shown offline.
+ALTER TABLE products ADD COLUMN image_key TEXT;
+"""
+
 MIGRATIONS: Final[tuple[str, ...]] = (
     SCHEMA_V1,
     SCHEMA_V2_PULL_DEFERRED,
@@ -508,4 +514,5 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     SCHEMA_V9_APPROVAL_PIN,
     SCHEMA_V10_TRANSFERS,
     SCHEMA_V11_LAN,
+    SCHEMA_V12_PRODUCT_IMAGES,
 )

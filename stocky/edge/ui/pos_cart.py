@@ -12,6 +12,7 @@ from nicegui import background_tasks, ui
 
 from stocky.core.errors import StockyError
 from stocky.core.money import cents_to_money
+from stocky.edge.images.cache import cached_path, image_keys, local_url
 from stocky.edge.pos import cart_store
 from stocky.edge.shifts.service import current_shift
 from stocky.edge.store.timestamps import utc_now
@@ -25,6 +26,7 @@ from stocky.edge.ui.pos_dialogs import (
 )
 from stocky.edge.ui.pos_lines import cart_line_row, confirm_quantity, edit_line, empty_cart
 from stocky.edge.ui.pos_state import PosState
+from stocky.edge.ui.runtime import get_runtime
 from stocky.ui.formats import format_quantity
 from stocky.ui.i18n import t
 
@@ -72,6 +74,9 @@ class CartView(PosState):
 
     def show_suggestions(self, hits: list[repo.ProductHit]) -> None:
         self.suggestions.clear()
+        # The caja's own copies (stocky.edge.images): they show with the cloud out of reach.
+        keys = self.store.read(lambda conn: image_keys(conn, [h.id for h in hits]))
+        data_dir = get_runtime().settings.data_dir
         with self.suggestions:
             for hit in hits:
                 with (
@@ -79,6 +84,12 @@ class CartView(PosState):
                     .classes("w-full rounded-lg")
                     .props('clickable data-testid="suggestion"')
                 ):
+                    key = keys.get(hit.id)
+                    if key is not None and cached_path(data_dir, key) is not None:
+                        with ui.item_section().props("avatar"):
+                            ui.image(local_url(key)).classes("w-12 h-12 rounded").props(
+                                'fit=contain no-spinner data-testid="suggestion-image"'
+                            )
                     with ui.item_section():
                         ui.item_label(hit.name).classes("font-medium")
                         ui.item_label(f"{hit.sku} · {hit.barcode or ''}").props("caption")
