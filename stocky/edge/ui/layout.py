@@ -15,6 +15,7 @@ from stocky.edge.ui.runtime import CajaRuntime, get_runtime
 from stocky.edge.ui.session import current_user
 from stocky.edge.ui.status_bar import status_bar
 from stocky.edge.ui.transfers import watch_notices
+from stocky.edge.ui.update_banner import update_banner
 from stocky.ui.i18n import t
 
 _NAV = (
@@ -81,6 +82,7 @@ def framed(path: str, body: Page) -> Callable[[], Awaitable[None]]:
         with ui.column().classes("w-full max-w-[1400px] mx-auto px-4 pt-4 pb-16 gap-4"):
             await body(runtime, user)
         status_bar(runtime, user)
+        update_banner(runtime)  # a staged update, offered only between sales
         await watch_notices(runtime)  # a transfer of this sede changed: toast it anywhere
 
     return page

@@ -15,6 +15,7 @@ from stocky.edge.shifts.policy import CajaPolicy
 from stocky.edge.ui.cart import Cart, CartLine
 from stocky.edge.ui.errors import show_error
 from stocky.edge.ui.runtime import CajaRuntime
+from stocky.edge.updates.service import register_sale_screen
 from stocky.ui.formats import format_money
 from stocky.ui.i18n import t
 
@@ -61,6 +62,14 @@ class PosState:
         self.newest: CartLine | None = None
         self.parked_count = 0
         self.policy: CajaPolicy | None = None
+        register_sale_screen(self)  # an update restart waits until this tab is between sales
+
+    def busy(self) -> bool:
+        """A sale is open here: lines in the cart, a sale being saved, or a dialog open
+        (a closed tab's screen is gone, whatever its cart held)."""
+        if not hasattr(self, "scan") or not self.alive():
+            return False
+        return bool(self.cart.lines) or self.saving or any(d.value for d in self.dialogs)
 
     def money(self, value: Decimal) -> str:
         return format_money(value, self.currency, self.locale)
