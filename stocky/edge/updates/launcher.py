@@ -34,22 +34,28 @@ def launch(root: Path, args: Sequence[str]) -> int:
         if child is not None and child.poll() is None:
             child.send_signal(signum)
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, forward)
-    while True:
-        slot = install.pointed()
-        entry = install.entry(slot)
-        version = install.manifest(slot).version
-        env = {**os.environ, "STOCKY_EDGE_INSTALL_ROOT": str(root)}
-        log.info("starting %s from slot %s", version, slot)
-        child = subprocess.Popen([str(entry), *args], env=env)
-        code = child.wait()
-        if stopping:
+    previous = {
+        signum: signal.signal(signum, forward) for signum in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        while True:
+            slot = install.pointed()
+            entry = install.entry(slot)
+            version = install.manifest(slot).version
+            env = {**os.environ, "STOCKY_EDGE_INSTALL_ROOT": str(root)}
+            log.info("starting %s from slot %s", version, slot)
+            child = subprocess.Popen([str(entry), *args], env=env)
+            code = child.wait()
+            if stopping:
+                return code
+            if code == RESTART_EXIT:
+                continue
+            pending = install.load().pending
+            if code != 0 and pending and pending.get("slot") == slot:
+                reason = f"exited with {code} before its health check"
+                roll_back_state(install, slot, version, reason)
+                continue
             return code
-        if code == RESTART_EXIT:
-            continue
-        pending = install.load().pending
-        if code != 0 and pending and pending.get("slot") == slot:
-            roll_back_state(install, slot, version, f"exited with {code} before its health check")
-            continue
-        return code
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
