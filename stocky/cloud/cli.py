@@ -14,9 +14,22 @@ from pydantic import ValidationError
 
 from stocky.cloud.config import Settings
 from stocky.cloud.embedded import Services, ServiceUnreachableError, running_services
+from stocky.cloud.observability.logs import configure_logging
 from stocky.console import console, fail
 
 cloud_app = typer.Typer(help="Run and administer the Stocky cloud.", no_args_is_help=True)
+
+LogFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--log-format",
+        help="json or text (STOCKY_LOG_FORMAT; default: json in production, text in dev).",
+    ),
+]
+LogLevelOpt = Annotated[
+    str | None,
+    typer.Option("--log-level", help="debug, info, warning or error (STOCKY_LOG_LEVEL)."),
+]
 
 DataDirOpt = Annotated[
     Path | None,
@@ -104,6 +117,8 @@ def serve(
         Path | None,
         typer.Option("--ssl-ca-certs", help="CA bundle to verify client certificates with."),
     ] = None,
+    log_format: LogFormatOpt = None,
+    log_level: LogLevelOpt = None,
 ) -> None:
     """Run the cloud API (embedded PostgreSQL and Redis unless their URLs are set)."""
     import uvicorn
@@ -118,7 +133,10 @@ def serve(
         tls_certfile=certfile,
         tls_keyfile=keyfile,
         tls_ca_certs=ssl_ca_certs,
+        log_format=log_format,
+        log_level=log_level,
     )
+    configure_logging(settings.effective_log_format, settings.log_level)
     _check_tls_files(settings)
     with services_or_exit(settings) as services:
         if migrate:
@@ -144,7 +162,9 @@ def serve(
             app,
             host=settings.host,
             port=settings.port,
-            log_level="warning",
+            # Our logging setup (configure_logging) and our access line per request.
+            log_config=None,
+            access_log=False,
             # uvicorn's default believes X-Forwarded-For from 127.0.0.1, which lets anything
             # on this host (or a proxy that passes the header through) pick its own address,
             # and with it its rate-limit bucket.
@@ -220,6 +240,7 @@ def worker(
     from stocky.cloud.jobs.runner import run_worker
 
     settings = load_settings(data_dir, worker_concurrency=concurrency)
+    configure_logging(settings.effective_log_format, settings.log_level)
     with services_or_exit(settings) as services:
         _require_current_schema(services)
         app = create_app(settings, services)
