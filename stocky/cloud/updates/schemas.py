@@ -20,7 +20,8 @@ class UpdateReportIn(BaseModel):
     version: VersionText
     previous_version: VersionText | None = None
     outcome: Outcome
-    reason: Annotated[str, Field(max_length=2000)] | None = None
+    # PostgreSQL text holds no NUL: refused here as 422, not a 500 from the insert.
+    reason: Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")] | None = None
     happened_at: AwareDatetime
 
 

@@ -158,6 +158,7 @@ class UpdateService:
                 update_url=url,
                 channel=self.settings.update_channel,
                 timeout_s=timeout,
+                ca_bundle=self.settings.ca_bundle,
             )
         except Exception as exc:  # a bug in a check must not stop the caja
             log.exception("update check failed")
@@ -334,7 +335,8 @@ class UpdateService:
                         "version": item["version"],
                         "previous_version": item.get("previous_version"),
                         "outcome": item["outcome"],
-                        "reason": item.get("reason"),
+                        # The cloud keeps 2000 characters of text without NULs.
+                        "reason": (item.get("reason") or "").replace("\x00", "")[:2000] or None,
                         "happened_at": item["at"],
                     }
                     response = await http.post(f"{url}/api/devices/me/update-reports", json=body)

@@ -68,6 +68,17 @@ async def test_reports_are_the_cajas_and_only_owners_list_them(
     )
     assert r.status_code == 422
     assert "outcome" in r.text
+    for hostile in (
+        {"reason": "a\x00b"},
+        {"reason": "x" * 2001},
+        {"version": "1.4.0\x00"},
+        {"happened_at": "2026-12-04T10:00:00"},  # no zone: ambiguous
+        {"happened_at": "9999-12-31T23:59:59-23:59"},
+    ):
+        r = await client.post(
+            "/api/devices/me/update-reports", json={**body, **hostile}, headers=caja.headers
+        )
+        assert r.status_code == 422, (hostile, r.status_code, r.text)
     r = await client.post("/api/devices/me/update-reports", json=body, headers=caja.headers)
     assert r.status_code == 201, r.text
     assert (r.json()["device_id"], r.json()["sede_id"]) == (
