@@ -3,7 +3,9 @@
 An uploaded image's key names its content (tenant/products/<product>/<sha256 prefix>.<ext>,
 stocky.cloud.catalog.images), so a file already here under its key is never fetched again,
 and a product whose image changes names a new key. Files no active product names any more
-are removed. Fetches run a few at a time; a failed one is tried again on the next pass.
+are removed. A pass runs at start, after local commits (a pull's, at most one per couple of
+seconds) and every half minute; fetches run a few at a time, and a failed one is tried again
+on the next pass.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import re
 import sqlite3
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,23 +96,36 @@ class ImageCache:
         *,
         concurrency: int = 4,
         every_s: float = 30.0,
+        min_gap_s: float = 2.0,
     ) -> None:
         self.store = store
         self.http = http  # the sync engine's client: the cloud's base URL and the caja's bearer
         self.root = images_dir(data_dir)
         self.every_s = every_s
+        self.min_gap_s = min_gap_s
         self._limit = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._on_commit: Callable[[], None] | None = None
 
     def nudge(self) -> None:
         """Run a pass now (a pull just brought product changes)."""
         self._wake.set()
 
     async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+
+        def on_commit() -> None:  # the writer thread: a pull may have brought new images
+            loop.call_soon_threadsafe(self._wake.set)
+
+        self._on_commit = on_commit
+        self.store.add_commit_listener(on_commit)
         self._task = asyncio.create_task(self._loop(), name="edge.images")
 
     async def stop(self) -> None:
+        if self._on_commit is not None:
+            self.store.remove_commit_listener(self._on_commit)
+            self._on_commit = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -117,16 +133,24 @@ class ImageCache:
             self._task = None
 
     async def _loop(self) -> None:
+        pruned_at = float("-inf")
         while True:
+            # Walking the folder for strays waits for the periodic pass, not every sale's.
+            now = asyncio.get_running_loop().time()
+            prune = now - pruned_at >= self.every_s
             try:
-                await self.run_once()
+                await self.run_once(prune=prune)
+                if prune:
+                    pruned_at = now
             except Exception:  # a pass never ends the loop: the next one tries again
                 log.exception("image cache pass failed")
+            # Commits come in bursts (a pull page, a sale): one pass per gap at most.
+            await asyncio.sleep(self.min_gap_s)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.every_s)
 
-    async def run_once(self) -> Pass:
+    async def run_once(self, *, prune: bool = True) -> Pass:
         wanted = await self.store.aread(wanted_keys)
         result = Pass()
         missing = [key for key in sorted(wanted) if not (self.root / key).is_file()]
@@ -134,7 +158,8 @@ class ImageCache:
         outcomes = await asyncio.gather(*(self._fetch(key) for key in missing))
         result.fetched = sum(outcomes)
         result.failed = len(outcomes) - result.fetched
-        result.removed = await asyncio.to_thread(self._prune, wanted)
+        if prune:
+            result.removed = await asyncio.to_thread(self._prune, wanted)
         return result
 
     async def _fetch(self, key: str) -> bool:
