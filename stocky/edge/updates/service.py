@@ -158,7 +158,6 @@ class UpdateService:
                 update_url=url,
                 channel=self.settings.update_channel,
                 timeout_s=timeout,
-                ca_bundle=self.settings.ca_bundle,
             )
         except Exception as exc:  # a bug in a check must not stop the caja
             log.exception("update check failed")
