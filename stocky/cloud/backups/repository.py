@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stocky.cloud.models import CajaBackup, SyncOp
+from stocky.cloud.models import CajaBackup, Sale, SyncOp
 
 _NEWEST_FIRST = (CajaBackup.created_at.desc(), CajaBackup.id.desc())
 
@@ -82,3 +82,16 @@ async def device_ops(
         ).scalar_one()
     received: datetime | None = last_at
     return int(total), after, last_id, received
+
+
+async def last_sale_number(
+    session: AsyncSession, tenant_id: uuid.UUID, device_id: uuid.UUID
+) -> int:
+    number = (
+        await session.execute(
+            select(func.max(Sale.number)).where(
+                Sale.tenant_id == tenant_id, Sale.device_id == device_id
+            )
+        )
+    ).scalar_one_or_none()
+    return int(number or 0)

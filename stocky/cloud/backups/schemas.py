@@ -55,3 +55,5 @@ class DeviceOpsOut(BaseModel):
     ops_after: int | None
     last_op_id: uuid.UUID | None
     last_received_at: datetime | None
+    # The highest sale number the cloud holds from the caja: a restored caja numbers past it.
+    last_sale_number: int

@@ -146,4 +146,5 @@ async def device_ops(
         ops_after=after,
         last_op_id=last_id,
         last_received_at=last_at,
+        last_sale_number=await repo.last_sale_number(session, principal.tenant_id, device_id),
     )

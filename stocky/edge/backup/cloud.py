@@ -33,6 +33,7 @@ class DeviceOps:
     ops_total: int
     ops_after: int | None
     last_op_id: str | None
+    last_sale_number: int
 
 
 class BackupCloud:
@@ -147,7 +148,9 @@ class BackupCloud:
     def device_ops(self, *, device_id: str | None, after_op_id: str | None) -> DeviceOps:
         params = {k: v for k, v in (("device_id", device_id), ("after_op_id", after_op_id)) if v}
         body = self._call("GET", "/api/backups/device-ops", params=params).json()
-        return DeviceOps(body["ops_total"], body["ops_after"], body["last_op_id"])
+        return DeviceOps(
+            body["ops_total"], body["ops_after"], body["last_op_id"], body["last_sale_number"]
+        )
 
 
 def _message(response: httpx.Response) -> str:

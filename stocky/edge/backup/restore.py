@@ -20,6 +20,7 @@ from stocky.edge.backup.cloud import BackupCloud, DeviceOps
 from stocky.edge.backup.snapshot import BackupError, Contents, read_contents, verify_database
 from stocky.edge.config import store_path
 from stocky.edge.desktop.single_instance import AlreadyRunningError, InstanceLock
+from stocky.edge.pos.repository import SALE_NUMBER_FLOOR
 from stocky.edge.store.connection import connect_writer
 
 
@@ -37,12 +38,20 @@ class Restored:
         return None if self.cloud is None else self.cloud.ops_after or 0
 
 
-def _bump_sequence(staged: Path, seq: int) -> None:
+def _continue_after(staged: Path, seq: int | None, sale_number: int) -> None:
+    """Move the outbox seq to `seq` and the receipt numbers past `sale_number`."""
     conn = connect_writer(staged)
     try:
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute("DELETE FROM sqlite_sequence WHERE name = 'sync_queue'")
-        conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('sync_queue', ?)", (seq,))
+        if seq is not None:
+            conn.execute("DELETE FROM sqlite_sequence WHERE name = 'sync_queue'")
+            conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('sync_queue', ?)", (seq,))
+        # The cloud refuses a second sale with a number it holds from this caja.
+        conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
+            (SALE_NUMBER_FLOOR, sale_number),
+        )
         conn.execute("COMMIT")
     finally:
         conn.close()
@@ -111,9 +120,10 @@ def restore_snapshot(
             verify_database(staged)
             contents = _contents(staged)
             ops, error = _ask_cloud(contents, cloud)
-            if ops is not None and ops.ops_after:
+            if ops is not None:
                 # The lost file gave seqs to the ops the cloud has past the snapshot: skip them.
-                _bump_sequence(staged, contents.last_op_seq + ops.ops_after)
+                seq = contents.last_op_seq + ops.ops_after if ops.ops_after else None
+                _continue_after(staged, seq, ops.last_sale_number)
             fd = os.open(staged, os.O_RDONLY)
             try:
                 os.fsync(fd)

@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-from stocky.edge.store.connection import connect_reader, connect_writer
+from stocky.edge.store.connection import SQLITE_ERRORS, connect_reader, connect_writer
+from stocky.edge.store.store import StoreError
 
 SNAPSHOT_PREFIX: Final = "caja-"
 BACKUPS_DIRNAME: Final = "backups"
@@ -32,6 +33,9 @@ SNAPSHOT_SUFFIX: Final = ".db"
 STEP_PAGES: Final = 256
 _STAMP_FORMAT: Final = "%Y%m%dT%H%M%S%fZ"
 _NAME_RE: Final = re.compile(r"^caja-(?P<stamp>\d{8}T\d{12}Z)-(?P<reason>[a-z0-9][a-z0-9-]*)\.db$")
+# What opening or reading a database can raise (the sqlcipher3 driver's errors included).
+DB_ERRORS: Final[tuple[type[Exception], ...]] = (*SQLITE_ERRORS, StoreError)
+_COPY_ERRORS: Final[tuple[type[Exception], ...]] = (OSError, *DB_ERRORS)
 _REASON_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -104,7 +108,7 @@ def _is_disk_full(exc: BaseException) -> bool:
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return True
     # SQLite reports ENOSPC as SQLITE_FULL ("database or disk is full").
-    return isinstance(exc, sqlite3.Error) and (
+    return isinstance(exc, SQLITE_ERRORS) and (
         getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "full" in str(exc)
     )
 
@@ -206,7 +210,7 @@ def take_snapshot(store_path: Path, backups_dir: Path, *, reason: str, keep: int
         _fsync_dir(backups_dir)
     except BackupError:
         raise
-    except (OSError, sqlite3.Error) as exc:
+    except _COPY_ERRORS as exc:
         _remove_partial(partial)
         if _is_disk_full(exc):
             raise _disk_full(backups_dir, needed) from exc
@@ -225,11 +229,11 @@ def verify_database(path: Path) -> None:
         raise BackupError(f"there is no database at {path}")
     try:
         conn = connect_writer(path)
-    except sqlite3.Error as exc:
+    except DB_ERRORS as exc:
         raise BackupError(f"{path} is not a readable caja database: {exc}") from exc
     try:
         rows = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
-    except sqlite3.Error as exc:
+    except DB_ERRORS as exc:
         raise BackupError(f"{path} is not a readable caja database: {exc}") from exc
     finally:
         conn.close()
@@ -285,11 +289,11 @@ def snapshot_contents(path: Path) -> Contents:
         shutil.copyfile(path, copy)
         try:
             conn = connect_writer(copy)
-        except sqlite3.Error as exc:
+        except DB_ERRORS as exc:
             raise BackupError(f"{path} is not a readable caja database: {exc}") from exc
         try:
             return read_contents(conn)
-        except sqlite3.Error as exc:
+        except DB_ERRORS as exc:
             raise BackupError(f"{path} is not a caja database: {exc}") from exc
         finally:
             conn.close()

@@ -16,13 +16,20 @@ def gross_cents(unit_price_cents: int, quantity_milli: int) -> int:
     return (unit_price_cents * quantity_milli + 500) // 1000
 
 
+SALE_NUMBER_FLOOR = "restore.sale_number_floor"
+
+
 def next_number(conn: sqlite3.Connection) -> int:
     """This caja's next receipt number: gap-free, one sequence whatever the prefix (the
     readable number, C01-000042, is the caja's prefix + this: stocky.core.receipts)."""
     # Safe without a counter row: every write runs on the store's single writer.
     # Another caja's sale, fetched for a return (origin 'cloud'), is not in this sequence.
     row = conn.execute("SELECT coalesce(max(number), 0) + 1 FROM sales WHERE origin = 'local'")
-    return int(row.fetchone()[0])
+    # A caja restored from a backup goes on past the numbers the cloud already holds from it
+    # (stocky.edge.backup.restore), though its own file lost those sales.
+    floor = conn.execute("SELECT value FROM sync_state WHERE key = ?", (SALE_NUMBER_FLOOR,))
+    floor_row = floor.fetchone()
+    return max(int(row.fetchone()[0]), int(floor_row[0]) + 1 if floor_row else 0)
 
 
 def receipt_prefix(conn: sqlite3.Connection) -> str | None:
