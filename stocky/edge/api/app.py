@@ -11,7 +11,6 @@ from stocky.edge.api.metrics import router as metrics_router
 from stocky.edge.api.routes import router as caja_router
 from stocky.edge.config import EdgeSettings
 from stocky.edge.images.router import router as images_router
-from stocky.edge.images.router import router as images_router
 from stocky.edge.inventory.router import router as inventory_router
 from stocky.edge.pos.router import router as pos_router
 from stocky.edge.shifts.router import router as shifts_router
@@ -41,7 +40,6 @@ def create_local_app(store: Store, settings: EdgeSettings) -> FastAPI:
     api = APIRouter(prefix=PREFIX)
     for router in (caja_router, pos_router, inventory_router, shifts_router, transfers_router):
         api.include_router(router)
-    api.include_router(images_router)
     api.include_router(images_router)
     app.include_router(api)
     app.include_router(metrics_router)  # /local/metrics, loopback only

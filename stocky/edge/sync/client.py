@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import ssl
 import uuid
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
@@ -27,6 +28,7 @@ from stocky.core.sync import (
     RefetchResponse,
 )
 from stocky.edge.config import CloudTimeouts
+from stocky.edge.tls import httpx_verify
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -77,12 +79,14 @@ class CloudClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeouts: CloudTimeouts | None = None,
+        verify: ssl.SSLContext | None = None,
     ) -> None:
         self.timeouts = timeouts or CloudTimeouts()
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {credential}"},
             transport=transport,
+            verify=verify or httpx_verify(),
             timeout=self._timeout(self.timeouts.pull),
         )
 
