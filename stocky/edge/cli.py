@@ -70,17 +70,21 @@ def run(
         error = exc.errors()[0]
         fail(f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}")
     try:
-        check_caja_cloud(settings)
-    except (InsecureCloudError, CaBundleError) as exc:
-        fail(str(exc))
-    try:
         choice = choose_mode(
             native=native, browser=browser, no_browser=no_browser, headless=headless
         )
     except ModeError as exc:
         fail(str(exc))
+
+    def check_cloud() -> None:
+        # It reads the store: only once this process holds the data dir's lock.
+        try:
+            check_caja_cloud(settings)
+        except (InsecureCloudError, CaBundleError) as exc:
+            fail(str(exc))
+
     try:
-        run_caja(settings, choice)
+        run_caja(settings, choice, preflight=check_cloud)
     except NotActivatedError as exc:
         fail(str(exc))
 

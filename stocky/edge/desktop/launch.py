@@ -4,6 +4,7 @@ holds it), then serve in the chosen mode until the window closes or the process 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import typer
 
@@ -35,10 +36,13 @@ def hand_over(settings: EdgeSettings) -> None:
     typer.echo(t(key, url=instance.url))
 
 
-def run_caja(settings: EdgeSettings, choice: ModeChoice) -> None:
+def run_caja(
+    settings: EdgeSettings, choice: ModeChoice, *, preflight: Callable[[], None] | None = None
+) -> None:
     """Serve the caja on its data dir, one process per data dir.
 
-    The lock comes before anything opens the store and is held until this process ends.
+    The lock comes before anything opens the store and is held until this process ends;
+    `preflight` (checks that read the store) runs once it is held, before serving.
     Raises the runtime's NotActivatedError for --headless on a caja not activated yet.
     """
     try:
@@ -49,6 +53,8 @@ def run_caja(settings: EdgeSettings, choice: ModeChoice) -> None:
     except OSError as exc:
         fail(f"--data-dir: cannot lock {settings.data_dir}: {exc}")
     with lock:
+        if preflight is not None:
+            preflight()
         instance = Instance.new(host=settings.host, port=settings.port, mode=choice.mode)
         lock.publish(instance)
         if choice.mode is WindowMode.HEADLESS:

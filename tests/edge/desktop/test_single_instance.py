@@ -26,6 +26,7 @@ from stocky.edge.desktop.single_instance import (
     INSTANCE_FILE,
     LOCK_FILE,
     AlreadyRunningError,
+    Instance,
     InstanceLock,
     lock_is_held,
 )
@@ -270,3 +271,20 @@ class TestLockInProcess:
     def test_no_lock_file_means_no_caja(self, tmp_path: Path) -> None:
         assert not lock_is_held(tmp_path)
         assert not (tmp_path / LOCK_FILE).exists()
+
+
+def test_a_second_launch_checks_nothing_of_the_store_before_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cloud check reads the store, so it runs only under the lock: a second launch
+    with an address the check would refuse still just hands over."""
+    data_dir = tmp_path / "caja"
+    monkeypatch.setenv("STOCKY_EDGE_CLOUD_URL", "http://nube.example.com")
+    refused = CliRunner().invoke(edge_app, ["run", "--data-dir", str(data_dir), "--headless"])
+    assert refused.exit_code == 1
+    assert "nube.example.com" in refused.output
+    with InstanceLock.acquire(data_dir) as lock:
+        lock.publish(Instance.new(host="127.0.0.1", port=free_port(), mode="headless"))
+        done = CliRunner().invoke(edge_app, ["run", "--data-dir", str(data_dir), "--headless"])
+    assert done.exit_code == 0, done.output
+    assert "sin pantallas (--headless)" in done.output
