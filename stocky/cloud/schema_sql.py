@@ -46,6 +46,8 @@ TENANT_TABLES: dict[str, tuple[str, ...] | None] = {
     "ai_runs": None,  # 0025
     "ai_suggestions": None,  # 0025
     "product_merges": None,  # 0026
+    "caja_backups": None,  # 0027
+    "update_reports": None,  # 0028
 }
 
 CURRENT_TENANT_FN = """

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKeyConstraint, Index, String
+from sqlalchemy import BigInteger, ForeignKeyConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stocky.cloud.models.base import Base, CreatedAt, TenantPk, UUIDPk
@@ -18,6 +18,7 @@ from stocky.cloud.models.base import Base, CreatedAt, TenantPk, UUIDPk
 class CajaBackup(Base):
     __tablename__ = "caja_backups"
     __table_args__ = (
+        UniqueConstraint("tenant_id", "key"),
         ForeignKeyConstraint(["tenant_id", "sede_id"], ["sedes.tenant_id", "sedes.id"]),
         Index(
             "ix_caja_backups_tenant_id_device_id_created_at", "tenant_id", "device_id", "created_at"
@@ -29,7 +30,7 @@ class CajaBackup(Base):
     id: Mapped[UUIDPk]
     device_id: Mapped[uuid.UUID]
     sede_id: Mapped[uuid.UUID]
-    key: Mapped[str] = mapped_column(String(900), unique=True)
+    key: Mapped[str] = mapped_column(String(900))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     # The newest outbox entry the snapshot holds (its local seq and op id): what a restore

@@ -48,7 +48,7 @@ def upgrade() -> None:
             name=op.f("fk_caja_backups_tenant_id_sede_id_sedes"),
         ),
         sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_caja_backups")),
-        sa.UniqueConstraint("key", name=op.f("uq_caja_backups_key")),
+        sa.UniqueConstraint("tenant_id", "key", name=op.f("uq_caja_backups_tenant_id_key")),
     )
     op.create_index(
         "ix_caja_backups_tenant_id_device_id_created_at",
