@@ -92,7 +92,7 @@ async def test_the_offer_waits_for_the_sale_then_restarts(
     offer = "Actualización lista (versión 1.3.0): reiniciar"
     await log_in(user)
     scan = await scan_field(user)
-    await user.should_see(offer, retries=50)
+    await user.should_see(offer, retries=300)
 
     scan.type(caja.products[0]["barcode"]).trigger("keydown.enter")
     await user.should_see("Producto 0")
@@ -101,13 +101,13 @@ async def test_the_offer_waits_for_the_sale_then_restarts(
     assert "sale is in progress" in r.json()["message"]
     assert install.pointed() == "a"
     assert install.load().pending is None
-    await user.should_not_see(offer, retries=80)
+    await user.should_not_see(offer, retries=300)
 
     user.find(kind=ui.button, content="Cancelar venta").click()
     user.find(kind=ui.button, content="Anular venta").click()
-    await user.should_see(offer, retries=80)
+    await user.should_see(offer, retries=300)
     user.find(kind=ui.button, content=offer).click()
-    await user.should_see("Reiniciando en la versión 1.3.0", retries=50)
+    await user.should_see("Reiniciando en la versión 1.3.0", retries=300)
     for _ in range(300):
         if exits:
             break
