@@ -4,7 +4,11 @@ shipped root does not trust are refused with their reason; a down server fails q
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -98,3 +102,49 @@ def test_a_down_update_server_fails_quietly(install: Install) -> None:
     assert result.outcome == "unreachable"
     assert str(port) in result.message
     assert install.load().ready is None
+
+
+@contextlib.contextmanager
+def _tiny_disk(path: Path, size: str) -> Iterator[Path]:
+    path.mkdir(parents=True)
+    try:
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+            check=True,
+            capture_output=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.skip(f"cannot mount a tmpfs here: {exc}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", str(path)], check=True)
+
+
+def test_a_full_disk_leaves_the_running_slot_intact(tmp_path: Path, keys: Path) -> None:
+    """The download fits, its extraction does not: a clear message, slot a untouched, no
+    half-extracted folder left behind."""
+    with _tiny_disk(tmp_path / "disk", "1m") as disk:
+        v1 = build_app(tmp_path / "build-1", "1.2.0")
+        install = init_install(
+            disk / "caja", v1, version="1.2.0", entry=ENTRY, trusted_root=keys / "root.json"
+        )
+        big = build_app(tmp_path / "build-1.3.0", "1.3.0")
+        (big / "payload.bin").write_bytes(os.urandom(600 * 1024))  # does not compress
+        publish(
+            bundle=big,
+            version="1.3.0",
+            channel="stable",
+            repo_dir=tmp_path / "repo",
+            keys_dir=keys,
+        )
+        with static_server(tmp_path / "repo") as url:
+            result = check_and_stage(install, update_url=url, channel="stable")
+        assert result.outcome == "failed"
+        assert "no space left" in result.message
+        assert install.load().ready is None
+        assert install.pointed() == "a"
+        assert install.manifest("a").version == "1.2.0"
+        assert (install.slot_dir("a") / "VERSION").read_text() == "1.2.0\n"
+        assert not [p for p in (disk / "caja" / "slots").iterdir() if p.name.startswith(".")]
+        assert not list((disk / "caja" / "tuf" / "downloads").iterdir())
