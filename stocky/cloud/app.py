@@ -121,8 +121,8 @@ def create_app(settings: Settings, services: Services, *, with_worker: bool = Fa
             await presence.stop()
             await gateway.shutdown()
             await app.state.redis.aclose()
+            unwatch_pool(engine, settings.db_pool_size)  # before dispose swaps the pool
             await engine.dispose()
-            unwatch_pool(settings.db_pool_size)
             observed.mark_process_dead(os.getpid())
 
     app = FastAPI(

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stocky.cloud.config import Settings
 from stocky.cloud.observability.metrics import CONTENT_TYPE, render
+from stocky.cloud.observability.pool import refresh_pool_gauge
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ async def metrics(request: Request) -> Response:
             status_code=403,
         )
     families = await scrape_database(request.app.state.engine)
+    refresh_pool_gauge()  # exact at scrape time, whatever the pool events last saw
     return Response(render(Scraped(families)), media_type=CONTENT_TYPE)
 
 
