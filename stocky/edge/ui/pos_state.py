@@ -8,14 +8,13 @@ from __future__ import annotations
 from collections import deque
 from decimal import Decimal
 
-from nicegui import context, ui
+from nicegui import Client, context, ui
 
 from stocky.edge.auth.session import LocalUser
 from stocky.edge.shifts.policy import CajaPolicy
 from stocky.edge.ui.cart import Cart, CartLine
 from stocky.edge.ui.errors import show_error
 from stocky.edge.ui.runtime import CajaRuntime
-from stocky.edge.updates.service import register_sale_screen
 from stocky.ui.formats import format_money
 from stocky.ui.i18n import t
 
@@ -62,7 +61,8 @@ class PosState:
         self.newest: CartLine | None = None
         self.parked_count = 0
         self.policy: CajaPolicy | None = None
-        register_sale_screen(self)  # an update restart waits until this tab is between sales
+        if runtime.updates is not None:  # a restart waits until this tab is between sales
+            runtime.updates.register_sale_screen(self)
 
     def busy(self) -> bool:
         """A sale is open here: lines in the cart, a sale being saved, or a dialog open
@@ -83,4 +83,6 @@ class PosState:
         self.scan.run_method("focus")
 
     def alive(self) -> bool:
-        return not self.scan.is_deleted
+        # A tab whose client is gone (closed, or dropped by a reset of the UI) holds no
+        # sale, even while its elements are still in memory.
+        return not self.scan.is_deleted and self.scan.client.id in Client.instances

@@ -9,7 +9,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from stocky.edge.ui.runtime import CajaRuntime
-from stocky.edge.updates.service import SaleInProgressError, sale_in_progress
+from stocky.edge.updates.service import SaleInProgressError
 from stocky.edge.updates.slots import SlotError
 from stocky.ui.i18n import register_texts, t
 
@@ -58,7 +58,7 @@ def update_banner(runtime: CajaRuntime) -> None:
 
     def refresh() -> None:
         ready = service.status()["ready"]
-        banner.visible = bool(ready) and not sale_in_progress()
+        banner.visible = bool(ready) and not service.sale_in_progress()
         if ready:
             button.text = t("update.ready", version=ready["version"])
 

@@ -49,18 +49,6 @@ class Busy(Protocol):
     def busy(self) -> bool: ...
 
 
-# Each POS tab registers itself; a restart waits until none has a sale open.
-_sales: weakref.WeakSet[Any] = weakref.WeakSet()
-
-
-def register_sale_screen(screen: Busy) -> None:
-    _sales.add(screen)
-
-
-def sale_in_progress() -> bool:
-    return any(screen.busy() for screen in list(_sales))
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -101,6 +89,10 @@ class UpdateService:
         self.last_check: LastCheck | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._exit = os._exit  # a test may replace how the process ends
+        # Each POS tab of this caja registers itself; a restart waits until none has a sale
+        # open. Held per service, so a screen of another caja in the same process (tests)
+        # never counts.
+        self._sale_screens: weakref.WeakSet[Any] = weakref.WeakSet()
 
     @classmethod
     def for_runtime(cls, runtime: CajaRuntime) -> UpdateService | None:
@@ -108,6 +100,12 @@ class UpdateService:
         if root is None or not Install(root).exists():
             return None
         return cls(runtime, Install(root))
+
+    def register_sale_screen(self, screen: Busy) -> None:
+        self._sale_screens.add(screen)
+
+    def sale_in_progress(self) -> bool:
+        return any(screen.busy() for screen in list(self._sale_screens))
 
     def _pending_here(self, pending: dict[str, Any] | None) -> bool:
         return bool(pending and pending.get("slot") == self.slot)
@@ -174,7 +172,7 @@ class UpdateService:
             "channel": self.settings.update_channel,
             "health": self.health,
             "ready": ready,
-            "restart_allowed": ready is not None and not sale_in_progress(),
+            "restart_allowed": ready is not None and not self.sale_in_progress(),
             "last_check": asdict(self.last_check) if self.last_check else None,
             "last_failure": state.last_failure,
         }
@@ -195,7 +193,7 @@ class UpdateService:
     async def restart(self) -> str:
         """Snapshot the store, point at the staged slot, mark its health check pending and
         exit for the launcher to start it. Refused mid-sale and with nothing staged."""
-        if sale_in_progress():
+        if self.sale_in_progress():
             raise SaleInProgressError("a sale is in progress: finish or park it first")
         state = self.install.load()
         ready = state.ready
